@@ -1,0 +1,231 @@
+//! The IAM action catalogue: every action of every service, with its canonical name and access
+//! level. The embedded copy (`data/catalog.txt`) is decoded one service at a time, on first use, so a
+//! run pays only for the services its policies touch.
+
+mod embedded;
+mod pattern;
+mod service_reference;
+mod set;
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+pub use pattern::{ActionPattern, glob_match};
+pub use set::{ActionSet, Bits};
+
+/// How much an action can do, as AWS classifies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AccessLevel {
+    Read,
+    List,
+    Write,
+    Tagging,
+    PermissionsManagement,
+}
+
+impl AccessLevel {
+    pub fn code(self) -> char {
+        match self {
+            AccessLevel::Read => 'R',
+            AccessLevel::List => 'L',
+            AccessLevel::Write => 'W',
+            AccessLevel::Tagging => 'T',
+            AccessLevel::PermissionsManagement => 'P',
+        }
+    }
+
+    pub fn from_code(c: char) -> Option<Self> {
+        Some(match c {
+            'R' => AccessLevel::Read,
+            'L' => AccessLevel::List,
+            'W' => AccessLevel::Write,
+            'T' => AccessLevel::Tagging,
+            'P' => AccessLevel::PermissionsManagement,
+            _ => return None,
+        })
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AccessLevel::Read => "Read",
+            AccessLevel::List => "List",
+            AccessLevel::Write => "Write",
+            AccessLevel::Tagging => "Tagging",
+            AccessLevel::PermissionsManagement => "Permissions management",
+        }
+    }
+}
+
+/// One catalogued action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Action {
+    /// Canonical name, as AWS spells it (`GetObject`).
+    pub name: Box<str>,
+    /// ASCII-lower-cased name, the key for matching and sorting.
+    pub lower: Box<str>,
+    pub level: AccessLevel,
+}
+
+/// The actions of one service, sorted by lower-cased name.
+#[derive(Debug)]
+pub struct Service {
+    /// Service prefix as used in policies (`s3`), lower case.
+    pub prefix: Box<str>,
+    pub actions: Vec<Action>,
+}
+
+impl Service {
+    fn new(prefix: &str, mut actions: Vec<Action>) -> Service {
+        actions.sort_by(|a, b| a.lower.cmp(&b.lower));
+        actions.dedup_by(|a, b| a.lower == b.lower);
+        Service {
+            prefix: prefix.to_ascii_lowercase().into(),
+            actions,
+        }
+    }
+
+    /// Index of the action with this (case-insensitive) name.
+    pub fn find(&self, name: &str) -> Option<usize> {
+        let lower = name.to_ascii_lowercase();
+        self.actions
+            .binary_search_by(|a| a.lower.as_ref().cmp(lower.as_str()))
+            .ok()
+    }
+
+    /// The half-open index range of actions whose lower-cased name starts with `prefix_lower`.
+    pub fn prefix_range(&self, prefix_lower: &str) -> std::ops::Range<usize> {
+        let lo = self
+            .actions
+            .partition_point(|a| a.lower.as_ref() < prefix_lower);
+        let len = self.actions[lo..].partition_point(|a| a.lower.starts_with(prefix_lower));
+        lo..lo + len
+    }
+}
+
+/// Where a catalogue came from, for `iamtrim catalog` and the reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogInfo {
+    pub source: String,
+    pub date: String,
+    pub services: usize,
+    pub actions: usize,
+}
+
+struct Slot {
+    prefix: Box<str>,
+    raw: &'static str,
+    decoded: OnceLock<Service>,
+}
+
+/// The catalogue of every IAM action.
+pub struct Catalog {
+    info: CatalogInfo,
+    slots: Vec<Slot>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("cannot read catalogue folder {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is not an AWS Service Reference file: {reason}")]
+    Format { path: String, reason: String },
+    #[error("catalogue folder {path} holds no Service Reference files (*.json)")]
+    Empty { path: String },
+}
+
+impl Catalog {
+    /// The catalogue compiled into the binary.
+    pub fn embedded() -> &'static Catalog {
+        static EMBEDDED: OnceLock<Catalog> = OnceLock::new();
+        EMBEDDED.get_or_init(|| embedded::index(include_str!("../../data/catalog.txt")))
+    }
+
+    /// A folder of AWS Service Reference JSON files, read whole (tests and pinned runs).
+    pub fn from_service_reference_dir(path: &Path) -> Result<Catalog, CatalogError> {
+        service_reference::load(path)
+    }
+
+    fn from_services(source: String, date: String, mut services: Vec<Service>) -> Catalog {
+        services.sort_by(|a, b| a.prefix.cmp(&b.prefix));
+        services.dedup_by(|a, b| a.prefix == b.prefix);
+        let info = CatalogInfo {
+            source,
+            date,
+            services: services.len(),
+            actions: services.iter().map(|s| s.actions.len()).sum(),
+        };
+        let slots = services
+            .into_iter()
+            .map(|s| Slot {
+                prefix: s.prefix.clone(),
+                raw: "",
+                decoded: OnceLock::from(s),
+            })
+            .collect();
+        Catalog { info, slots }
+    }
+
+    pub fn info(&self) -> &CatalogInfo {
+        &self.info
+    }
+
+    pub fn service_count(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Service prefix of slot `idx` (no decoding).
+    pub fn prefix(&self, idx: usize) -> &str {
+        &self.slots[idx].prefix
+    }
+
+    /// The index of a service by its prefix (case-insensitive).
+    pub fn service_index(&self, prefix: &str) -> Option<usize> {
+        let lower = prefix.to_ascii_lowercase();
+        self.slots
+            .binary_search_by(|s| s.prefix.as_ref().cmp(lower.as_str()))
+            .ok()
+    }
+
+    /// The decoded service at `idx`, decoded now if this run has not touched it yet.
+    pub fn service(&self, idx: usize) -> &Service {
+        let slot = &self.slots[idx];
+        slot.decoded
+            .get_or_init(|| embedded::decode_service(&slot.prefix, slot.raw))
+    }
+
+    /// Indices of the services whose prefix matches a (lower-cased) glob.
+    pub fn services_matching<'a>(
+        &'a self,
+        glob_lower: &'a str,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let literal = !glob_lower.contains(['*', '?']);
+        let exact = if literal {
+            self.service_index(glob_lower)
+        } else {
+            None
+        };
+        let scan = !literal;
+        exact.into_iter().chain(
+            (0..self.slots.len())
+                .filter(move |_| scan)
+                .filter(move |&i| {
+                    glob_match(glob_lower.as_bytes(), self.slots[i].prefix.as_bytes())
+                }),
+        )
+    }
+
+    /// Every action matched by `pattern`.
+    pub fn expand(&self, pattern: &ActionPattern) -> ActionSet {
+        let mut set = ActionSet::default();
+        for svc in self.services_matching(pattern.service_glob()) {
+            let service = self.service(svc);
+            let bits = pattern.match_service(service);
+            set.union_bits(svc, &bits);
+        }
+        set
+    }
+}

@@ -1,0 +1,152 @@
+//! The unused access of one principal (or the intersection for several), by service.
+
+use crate::catalog::{ActionSet, Bits, Catalog};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Unused actions of one service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnusedService {
+    /// The whole service is unused (`unusedPermissionDetails` without `actions`).
+    All,
+    /// These actions, lower-cased names without the service prefix.
+    Actions(BTreeSet<String>),
+}
+
+/// Unused access by service prefix (lower case).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnusedSet {
+    /// The whole principal is unused (`UnusedIAMRole`).
+    pub everything: bool,
+    pub services: BTreeMap<String, UnusedService>,
+}
+
+impl UnusedSet {
+    pub fn everything() -> UnusedSet {
+        UnusedSet {
+            everything: true,
+            services: BTreeMap::new(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        !self.everything && self.services.is_empty()
+    }
+
+    pub fn add_service(&mut self, service: &str) {
+        self.services
+            .insert(service.to_ascii_lowercase(), UnusedService::All);
+    }
+
+    /// Adds one action; `action` may be bare (`GetObject`) or prefixed (`s3:GetObject`).
+    pub fn add_action(&mut self, service: &str, action: &str) {
+        let (svc, name) = match action.split_once(':') {
+            Some((s, n)) => (s.to_ascii_lowercase(), n),
+            None => (service.to_ascii_lowercase(), action),
+        };
+        match self
+            .services
+            .entry(svc)
+            .or_insert_with(|| UnusedService::Actions(BTreeSet::new()))
+        {
+            UnusedService::All => {}
+            UnusedService::Actions(set) => {
+                set.insert(name.to_ascii_lowercase());
+            }
+        }
+    }
+
+    /// Merges another report for the same principal (union).
+    pub fn merge(&mut self, other: &UnusedSet) {
+        self.everything |= other.everything;
+        for (svc, u) in &other.services {
+            match u {
+                UnusedService::All => self.add_service(svc),
+                UnusedService::Actions(actions) => {
+                    for a in actions {
+                        self.add_action(svc, a);
+                    }
+                }
+            }
+        }
+    }
+
+    /// What is unused by both (a file shared by several principals may lose only this).
+    pub fn intersect(&self, other: &UnusedSet) -> UnusedSet {
+        if self.everything {
+            return other.clone();
+        }
+        if other.everything {
+            return self.clone();
+        }
+        let mut out = UnusedSet::default();
+        for (svc, a) in &self.services {
+            let Some(b) = other.services.get(svc) else {
+                continue;
+            };
+            let merged = match (a, b) {
+                (UnusedService::All, x) | (x, UnusedService::All) => x.clone(),
+                (UnusedService::Actions(x), UnusedService::Actions(y)) => {
+                    UnusedService::Actions(x.intersection(y).cloned().collect())
+                }
+            };
+            if !matches!(&merged, UnusedService::Actions(s) if s.is_empty()) {
+                out.services.insert(svc.clone(), merged);
+            }
+        }
+        out
+    }
+
+    /// The catalogued actions this set names. Names the catalogue does not know are left out.
+    pub fn resolve(&self, catalog: &Catalog) -> ActionSet {
+        let mut set = ActionSet::default();
+        if self.everything {
+            for svc in 0..catalog.service_count() {
+                let mut bits = Bits::new(catalog.service(svc).actions.len());
+                bits.fill();
+                set.union_bits(svc, &bits);
+            }
+            return set;
+        }
+        for (prefix, u) in &self.services {
+            let Some(svc) = catalog.service_index(prefix) else {
+                continue;
+            };
+            let service = catalog.service(svc);
+            let mut bits = Bits::new(service.actions.len());
+            match u {
+                UnusedService::All => bits.fill(),
+                UnusedService::Actions(names) => {
+                    for n in names {
+                        if let Some(i) = service.find(n) {
+                            bits.set(i);
+                        }
+                    }
+                }
+            }
+            set.union_bits(svc, &bits);
+        }
+        set
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intersection_keeps_what_any_principal_uses() {
+        let mut a = UnusedSet::default();
+        a.add_action("s3", "GetObject");
+        a.add_action("s3", "PutObject");
+        a.add_service("kms");
+        let mut b = UnusedSet::default();
+        b.add_action("s3", "s3:GetObject");
+        b.add_action("kms", "Decrypt");
+        let both = a.intersect(&b);
+        let mut expected = UnusedSet::default();
+        expected.add_action("s3", "getobject");
+        expected.add_action("kms", "decrypt");
+        assert_eq!(both, expected);
+        assert_eq!(UnusedSet::everything().intersect(&a), a);
+    }
+}

@@ -1,0 +1,9 @@
+//! iamtrim: least-privilege refinement of AWS IAM policies from IAM Access Analyzer findings.
+
+pub mod app;
+pub mod catalog;
+pub mod cli;
+pub mod findings;
+pub mod output;
+pub mod policy;
+pub mod refine;

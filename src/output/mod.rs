@@ -1,0 +1,88 @@
+//! Everything iamtrim prints goes through here.
+
+use serde_json::{Value, json};
+use std::io::Write;
+
+/// Standard output and error, buffered; tests and `main` share it.
+pub struct Out {
+    stdout: Box<dyn Write>,
+    stderr: Box<dyn Write>,
+}
+
+impl Out {
+    pub fn new(stdout: Box<dyn Write>, stderr: Box<dyn Write>) -> Out {
+        Out { stdout, stderr }
+    }
+
+    pub fn stdio() -> Out {
+        Out::new(
+            Box::new(std::io::BufWriter::new(std::io::stdout())),
+            Box::new(std::io::stderr()),
+        )
+    }
+
+    /// Pretty JSON (two-space indent) and a final newline.
+    pub fn json(&mut self, value: &Value) {
+        let text = serde_json::to_string_pretty(value).unwrap_or_default();
+        let _ = writeln!(self.stdout, "{text}");
+    }
+
+    pub fn lines(&mut self, lines: &[String]) {
+        for l in lines {
+            let _ = writeln!(self.stdout, "{l}");
+        }
+    }
+
+    /// A note for the person at the terminal, on stderr.
+    pub fn note(&mut self, text: &str) {
+        let _ = writeln!(self.stderr, "note: {text}");
+    }
+
+    /// A fatal error, rendered by miette (plain when not a terminal or with NO_COLOR).
+    pub fn fatal(&mut self, message: &str, help: Option<&str>) {
+        let mut diag = miette::MietteDiagnostic::new(message.to_string());
+        if let Some(h) = help {
+            diag = diag.with_help(h.to_string());
+        }
+        let report = miette::Report::new(diag);
+        let _ = writeln!(self.stderr, "{report:?}");
+    }
+
+    pub fn flush(&mut self) {
+        let _ = self.stdout.flush();
+        let _ = self.stderr.flush();
+    }
+}
+
+/// What AWS's GetFindingRecommendation would answer for this policy.
+pub fn aws_recommendation(
+    principal: Option<&str>,
+    policy_id: &str,
+    detach: bool,
+    changed: bool,
+    refined: &Value,
+) -> Value {
+    let mut steps = Vec::new();
+    if changed && !detach {
+        steps.push(json!({"unusedPermissionsRecommendedStep": {
+            "recommendedAction": "CREATE_POLICY",
+            "recommendedPolicy": serde_json::to_string(refined).unwrap_or_default(),
+            "existingPolicyId": policy_id,
+        }}));
+    }
+    if changed {
+        steps.push(json!({"unusedPermissionsRecommendedStep": {
+            "recommendedAction": "DETACH_POLICY",
+            "existingPolicyId": policy_id,
+        }}));
+    }
+    let mut answer = json!({
+        "recommendedSteps": steps,
+        "status": "SUCCEEDED",
+        "recommendationType": "UnusedPermissionRecommendation",
+    });
+    if let Some(p) = principal {
+        answer["resourceArn"] = json!(p);
+    }
+    answer
+}

@@ -1,0 +1,4 @@
+//! Policy documents. `document` reads a parsed JSON value into the engine's statements and writes a
+//! refinement back into it.
+
+pub mod document;

@@ -1,0 +1,224 @@
+//! The refinement engine: for each `Allow` statement, keep, remove or replace every action pattern
+//! so that the statement allows exactly what it allowed before minus the unused actions, using the
+//! least-general patterns the catalogue allows. Pure: no I/O, text in, decisions out.
+
+pub mod generalize;
+pub mod tokens;
+mod verify;
+
+use crate::catalog::{ActionPattern, ActionSet, Catalog};
+use generalize::{Emit, least_general};
+pub use verify::VerifyError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Allow,
+    Deny,
+    /// Missing or misspelled: never touched.
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionKey {
+    Action,
+    NotAction,
+    /// Neither (or both): never touched.
+    Missing,
+}
+
+/// What the engine needs to know of a statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementIn {
+    pub effect: Effect,
+    pub key: ActionKey,
+    pub patterns: Vec<String>,
+}
+
+/// What happens to one pattern of an `Action` list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Keep,
+    Remove,
+    Replace(Vec<String>),
+}
+
+/// The outcome for one statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementOut {
+    /// One decision per input pattern.
+    pub decisions: Vec<Decision>,
+    /// For `Allow` + `NotAction`: patterns to append to `NotAction`.
+    pub not_action_added: Vec<String>,
+    /// The statement has no action left and goes.
+    pub removed: bool,
+}
+
+impl StatementOut {
+    fn keep_all(n: usize) -> StatementOut {
+        StatementOut {
+            decisions: vec![Decision::Keep; n],
+            not_action_added: Vec::new(),
+            removed: false,
+        }
+    }
+
+    pub fn changed(&self) -> bool {
+        self.removed
+            || !self.not_action_added.is_empty()
+            || self.decisions.iter().any(|d| *d != Decision::Keep)
+    }
+
+    /// The statement's pattern list after the refinement.
+    pub fn patterns_after(&self, before: &[String]) -> Vec<String> {
+        if self.removed {
+            return Vec::new();
+        }
+        let mut out = Vec::with_capacity(before.len());
+        for (p, d) in before.iter().zip(&self.decisions) {
+            match d {
+                Decision::Keep => out.push(p.clone()),
+                Decision::Remove => {}
+                Decision::Replace(with) => out.extend(with.iter().cloned()),
+            }
+        }
+        out.extend(self.not_action_added.iter().cloned());
+        out
+    }
+}
+
+/// The refinement of a whole policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refinement {
+    pub statements: Vec<StatementOut>,
+    /// Every `Allow` statement went: the policy should be detached, not edited.
+    pub detach: bool,
+}
+
+impl Refinement {
+    pub fn changed(&self) -> bool {
+        self.detach || self.statements.iter().any(StatementOut::changed)
+    }
+}
+
+/// Refines a policy's statements against the unused actions, and verifies the result over the whole
+/// catalogue before returning it.
+pub fn refine(
+    statements: &[StatementIn],
+    unused: &ActionSet,
+    catalog: &Catalog,
+) -> Result<Refinement, VerifyError> {
+    let outs: Vec<StatementOut> = statements
+        .iter()
+        .map(|s| refine_statement(s, unused, catalog))
+        .collect();
+    let had_allow = statements.iter().any(|s| s.effect == Effect::Allow);
+    let allow_left = statements
+        .iter()
+        .zip(&outs)
+        .any(|(s, o)| s.effect == Effect::Allow && !o.removed);
+    let refinement = Refinement {
+        statements: outs,
+        detach: had_allow && !allow_left,
+    };
+    verify::verify(statements, &refinement, unused, catalog)?;
+    Ok(refinement)
+}
+
+fn refine_statement(s: &StatementIn, unused: &ActionSet, catalog: &Catalog) -> StatementOut {
+    match (s.effect, s.key) {
+        (Effect::Allow, ActionKey::Action) => {
+            let decisions: Vec<Decision> = s
+                .patterns
+                .iter()
+                .map(|p| decide(p, unused, catalog))
+                .collect();
+            let removed = !decisions.is_empty() && decisions.iter().all(|d| *d == Decision::Remove);
+            StatementOut {
+                decisions,
+                not_action_added: Vec::new(),
+                removed,
+            }
+        }
+        (Effect::Allow, ActionKey::NotAction) => StatementOut {
+            not_action_added: extend_not_action(&s.patterns, unused, catalog),
+            ..StatementOut::keep_all(s.patterns.len())
+        },
+        _ => StatementOut::keep_all(s.patterns.len()),
+    }
+}
+
+/// Keep, remove or replace one pattern of an `Allow` statement's `Action`.
+pub fn decide(raw: &str, unused: &ActionSet, catalog: &Catalog) -> Decision {
+    let Some(pattern) = ActionPattern::parse(raw) else {
+        return Decision::Keep;
+    };
+    let matched = catalog.expand(&pattern);
+    let mut kept = matched.clone();
+    kept.subtract(unused);
+    if kept == matched {
+        return Decision::Keep;
+    }
+    if kept.is_empty() {
+        return Decision::Remove;
+    }
+    if !pattern.is_wildcard() {
+        // An explicit action matches one catalogued action: it stays or goes, never widens.
+        return Decision::Keep;
+    }
+    let mut with = Vec::new();
+    for (svc, bits) in kept.iter() {
+        let service = catalog.service(svc);
+        let prefix = if pattern.literal_service() {
+            pattern.service_written()
+        } else {
+            catalog.prefix(svc)
+        };
+        for emit in least_general(service, bits, bits) {
+            with.push(spell(prefix, service, &emit));
+        }
+    }
+    sort_patterns(&mut with);
+    Decision::Replace(with)
+}
+
+/// The least-general patterns to add to an `Allow` statement's `NotAction` so that it no longer
+/// allows the unused actions.
+fn extend_not_action(patterns: &[String], unused: &ActionSet, catalog: &Catalog) -> Vec<String> {
+    let mut excluded = ActionSet::default();
+    for p in patterns.iter().filter_map(|p| ActionPattern::parse(p)) {
+        excluded.union(&catalog.expand(&p));
+    }
+    let mut added = Vec::new();
+    for (svc, unused_bits) in unused.iter() {
+        let service = catalog.service(svc);
+        let mut target = unused_bits.clone();
+        let mut ok = unused_bits.clone();
+        if let Some(ex) = excluded.get(svc) {
+            target.subtract(ex);
+            ok.union_with(ex);
+        }
+        for emit in least_general(service, &target, &ok) {
+            added.push(spell(catalog.prefix(svc), service, &emit));
+        }
+    }
+    sort_patterns(&mut added);
+    added
+}
+
+fn spell(prefix: &str, service: &crate::catalog::Service, emit: &Emit) -> String {
+    match emit {
+        Emit::All => format!("{prefix}:*"),
+        Emit::Prefix(p) => format!("{prefix}:{p}*"),
+        Emit::Action(i) => format!("{prefix}:{}", service.actions[*i].name),
+    }
+}
+
+/// Case-insensitive order, as the replacements are shown and written.
+pub fn sort_patterns(patterns: &mut Vec<String>) {
+    patterns.sort_by(|a, b| {
+        a.to_ascii_lowercase()
+            .cmp(&b.to_ascii_lowercase())
+            .then_with(|| a.cmp(b))
+    });
+    patterns.dedup();
+}
