@@ -144,9 +144,34 @@ impl Catalog {
         EMBEDDED.get_or_init(|| embedded::index(include_str!("../../data/catalog.txt")))
     }
 
+    /// A catalogue in the generated text format of `data/catalog.txt` (tests of the refresh script).
+    pub fn from_generated(text: &'static str) -> Catalog {
+        embedded::index(text)
+    }
+
     /// A folder of AWS Service Reference JSON files, read whole (tests and pinned runs).
     pub fn from_service_reference_dir(path: &Path) -> Result<Catalog, CatalogError> {
         service_reference::load(path)
+    }
+
+    /// A small catalogue from lists of action names (tests and examples); every action reads as
+    /// `Read`.
+    pub fn from_lists(source: &str, services: &[(&str, &[&str])]) -> Catalog {
+        let services = services
+            .iter()
+            .map(|(prefix, names)| {
+                let actions = names
+                    .iter()
+                    .map(|n| Action {
+                        name: (*n).into(),
+                        lower: n.to_ascii_lowercase().into(),
+                        level: AccessLevel::Read,
+                    })
+                    .collect();
+                Service::new(prefix, actions)
+            })
+            .collect();
+        Catalog::from_services(source.into(), "n/a".into(), services)
     }
 
     fn from_services(source: String, date: String, mut services: Vec<Service>) -> Catalog {

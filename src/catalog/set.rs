@@ -41,7 +41,7 @@ impl Bits {
         for w in &mut self.words {
             *w = u64::MAX;
         }
-        if self.len % 64 != 0
+        if !self.len.is_multiple_of(64)
             && let Some(last) = self.words.last_mut()
         {
             *last = (1u64 << (self.len % 64)) - 1;

@@ -84,7 +84,8 @@ pub fn unused_for(
     let chosen: Option<String> = match principal {
         Some(p) => {
             let hit = names.iter().find(|n| principal_matches(n, p)).cloned();
-            if hit.is_none() && !(names.is_empty() && !findings.is_empty()) {
+            // A file that names no principal (the short form) is taken as the principal's.
+            if hit.is_none() && !names.is_empty() {
                 return Err(FindingsError::NoSuchPrincipal {
                     path: shown,
                     principal: p.to_string(),

@@ -222,3 +222,147 @@ pub fn sort_patterns(patterns: &mut Vec<String>) {
     });
     patterns.dedup();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::UnusedSet;
+
+    fn allow(patterns: &[&str]) -> StatementIn {
+        StatementIn {
+            effect: Effect::Allow,
+            key: ActionKey::Action,
+            patterns: patterns.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+
+    fn unused(catalog: &Catalog, svc: &str, actions: &[&str]) -> ActionSet {
+        let mut u = UnusedSet::default();
+        for a in actions {
+            u.add_action(svc, a);
+        }
+        u.resolve(catalog)
+    }
+
+    /// `DescribeVpc*` would also match `DescribeVpcs`, which sits on another trie branch: safety
+    /// must be decided on the string prefix.
+    #[test]
+    fn string_prefix_trap() {
+        let cat = Catalog::from_lists(
+            "test",
+            &[(
+                "ec2",
+                &[
+                    "DescribeVpcs",
+                    "DescribeVpcAttribute",
+                    "DescribeVpcEndpoints",
+                    "DescribeVpcPeeringConnections",
+                    "DescribeInstances",
+                    "RunInstances",
+                ],
+            )],
+        );
+        let u = unused(&cat, "ec2", &["DescribeVpcs"]);
+        let r = refine(&[allow(&["ec2:Describe*"])], &u, &cat).unwrap();
+        assert_eq!(
+            r.statements[0].decisions,
+            vec![Decision::Replace(vec![
+                "ec2:DescribeInstances".into(),
+                "ec2:DescribeVpcAttribute".into(),
+                "ec2:DescribeVpcEndpoints".into(),
+                "ec2:DescribeVpcPeeringConnections".into(),
+            ])]
+        );
+    }
+
+    #[test]
+    fn shortest_safe_prefix_and_literal_unsafe_node() {
+        let cat = Catalog::from_lists(
+            "test",
+            &[(
+                "iam",
+                &[
+                    "GetRole",
+                    "GetRolePolicy",
+                    "GetRoleTags",
+                    "GetUser",
+                    "GetUserPolicy",
+                    "ListRoles",
+                ],
+            )],
+        );
+        // GetRole stays, GetRolePolicy is unused: the unsafe node GetRole is emitted literally and
+        // the walk goes on below it (GetRoleTags: a single action, bare).
+        let u = unused(&cat, "iam", &["GetRolePolicy"]);
+        let r = refine(&[allow(&["iam:Get*"])], &u, &cat).unwrap();
+        assert_eq!(
+            r.statements[0].decisions,
+            vec![Decision::Replace(vec![
+                "iam:GetRole".into(),
+                "iam:GetRoleTags".into(),
+                "iam:GetUser*".into(),
+            ])]
+        );
+    }
+
+    #[test]
+    fn whole_service_and_case() {
+        let cat = Catalog::from_lists(
+            "test",
+            &[("s3", &["GetObject", "PutObject"]), ("kms", &["Decrypt"])],
+        );
+        let mut u = UnusedSet::default();
+        u.add_service("kms");
+        u.add_action("s3", "PutObject");
+        let u = u.resolve(&cat);
+        let r = refine(&[allow(&["S3:*", "kms:Decrypt", "sqs:Send*"])], &u, &cat).unwrap();
+        assert_eq!(
+            r.statements[0].decisions,
+            vec![
+                Decision::Replace(vec!["S3:GetObject".into()]),
+                Decision::Remove,
+                Decision::Keep
+            ]
+        );
+        // `*` becomes every other service whole, and the rest of s3.
+        let r = refine(&[allow(&["*"])], &u, &cat).unwrap();
+        assert_eq!(
+            r.statements[0].decisions,
+            vec![Decision::Replace(vec!["s3:GetObject".into()])]
+        );
+    }
+
+    #[test]
+    fn removed_statement_and_detach() {
+        let cat = Catalog::from_lists("test", &[("s3", &["GetObject", "PutObject"])]);
+        let u = unused(&cat, "s3", &["GetObject", "PutObject"]);
+        let deny = StatementIn {
+            effect: Effect::Deny,
+            key: ActionKey::Action,
+            patterns: vec!["s3:*".into()],
+        };
+        let r = refine(&[allow(&["s3:Get*", "s3:PutObject"]), deny], &u, &cat).unwrap();
+        assert!(r.statements[0].removed);
+        assert!(!r.statements[1].changed());
+        assert!(r.detach);
+    }
+
+    #[test]
+    fn not_action_is_extended() {
+        let cat = Catalog::from_lists(
+            "test",
+            &[(
+                "s3",
+                &["GetObject", "GetObjectAcl", "PutObject", "DeleteObject"],
+            )],
+        );
+        let u = unused(&cat, "s3", &["GetObjectAcl", "DeleteObject"]);
+        let s = StatementIn {
+            effect: Effect::Allow,
+            key: ActionKey::NotAction,
+            patterns: vec!["s3:Delete*".into()],
+        };
+        let r = refine(&[s], &u, &cat).unwrap();
+        assert_eq!(r.statements[0].not_action_added, vec!["s3:GetObjectAcl"]);
+    }
+}

@@ -9,10 +9,10 @@ pub fn token_ends(name: &str) -> Vec<usize> {
     for i in 1..b.len() {
         let (prev, cur) = (b[i - 1], b[i]);
         let next = b.get(i + 1).copied();
+        // An upper-case letter starts a word after anything but an upper-case letter (`tS`, `3B`,
+        // `-E`), and ends an acronym when a lower-case letter follows it (`MFADevice`).
         let boundary = cur.is_ascii_uppercase()
-            && (prev.is_ascii_lowercase()
-                || prev.is_ascii_digit()
-                || (prev.is_ascii_uppercase() && next.is_some_and(|n| n.is_ascii_lowercase())));
+            && (!prev.is_ascii_uppercase() || next.is_some_and(|n| n.is_ascii_lowercase()));
         if boundary {
             ends.push(i);
         }
