@@ -14,7 +14,7 @@ pub(super) fn index(text: &'static str) -> Catalog {
     };
     let mut slots = Vec::new();
     let mut rest = text;
-    // Header.
+    // Header: `# key: value` lines.
     while let Some(line) = rest.strip_prefix('#') {
         let (line, tail) = line.split_once('\n').unwrap_or((line, ""));
         rest = tail;
@@ -28,21 +28,24 @@ pub(super) fn index(text: &'static str) -> Catalog {
             }
         }
     }
-    // Sections: each starts with "[prefix]\n"; its body runs to the next "\n[".
-    while let Some(section) = rest.strip_prefix('[') {
-        let Some((prefix, body_and_rest)) = section.split_once("]\n") else {
-            break;
+    // Sections: each starts with "[prefix]\n" and runs to the next line that starts with '['
+    // (action names never hold one). memchr keeps this scan to a few tens of microseconds.
+    let base = text.len() - rest.len();
+    let starts: Vec<usize> = memchr::memchr_iter(b'[', rest.as_bytes())
+        .filter(|&i| i == 0 || rest.as_bytes()[i - 1] == b'\n')
+        .map(|i| base + i)
+        .chain(std::iter::once(text.len()))
+        .collect();
+    for pair in starts.windows(2) {
+        let section = &text[pair[0] + 1..pair[1]];
+        let Some((prefix, body)) = section.split_once("]\n") else {
+            continue;
         };
-        let end = body_and_rest
-            .find("\n[")
-            .map_or(body_and_rest.len(), |i| i + 1);
-        let (body, tail) = body_and_rest.split_at(end);
         slots.push(Slot {
             prefix: prefix.into(),
             raw: body,
             decoded: OnceLock::new(),
         });
-        rest = tail;
     }
     info.services = slots.len();
     Catalog { info, slots }

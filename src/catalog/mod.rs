@@ -6,6 +6,7 @@ mod embedded;
 mod pattern;
 mod service_reference;
 mod set;
+pub mod tokens;
 
 use std::path::Path;
 use std::sync::OnceLock;
@@ -72,6 +73,8 @@ pub struct Service {
     /// Service prefix as used in policies (`s3`), lower case.
     pub prefix: Box<str>,
     pub actions: Vec<Action>,
+    /// CamelCase token ends of each action's name, computed when refinement first needs them.
+    token_ends: OnceLock<Vec<Vec<usize>>>,
 }
 
 impl Service {
@@ -81,14 +84,24 @@ impl Service {
         Service {
             prefix: prefix.to_ascii_lowercase().into(),
             actions,
+            token_ends: OnceLock::new(),
         }
+    }
+
+    /// Where each action's CamelCase tokens end (see [`tokens::token_ends`]), by action index.
+    pub fn token_ends(&self) -> &[Vec<usize>] {
+        self.token_ends.get_or_init(|| {
+            self.actions
+                .iter()
+                .map(|a| tokens::token_ends(&a.name))
+                .collect()
+        })
     }
 
     /// Index of the action with this (case-insensitive) name.
     pub fn find(&self, name: &str) -> Option<usize> {
-        let lower = name.to_ascii_lowercase();
         self.actions
-            .binary_search_by(|a| a.lower.as_ref().cmp(lower.as_str()))
+            .binary_search_by(|a| cmp_lower(&a.lower, name))
             .ok()
     }
 
@@ -209,9 +222,8 @@ impl Catalog {
 
     /// The index of a service by its prefix (case-insensitive).
     pub fn service_index(&self, prefix: &str) -> Option<usize> {
-        let lower = prefix.to_ascii_lowercase();
         self.slots
-            .binary_search_by(|s| s.prefix.as_ref().cmp(lower.as_str()))
+            .binary_search_by(|s| cmp_lower(&s.prefix, prefix))
             .ok()
     }
 
@@ -222,35 +234,37 @@ impl Catalog {
             .get_or_init(|| embedded::decode_service(&slot.prefix, slot.raw))
     }
 
-    /// Indices of the services whose prefix matches a (lower-cased) glob.
-    pub fn services_matching<'a>(
-        &'a self,
-        glob_lower: &'a str,
-    ) -> impl Iterator<Item = usize> + 'a {
-        let literal = !glob_lower.contains(['*', '?']);
-        let exact = if literal {
-            self.service_index(glob_lower)
-        } else {
-            None
-        };
+    /// Indices of the services whose prefix matches a glob (case-insensitively).
+    pub fn services_matching<'a>(&'a self, glob: &'a str) -> impl Iterator<Item = usize> + 'a {
+        let literal = !glob.contains(['*', '?']);
+        let exact = if literal { self.service_index(glob) } else { None };
         let scan = !literal;
         exact.into_iter().chain(
             (0..self.slots.len())
                 .filter(move |_| scan)
-                .filter(move |&i| {
-                    glob_match(glob_lower.as_bytes(), self.slots[i].prefix.as_bytes())
-                }),
+                .filter(move |&i| glob_match(glob.as_bytes(), self.slots[i].prefix.as_bytes())),
         )
     }
 
     /// Every action matched by `pattern`.
     pub fn expand(&self, pattern: &ActionPattern) -> ActionSet {
         let mut set = ActionSet::default();
-        for svc in self.services_matching(pattern.service_glob()) {
-            let service = self.service(svc);
-            let bits = pattern.match_service(service);
-            set.union_bits(svc, &bits);
-        }
+        self.expand_into(pattern, &mut set);
         set
     }
+
+    /// Adds every action matched by `pattern` to `set`.
+    pub fn expand_into(&self, pattern: &ActionPattern, set: &mut ActionSet) {
+        for svc in self.services_matching(pattern.service_glob()) {
+            let service = self.service(svc);
+            pattern.match_into(service, set.bits_mut(svc, service.actions.len()));
+        }
+    }
+}
+
+/// Compares an already lower-cased key with `other`, ASCII case-insensitively, without allocating.
+fn cmp_lower(lower: &str, other: &str) -> std::cmp::Ordering {
+    lower
+        .bytes()
+        .cmp(other.bytes().map(|b| b.to_ascii_lowercase()))
 }

@@ -3,14 +3,13 @@
 
 use super::{Bits, Service};
 
-/// A parsed action pattern, as written in a policy.
+/// A parsed action pattern, as written in a policy. Matching compares ASCII case-insensitively, so
+/// the pattern keeps the user's spelling and no lower-cased copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActionPattern {
     raw: String,
-    /// The service part as written (`S3`), or `*` for the bare `*`.
-    service_written: String,
-    service_lower: String,
-    name_lower: String,
+    /// Byte offset of the `:`; for the bare `*`, 0.
+    colon: usize,
 }
 
 impl ActionPattern {
@@ -19,20 +18,16 @@ impl ActionPattern {
         if raw == "*" {
             return Some(ActionPattern {
                 raw: raw.into(),
-                service_written: "*".into(),
-                service_lower: "*".into(),
-                name_lower: "*".into(),
+                colon: 0,
             });
         }
-        let (service, name) = raw.split_once(':')?;
-        if service.is_empty() || name.is_empty() {
+        let colon = raw.find(':')?;
+        if colon == 0 || colon + 1 == raw.len() {
             return None;
         }
         Some(ActionPattern {
             raw: raw.into(),
-            service_written: service.into(),
-            service_lower: service.to_ascii_lowercase(),
-            name_lower: name.to_ascii_lowercase(),
+            colon,
         })
     }
 
@@ -40,22 +35,24 @@ impl ActionPattern {
         &self.raw
     }
 
-    /// The service part as the user wrote it.
+    /// The service part as the user wrote it (`*` for the bare `*`).
     pub fn service_written(&self) -> &str {
-        &self.service_written
+        if self.colon == 0 { "*" } else { &self.raw[..self.colon] }
     }
 
+    /// The service part, a glob matched case-insensitively.
     pub fn service_glob(&self) -> &str {
-        &self.service_lower
+        self.service_written()
     }
 
+    /// The name part, a glob matched case-insensitively.
     pub fn name_glob(&self) -> &str {
-        &self.name_lower
+        if self.colon == 0 { "*" } else { &self.raw[self.colon + 1..] }
     }
 
     /// Whether the service part names one service literally.
     pub fn literal_service(&self) -> bool {
-        !has_wildcard(&self.service_lower)
+        !has_wildcard(self.service_written())
     }
 
     /// Whether the pattern holds a wildcard anywhere (an explicit action has none).
@@ -66,32 +63,35 @@ impl ActionPattern {
     /// The actions of `service` whose names match the name part.
     pub fn match_service(&self, service: &Service) -> Bits {
         let mut bits = Bits::new(service.actions.len());
-        if self.name_lower == "*" {
+        self.match_into(service, &mut bits);
+        bits
+    }
+
+    /// Sets the bits of the actions of `service` whose names match the name part.
+    pub fn match_into(&self, service: &Service, bits: &mut Bits) {
+        let name = self.name_glob();
+        if name == "*" {
             bits.fill();
-        } else if !has_wildcard(&self.name_lower) {
-            if let Some(i) = service.find(&self.name_lower) {
+        } else if !has_wildcard(name) {
+            if let Some(i) = service.find(name) {
                 bits.set(i);
             }
         } else {
             // Only names that start with the literal head can match.
-            let head_len = self.name_lower.find(['*', '?']).unwrap_or(0);
-            let range = service.prefix_range(&self.name_lower[..head_len]);
-            for i in range {
-                if glob_match(
-                    self.name_lower.as_bytes(),
-                    service.actions[i].lower.as_bytes(),
-                ) {
+            let head_len = name.find(['*', '?']).unwrap_or(0);
+            let head = name[..head_len].to_ascii_lowercase();
+            for i in service.prefix_range(&head) {
+                if glob_match(name.as_bytes(), service.actions[i].lower.as_bytes()) {
                     bits.set(i);
                 }
             }
         }
-        bits
     }
 
-    /// Whether this pattern matches `service:action` (both given lower-cased).
+    /// Whether this pattern matches `service:action`.
     pub fn matches_lower(&self, service: &str, action: &str) -> bool {
-        glob_match(self.service_lower.as_bytes(), service.as_bytes())
-            && glob_match(self.name_lower.as_bytes(), action.as_bytes())
+        glob_match(self.service_glob().as_bytes(), service.as_bytes())
+            && glob_match(self.name_glob().as_bytes(), action.as_bytes())
     }
 }
 

@@ -105,6 +105,13 @@ impl ActionSet {
         self.services.get(&service)
     }
 
+    /// The bits of `service` (with `len` actions), created empty on first use.
+    pub fn bits_mut(&mut self, service: usize, len: usize) -> &mut Bits {
+        self.services
+            .entry(service)
+            .or_insert_with(|| Bits::new(len))
+    }
+
     pub fn union_bits(&mut self, service: usize, bits: &Bits) {
         match self.services.get_mut(&service) {
             Some(b) => b.union_with(bits),

@@ -2,7 +2,6 @@
 //! token trie. Safety is decided on the *string* prefix against the whole service: the glob
 //! `DescribeVpc*` also matches `DescribeVpcs`, which sits on another branch of the trie.
 
-use super::tokens::token_ends;
 use crate::catalog::{Bits, Service};
 use std::collections::BTreeMap;
 
@@ -25,20 +24,17 @@ pub enum Emit {
 /// emits an unsafe node that is itself a target action literally and goes on below it, and prunes
 /// subtrees with no target action. Entries covered by an emitted wildcard are dropped.
 pub fn least_general(service: &Service, target: &Bits, ok: &Bits) -> Vec<Emit> {
-    if target.is_empty() {
+    let ends = service.token_ends();
+    // Only target actions need walking: a subtree without one emits nothing. Safety is still
+    // decided against every action of the service, by string prefix.
+    let members: Vec<usize> = target.iter().collect();
+    if members.is_empty() {
         return Vec::new();
     }
-    let ends: Vec<Vec<usize>> = service
-        .actions
-        .iter()
-        .map(|a| token_ends(&a.name))
-        .collect();
-    let members: Vec<usize> = (0..service.actions.len()).collect();
     let mut out = Vec::new();
     let walk = Walk {
         service,
-        ends: &ends,
-        target,
+        ends,
         ok,
     };
     walk.node(&members, 0, 0, &mut out);
@@ -48,17 +44,13 @@ pub fn least_general(service: &Service, target: &Bits, ok: &Bits) -> Vec<Emit> {
 struct Walk<'a> {
     service: &'a Service,
     ends: &'a [Vec<usize>],
-    target: &'a Bits,
     ok: &'a Bits,
 }
 
 impl Walk<'_> {
-    /// `members`: the actions in this node's subtree; `depth`: tokens in its prefix;
-    /// `len`: the prefix's byte length.
+    /// `members`: the target actions in this node's subtree (never empty); `depth`: tokens in its
+    /// prefix; `len`: the prefix's byte length.
     fn node(&self, members: &[usize], depth: usize, len: usize, out: &mut Vec<Emit>) {
-        if !members.iter().any(|&i| self.target.has(i)) {
-            return;
-        }
         let first = &self.service.actions[members[0]];
         let prefix_lower = &first.lower[..len];
         let range = self.service.prefix_range(prefix_lower);
@@ -76,9 +68,8 @@ impl Walk<'_> {
         for &i in members {
             let ends = &self.ends[i];
             if ends.len() == depth {
-                if self.target.has(i) {
-                    out.push(Emit::Action(i));
-                }
+                // An unsafe node that is itself a target action: emitted literally.
+                out.push(Emit::Action(i));
             } else {
                 let end = ends[depth];
                 children

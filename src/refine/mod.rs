@@ -3,8 +3,10 @@
 //! least-general patterns the catalogue allows. Pure: no I/O, text in, decisions out.
 
 pub mod generalize;
-pub mod tokens;
 mod verify;
+
+/// The CamelCase tokenizer lives with the catalogue; re-exported for the engine's users.
+pub use crate::catalog::tokens;
 
 use crate::catalog::{ActionPattern, ActionSet, Catalog};
 use generalize::{Emit, least_general};
@@ -186,7 +188,7 @@ pub fn decide(raw: &str, unused: &ActionSet, catalog: &Catalog) -> Decision {
 fn extend_not_action(patterns: &[String], unused: &ActionSet, catalog: &Catalog) -> Vec<String> {
     let mut excluded = ActionSet::default();
     for p in patterns.iter().filter_map(|p| ActionPattern::parse(p)) {
-        excluded.union(&catalog.expand(&p));
+        catalog.expand_into(&p, &mut excluded);
     }
     let mut added = Vec::new();
     for (svc, unused_bits) in unused.iter() {

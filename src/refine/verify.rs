@@ -15,7 +15,7 @@ pub struct VerifyError {
 fn allowed(patterns: &[String], catalog: &Catalog) -> ActionSet {
     let mut set = ActionSet::default();
     for p in patterns.iter().filter_map(|p| ActionPattern::parse(p)) {
-        set.union(&catalog.expand(&p));
+        catalog.expand_into(&p, &mut set);
     }
     set
 }
