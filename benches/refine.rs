@@ -28,7 +28,7 @@ fn random_unused(cat: &Catalog, services: &[&str], one_in: usize, seed: u64) -> 
     for svc in services {
         let s = cat.service(cat.service_index(svc).unwrap());
         for a in &s.actions {
-            if rng.next() % one_in == 0 {
+            if rng.next().is_multiple_of(one_in) {
                 u.add_action(svc, &a.name);
             }
         }
@@ -86,7 +86,9 @@ fn refine_star(bencher: divan::Bencher) {
 #[divan::bench(args = [10, 3])]
 fn refine_typical_policy(bencher: divan::Bencher, one_in: usize) {
     let cat = Catalog::embedded();
-    let services = ["s3", "dynamodb", "lambda", "sqs", "logs", "kms", "sns", "ecr", "sts", "ssm"];
+    let services = [
+        "s3", "dynamodb", "lambda", "sqs", "logs", "kms", "sns", "ecr", "sts", "ssm",
+    ];
     let mut rng = Rng(42);
     let mut stmts = Vec::new();
     for svc in services {

@@ -107,10 +107,25 @@ impl Service {
 
     /// The half-open index range of actions whose lower-cased name starts with `prefix_lower`.
     pub fn prefix_range(&self, prefix_lower: &str) -> std::ops::Range<usize> {
-        let lo = self
-            .actions
-            .partition_point(|a| a.lower.as_ref() < prefix_lower);
-        let len = self.actions[lo..].partition_point(|a| a.lower.starts_with(prefix_lower));
+        self.prefix_range_within(prefix_lower, 0..self.actions.len())
+    }
+
+    /// [`Service::prefix_range`], searching only `within` (which must hold the answer: the range of
+    /// a shorter prefix of `prefix_lower`).
+    pub fn prefix_range_within(
+        &self,
+        prefix_lower: &str,
+        within: std::ops::Range<usize>,
+    ) -> std::ops::Range<usize> {
+        // Inline byte loops: these strings are short, and a libc memcmp call per probe costs more
+        // than the comparison (measured).
+        let p = prefix_lower.as_bytes();
+        let base = within.start;
+        let lo = base + self.actions[within].partition_point(|a| bytes_lt(a.lower.as_bytes(), p));
+        let len = self.actions[lo..].partition_point(|a| {
+            let b = a.lower.as_bytes();
+            b.len() >= p.len() && b.iter().zip(p).all(|(x, y)| x == y)
+        });
         lo..lo + len
     }
 }
@@ -237,7 +252,11 @@ impl Catalog {
     /// Indices of the services whose prefix matches a glob (case-insensitively).
     pub fn services_matching<'a>(&'a self, glob: &'a str) -> impl Iterator<Item = usize> + 'a {
         let literal = !glob.contains(['*', '?']);
-        let exact = if literal { self.service_index(glob) } else { None };
+        let exact = if literal {
+            self.service_index(glob)
+        } else {
+            None
+        };
         let scan = !literal;
         exact.into_iter().chain(
             (0..self.slots.len())
@@ -260,6 +279,15 @@ impl Catalog {
             pattern.match_into(service, set.bits_mut(svc, service.actions.len()));
         }
     }
+}
+
+fn bytes_lt(a: &[u8], b: &[u8]) -> bool {
+    for (x, y) in a.iter().zip(b) {
+        if x != y {
+            return x < y;
+        }
+    }
+    a.len() < b.len()
 }
 
 /// Compares an already lower-cased key with `other`, ASCII case-insensitively, without allocating.

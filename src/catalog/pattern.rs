@@ -5,49 +5,51 @@ use super::{Bits, Service};
 
 /// A parsed action pattern, as written in a policy. Matching compares ASCII case-insensitively, so
 /// the pattern keeps the user's spelling and no lower-cased copy.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ActionPattern {
-    raw: String,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActionPattern<'a> {
+    raw: &'a str,
     /// Byte offset of the `:`; for the bare `*`, 0.
     colon: usize,
 }
 
-impl ActionPattern {
+impl<'a> ActionPattern<'a> {
     /// Parses a pattern; `None` when it is not `service:name` or `*`.
-    pub fn parse(raw: &str) -> Option<ActionPattern> {
+    pub fn parse(raw: &'a str) -> Option<ActionPattern<'a>> {
         if raw == "*" {
-            return Some(ActionPattern {
-                raw: raw.into(),
-                colon: 0,
-            });
+            return Some(ActionPattern { raw, colon: 0 });
         }
         let colon = raw.find(':')?;
         if colon == 0 || colon + 1 == raw.len() {
             return None;
         }
-        Some(ActionPattern {
-            raw: raw.into(),
-            colon,
-        })
+        Some(ActionPattern { raw, colon })
     }
 
-    pub fn raw(&self) -> &str {
-        &self.raw
+    pub fn raw(&self) -> &'a str {
+        self.raw
     }
 
     /// The service part as the user wrote it (`*` for the bare `*`).
-    pub fn service_written(&self) -> &str {
-        if self.colon == 0 { "*" } else { &self.raw[..self.colon] }
+    pub fn service_written(&self) -> &'a str {
+        if self.colon == 0 {
+            "*"
+        } else {
+            &self.raw[..self.colon]
+        }
     }
 
     /// The service part, a glob matched case-insensitively.
-    pub fn service_glob(&self) -> &str {
+    pub fn service_glob(&self) -> &'a str {
         self.service_written()
     }
 
     /// The name part, a glob matched case-insensitively.
-    pub fn name_glob(&self) -> &str {
-        if self.colon == 0 { "*" } else { &self.raw[self.colon + 1..] }
+    pub fn name_glob(&self) -> &'a str {
+        if self.colon == 0 {
+            "*"
+        } else {
+            &self.raw[self.colon + 1..]
+        }
     }
 
     /// Whether the service part names one service literally.
@@ -57,7 +59,7 @@ impl ActionPattern {
 
     /// Whether the pattern holds a wildcard anywhere (an explicit action has none).
     pub fn is_wildcard(&self) -> bool {
-        has_wildcard(&self.raw)
+        has_wildcard(self.raw)
     }
 
     /// The actions of `service` whose names match the name part.
@@ -80,7 +82,13 @@ impl ActionPattern {
             // Only names that start with the literal head can match.
             let head_len = name.find(['*', '?']).unwrap_or(0);
             let head = name[..head_len].to_ascii_lowercase();
-            for i in service.prefix_range(&head) {
+            let range = service.prefix_range(&head);
+            if head_len + 1 == name.len() && name.ends_with('*') {
+                // `Prefix*`, the commonest shape: the range is the answer.
+                bits.set_range(range);
+                return;
+            }
+            for i in range {
                 if glob_match(name.as_bytes(), service.actions[i].lower.as_bytes()) {
                     bits.set(i);
                 }

@@ -33,6 +33,12 @@ impl Bits {
         self.words[i / 64] |= 1 << (i % 64);
     }
 
+    pub fn set_range(&mut self, range: std::ops::Range<usize>) {
+        for i in range {
+            self.set(i);
+        }
+    }
+
     pub fn has(&self, i: usize) -> bool {
         self.words[i / 64] & (1 << (i % 64)) != 0
     }

@@ -32,12 +32,8 @@ pub fn least_general(service: &Service, target: &Bits, ok: &Bits) -> Vec<Emit> {
         return Vec::new();
     }
     let mut out = Vec::new();
-    let walk = Walk {
-        service,
-        ends,
-        ok,
-    };
-    walk.node(&members, 0, 0, &mut out);
+    let walk = Walk { service, ends, ok };
+    walk.node(&members, 0, 0, 0..service.actions.len(), &mut out);
     prune_covered(service, out)
 }
 
@@ -50,10 +46,17 @@ struct Walk<'a> {
 impl Walk<'_> {
     /// `members`: the target actions in this node's subtree (never empty); `depth`: tokens in its
     /// prefix; `len`: the prefix's byte length.
-    fn node(&self, members: &[usize], depth: usize, len: usize, out: &mut Vec<Emit>) {
+    fn node(
+        &self,
+        members: &[usize],
+        depth: usize,
+        len: usize,
+        parent_range: std::ops::Range<usize>,
+        out: &mut Vec<Emit>,
+    ) {
         let first = &self.service.actions[members[0]];
         let prefix_lower = &first.lower[..len];
-        let range = self.service.prefix_range(prefix_lower);
+        let range = self.service.prefix_range_within(prefix_lower, parent_range);
         if self.ok.all_in(range.clone()) {
             out.push(if depth == 0 {
                 Emit::All
@@ -79,7 +82,7 @@ impl Walk<'_> {
             }
         }
         for (child_prefix, child) in children {
-            self.node(&child, depth + 1, child_prefix.len(), out);
+            self.node(&child, depth + 1, child_prefix.len(), range.clone(), out);
         }
     }
 }
