@@ -192,6 +192,7 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
     let resolved = unused.resolve(cat);
     let refinement = refine(&statements, &resolved, cat)
         .map_err(|e| TestCaseError::fail(format!("verifier: {e}")))?;
+    check_document_round_trip(&statements, &refinement)?;
 
     for (s, out) in statements.iter().zip(&refinement.statements) {
         let after = out.patterns_after(&s.patterns);
@@ -244,6 +245,68 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
             _ => prop_assert!(!out.changed(), "Deny statement changed"),
         }
     }
+    Ok(())
+}
+
+/// The same statements as a JSON policy (a one-pattern `Action` as a string, others as arrays):
+/// the document reads back as the engine's input, and after `apply` it reads back as the refined
+/// pattern lists, with removed statements gone.
+fn check_document_round_trip(
+    statements: &[StatementIn],
+    refinement: &iamtrim::refine::Refinement,
+) -> Result<(), TestCaseError> {
+    use iamtrim::policy::document;
+    use serde_json::{Value, json};
+    let stmts: Vec<Value> = statements
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let key = if s.key == ActionKey::NotAction {
+                "NotAction"
+            } else {
+                "Action"
+            };
+            let effect = if s.effect == Effect::Deny {
+                "Deny"
+            } else {
+                "Allow"
+            };
+            let actions = if s.patterns.len() == 1 {
+                json!(s.patterns[0])
+            } else {
+                json!(s.patterns)
+            };
+            json!({"Sid": format!("S{i}"), "Effect": effect, key: actions, "Resource": "*"})
+        })
+        .collect();
+    let mut doc = json!({"Version": "2012-10-17", "Statement": stmts});
+    prop_assert_eq!(&document::statements_in(&doc), statements);
+    if refinement.detach {
+        return Ok(());
+    }
+    document::apply(&mut doc, statements, refinement);
+    let expected: Vec<(String, Vec<String>)> = statements
+        .iter()
+        .zip(&refinement.statements)
+        .enumerate()
+        .filter(|(_, (_, o))| !o.removed)
+        .map(|(i, (s, o))| (format!("S{i}"), o.patterns_after(&s.patterns)))
+        .collect();
+    let items: Vec<Value> = match &doc["Statement"] {
+        Value::Array(a) => a.clone(),
+        v => vec![v.clone()],
+    };
+    let got: Vec<(String, Vec<String>)> = items
+        .iter()
+        .zip(document::statements_in(&doc))
+        .map(|(v, s)| {
+            (
+                v["Sid"].as_str().unwrap_or_default().to_string(),
+                s.patterns,
+            )
+        })
+        .collect();
+    prop_assert_eq!(got, expected);
     Ok(())
 }
 
