@@ -2,8 +2,12 @@
 //! `output`'s job.
 
 use crate::catalog::{ActionPattern, Catalog, CatalogError};
-use crate::cli::{CatalogArgs, Cli, Command, ExpandArgs, RecommendArgs, RecommendFormat};
-use crate::findings::{self, FindingsError};
+use crate::cli::{
+    CatalogArgs, Cli, Command, ExpandArgs, RecommendArgs, RecommendFormat, SnapshotCommand,
+};
+use crate::config::{Config, ConfigError};
+use crate::findings::binding::{Evidence, evidence_for};
+use crate::findings::{self, FindingsError, Snapshot, UnusedSet, normalized, time};
 use crate::output::{self, Out};
 use crate::policy::document::{self, DocumentError};
 use crate::refine::{self, VerifyError};
@@ -43,6 +47,16 @@ pub enum AppError {
     BadPattern(String),
     #[error(transparent)]
     Verify(#[from] VerifyError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("no findings to judge {0} by: pass --findings FILE, or set `snapshot` in iamtrim.toml")]
+    NoSnapshot(String),
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl AppError {
@@ -55,6 +69,9 @@ impl AppError {
 
     pub fn help(&self) -> Option<&'static str> {
         match self {
+            AppError::Config(ConfigError::At { .. }) => {
+                Some("keys: snapshot, include, exclude, max-snapshot-age, [[bind]] files/principals, [rules.NAME] level")
+            }
             AppError::Verify(_) => Some(
                 "this is a bug in iamtrim: nothing was written; please report it with the policy and findings",
             ),
@@ -71,6 +88,12 @@ pub fn run(cli: Cli, out: &mut Out) -> Result<ExitCode, AppError> {
         Command::Recommend(args) => recommend(&args, out),
         Command::Expand(args) => expand(&args, out),
         Command::Catalog(args) => catalog(&args, out),
+        Command::Snapshot(SnapshotCommand::Import { files, output }) => {
+            snapshot_import(&files, output.as_deref(), out)
+        }
+        Command::Snapshot(SnapshotCommand::Show { path, config }) => {
+            snapshot_show(path.as_deref(), config.as_deref(), out)
+        }
     }
 }
 
@@ -111,7 +134,13 @@ fn read_json(path: &std::path::Path) -> Result<serde_json::Value, AppError> {
 
 fn recommend(args: &RecommendArgs, out: &mut Out) -> Result<ExitCode, AppError> {
     let catalog = load_catalog(&args.catalog)?;
-    let (principal, unused) = findings::unused_for(&args.findings, args.principal.as_deref())?;
+    let (principal, unused) = match &args.findings {
+        Some(path) => findings::unused_for(path, args.principal.as_deref())?,
+        None => {
+            let ev = evidence_from_config(args, out)?;
+            (ev.found.first().cloned(), ev.unused)
+        }
+    };
     let mut value = read_json(&args.policy)?;
     let shown = args.policy.display().to_string();
     let doc = document::document_mut(&mut value).map_err(|source| AppError::Document {
@@ -150,6 +179,163 @@ fn recommend(args: &RecommendArgs, out: &mut Out) -> Result<ExitCode, AppError> 
         )),
     }
     Ok(ExitCode::from(exit::OK))
+}
+
+fn cwd() -> std::path::PathBuf {
+    std::env::current_dir().unwrap_or_else(|_| ".".into())
+}
+
+/// The evidence iamtrim.toml's snapshot and bindings give for `recommend`'s policy, with notes.
+fn evidence_from_config(args: &RecommendArgs, out: &mut Out) -> Result<Evidence, AppError> {
+    let shown = args.policy.display().to_string();
+    let config = Config::discover(args.config.as_deref(), &cwd())?;
+    let snap_path = args
+        .snapshot
+        .clone()
+        .or_else(|| config.snapshot.clone())
+        .ok_or_else(|| AppError::NoSnapshot(shown.clone()))?;
+    let snapshot = Snapshot::load(&snap_path)?;
+    let stem = args
+        .policy
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let principals = match &args.principal {
+        Some(p) => vec![p.clone()],
+        None => config.principals_for(&config.relative(&args.policy)),
+    };
+    let ev = evidence_for(
+        &principals,
+        &stem,
+        &snapshot,
+        config.max_snapshot_age,
+        time::now(),
+    );
+    for n in evidence_notes(&shown, &ev) {
+        out.note(&n);
+    }
+    Ok(ev)
+}
+
+/// What a user should be told about a file's evidence.
+pub fn evidence_notes(shown: &str, ev: &Evidence) -> Vec<String> {
+    let mut notes = Vec::new();
+    if !ev.is_bound() {
+        notes.push(format!(
+            "{shown} is bound to no principal: nothing to judge it by (add a [[bind]] to iamtrim.toml)"
+        ));
+    }
+    for m in &ev.missing {
+        notes.push(format!(
+            "{shown}: {m} has no active finding with details in the snapshot: no evidence, nothing is removed"
+        ));
+    }
+    if ev.stale {
+        notes.push(format!(
+            "{shown}: the snapshot is older than max-snapshot-age: its fixes are unsafe; refresh it"
+        ));
+    }
+    notes
+}
+
+fn snapshot_import(
+    files: &[std::path::PathBuf],
+    output: Option<&std::path::Path>,
+    out: &mut Out,
+) -> Result<ExitCode, AppError> {
+    let incoming = Snapshot::load_all(files)?;
+    for n in &incoming.notes {
+        out.note(n);
+    }
+    if incoming.principals.contains_key("") {
+        out.note("findings that name no principal (the short form without `resource`) are left out");
+    }
+    let Some(path) = output else {
+        out.text(&normalized::write(&incoming));
+        return Ok(ExitCode::from(exit::OK));
+    };
+    let mut snap = if path.exists() {
+        Snapshot::load(path)?
+    } else {
+        Snapshot::default()
+    };
+    snap.update(incoming);
+    let text = normalized::write(&snap);
+    crate::fsio::write_atomic(path, text.as_bytes()).map_err(|source| AppError::Write {
+        path: path.display().to_string(),
+        source,
+    })?;
+    Ok(ExitCode::from(exit::OK))
+}
+
+fn snapshot_show(
+    path: Option<&std::path::Path>,
+    config: Option<&std::path::Path>,
+    out: &mut Out,
+) -> Result<ExitCode, AppError> {
+    let path = match path {
+        Some(p) => p.to_path_buf(),
+        None => Config::discover(config, &cwd())?
+            .snapshot
+            .ok_or_else(|| AppError::NoSnapshot("the snapshot".into()))?,
+    };
+    let snap = Snapshot::load(&path)?;
+    let now = time::now();
+    let mut lines = Vec::new();
+    for (arn, f) in &snap.principals {
+        let who = if arn.is_empty() { "(no principal named)" } else { arn };
+        let age = f
+            .analyzed_at
+            .as_deref()
+            .and_then(time::parse)
+            .map(|t| format!(", {} days old", (now - t).max(0) / 86_400))
+            .unwrap_or_default();
+        lines.push(format!(
+            "{who}\n  {} analyzed {}{age}",
+            f.finding_type.as_deref().unwrap_or("unused access"),
+            f.analyzed_at.as_deref().unwrap_or("at an unknown time"),
+        ));
+        lines.extend(describe_unused(&f.unused, f.details_missing));
+        for r in snap
+            .recommendations
+            .iter()
+            .filter(|r| r.principal.as_deref() == Some(arn.as_str()))
+        {
+            for s in &r.steps {
+                let what = match (s.detach, s.recommended_policy.is_some()) {
+                    (true, true) => "replace with the recommended policy",
+                    (true, false) => "detach",
+                    (false, true) => "create the recommended policy",
+                    (false, false) => "no step",
+                };
+                lines.push(format!("  recommendation for {}: {what}", s.existing_policy_id));
+            }
+        }
+    }
+    for n in &snap.notes {
+        lines.push(format!("note: {n}"));
+    }
+    out.lines(&lines);
+    Ok(ExitCode::from(exit::OK))
+}
+
+fn describe_unused(u: &UnusedSet, details_missing: bool) -> Vec<String> {
+    if details_missing {
+        return vec!["  details missing (list-findings-v2 summary only)".into()];
+    }
+    if u.everything {
+        return vec!["  the whole principal is unused".into()];
+    }
+    u.services
+        .iter()
+        .map(|(svc, s)| match s {
+            findings::UnusedService::All => format!("  {svc}: every action unused"),
+            findings::UnusedService::Actions(a) => {
+                let names: Vec<&str> = a.values().map(String::as_str).collect();
+                format!("  {svc}: {} unused: {}", names.len(), names.join(", "))
+            }
+        })
+        .collect()
 }
 
 fn expand(args: &ExpandArgs, out: &mut Out) -> Result<ExitCode, AppError> {

@@ -22,15 +22,47 @@ pub enum Command {
     Expand(ExpandArgs),
     /// Print the action catalogue's source, date, and service and action counts.
     Catalog(CatalogArgs),
+    /// Read and write the findings snapshot.
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCommand {
+    /// Normalize AWS CLI outputs (get-finding-v2, list-findings-v2, get-finding-recommendation,
+    /// the short form) into iamtrim's snapshot: sorted, versioned, stable across runs.
+    Import {
+        /// AWS CLI output files or folders of them.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Write here (merging with what is there: newer findings replace older); stdout without.
+        #[arg(short, long, value_name = "PATH")]
+        output: Option<PathBuf>,
+    },
+    /// Print what the snapshot says, per principal, with its age.
+    Show {
+        /// A snapshot file or folder; default: `snapshot` in iamtrim.toml.
+        path: Option<PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
 pub struct RecommendArgs {
     /// The policy JSON file.
     pub policy: PathBuf,
-    /// The findings: the short form `[{"serviceNamespace", "actions"}]` or `get-finding-v2` output.
+    /// The findings: any Access Analyzer output, the short form `[{"serviceNamespace", "actions"}]`,
+    /// a normalized snapshot, or a folder of them. Without it, the snapshot and bindings of
+    /// iamtrim.toml decide.
     #[arg(long, value_name = "FILE")]
-    pub findings: PathBuf,
+    pub findings: Option<PathBuf>,
+    /// The config file (default: iamtrim.toml at the git root).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The snapshot to read instead of the config's `snapshot`.
+    #[arg(long, value_name = "PATH", conflicts_with = "findings")]
+    pub snapshot: Option<PathBuf>,
     /// Take this principal's findings (ARN or role name) from a file that holds several.
     #[arg(long, value_name = "ARN")]
     pub principal: Option<String>,

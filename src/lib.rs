@@ -2,8 +2,10 @@
 
 pub mod app;
 pub mod catalog;
+pub mod config;
 pub mod cli;
 pub mod findings;
+pub mod fsio;
 pub mod output;
 pub mod policy;
 pub mod refine;

@@ -9,6 +9,15 @@ fn main() -> ExitCode {
     let mut out = Out::stdio();
     let code = match app::run(cli, &mut out) {
         Ok(code) => code,
+        Err(app::AppError::Config(iamtrim::config::ConfigError::At {
+            path,
+            text,
+            span: Some(span),
+            message,
+        })) => {
+            out.fatal_at(&format!("{path}: {message}"), &path, &text, span, None);
+            ExitCode::from(app::exit::USAGE)
+        }
         Err(err) => {
             out.fatal(&err.to_string(), err.help());
             ExitCode::from(err.exit_code())

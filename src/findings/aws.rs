@@ -1,8 +1,116 @@
 //! The shapes IAM Access Analyzer's outputs take, as the AWS CLI prints them, read into
 //! [`PrincipalFindings`]. Field names as AWS spells them.
 
-use super::{FindingsError, PrincipalFindings, UnusedSet};
+use super::{FindingsError, PrincipalFindings, Recommendation, RecommendedStep, UnusedSet};
 use serde_json::Value;
+
+/// What one file holds.
+#[derive(Debug, Default)]
+pub struct FileContents {
+    /// Findings with details (`get-finding-v2`, the short form, the normalized snapshot).
+    pub findings: Vec<PrincipalFindings>,
+    /// `list-findings-v2` summaries: status and resource, no actions.
+    pub summaries: Vec<PrincipalFindings>,
+    pub recommendations: Vec<Recommendation>,
+}
+
+/// Reads one parsed file, whatever Access Analyzer shape it has. `path` is for messages.
+pub fn read_any(path: &str, value: &Value) -> Result<FileContents, FindingsError> {
+    let mut out = FileContents::default();
+    if let Some(o) = value.as_object() {
+        if o.contains_key("recommendedSteps") {
+            out.recommendations.push(recommendation(path, value)?);
+            return Ok(out);
+        }
+        if let Some(findings) = o.get("findings") {
+            let items = findings.as_array().ok_or_else(|| FindingsError::Shape {
+                path: path.to_string(),
+                reason: "`findings` must be an array (list-findings-v2 output)".into(),
+            })?;
+            for item in items {
+                let mut summary = finding_header(item);
+                if summary.principal.is_none() {
+                    return Err(FindingsError::Shape {
+                        path: path.to_string(),
+                        reason: "a list-findings-v2 summary without `resource`".into(),
+                    });
+                }
+                summary.details_missing = true;
+                out.summaries.push(summary);
+            }
+            return Ok(out);
+        }
+        if o.contains_key("version") && o.contains_key("principals") {
+            let (findings, recs) = super::normalized::read_with_recommendations(path, value)?;
+            out.findings = findings;
+            out.recommendations = recs;
+            return Ok(out);
+        }
+    }
+    out.findings = read_value(path, value)?;
+    Ok(out)
+}
+
+/// `get-finding-recommendation` output; steps are paired by `existingPolicyId`, in any order.
+fn recommendation(path: &str, v: &Value) -> Result<Recommendation, FindingsError> {
+    let steps = v["recommendedSteps"]
+        .as_array()
+        .ok_or_else(|| FindingsError::Shape {
+            path: path.to_string(),
+            reason: "`recommendedSteps` must be an array".into(),
+        })?;
+    let text = |x: &Value, key: &str| x.get(key).and_then(Value::as_str).map(String::from);
+    let mut out = Recommendation {
+        principal: text(v, "resourceArn"),
+        status: text(v, "status"),
+        completed_at: text(v, "completedAt"),
+        steps: Vec::new(),
+    };
+    for step in steps {
+        let Some(s) = step.get("unusedPermissionsRecommendedStep") else {
+            continue;
+        };
+        let Some(policy_id) = text(s, "existingPolicyId") else {
+            continue;
+        };
+        let entry = match out.steps.iter_mut().find(|e| e.existing_policy_id == policy_id) {
+            Some(e) => e,
+            None => {
+                out.steps.push(RecommendedStep {
+                    existing_policy_id: policy_id,
+                    ..RecommendedStep::default()
+                });
+                out.steps.last_mut().expect("just pushed")
+            }
+        };
+        match s.get("recommendedAction").and_then(Value::as_str) {
+            Some("DETACH_POLICY") => entry.detach = true,
+            Some("CREATE_POLICY") => {
+                entry.recommended_policy = text(s, "recommendedPolicy");
+            }
+            _ => {}
+        }
+        if let Some(at) = text(s, "policyUpdatedAt") {
+            entry.policy_updated_at = Some(at);
+        }
+    }
+    out.steps
+        .sort_by(|a, b| a.existing_policy_id.cmp(&b.existing_policy_id));
+    Ok(out)
+}
+
+/// The fields every finding and summary share.
+fn finding_header(v: &Value) -> PrincipalFindings {
+    let text = |key: &str| v.get(key).and_then(Value::as_str).map(String::from);
+    PrincipalFindings {
+        principal: text("resource"),
+        id: text("id"),
+        status: text("status"),
+        finding_type: text("findingType"),
+        analyzed_at: text("analyzedAt"),
+        ..PrincipalFindings::default()
+    }
+}
 
 /// Reads every finding in one parsed file. `path` is for messages.
 pub fn read_value(path: &str, value: &Value) -> Result<Vec<PrincipalFindings>, FindingsError> {
@@ -83,7 +191,6 @@ fn finding(path: &str, v: &Value) -> Result<PrincipalFindings, FindingsError> {
         path: path.to_string(),
         reason,
     };
-    let text = |key: &str| v.get(key).and_then(Value::as_str).map(String::from);
     let details = v
         .get("findingDetails")
         .and_then(Value::as_array)
@@ -122,21 +229,18 @@ fn finding(path: &str, v: &Value) -> Result<PrincipalFindings, FindingsError> {
             }
         }
     }
-    if text("findingType").as_deref() == Some("UnusedIAMRole") {
+    let header = finding_header(v);
+    if header.finding_type.as_deref() == Some("UnusedIAMRole") {
         unused.everything = true;
     }
     Ok(PrincipalFindings {
-        principal: text("resource"),
-        id: text("id"),
-        status: text("status"),
-        finding_type: text("findingType"),
-        analyzed_at: text("analyzedAt"),
         last_accessed,
         unused,
+        ..header
     })
 }
 
-fn max_str(current: Option<String>, candidate: &str) -> Option<String> {
+pub(super) fn max_str(current: Option<String>, candidate: &str) -> Option<String> {
     match current {
         Some(c) if c.as_str() >= candidate => Some(c),
         _ => Some(candidate.to_string()),

@@ -1,11 +1,16 @@
-//! Evidence: IAM Access Analyzer unused-access findings, read from the files the AWS CLI prints.
+//! Evidence: IAM Access Analyzer unused-access findings, read from the files the AWS CLI prints
+//! (every shape), merged into a [`Snapshot`] keyed by principal.
 
 mod aws;
+pub mod binding;
+pub mod normalized;
+pub mod time;
 mod unused;
 
 pub use unused::{UnusedService, UnusedSet};
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 /// What the findings say of one principal.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -18,6 +23,8 @@ pub struct PrincipalFindings {
     pub finding_type: Option<String>,
     pub analyzed_at: Option<String>,
     pub last_accessed: Option<String>,
+    /// Only a `list-findings-v2` summary was seen: no actions are known.
+    pub details_missing: bool,
     pub unused: UnusedSet,
 }
 
@@ -28,9 +35,40 @@ impl PrincipalFindings {
     }
 }
 
+/// AWS's recommendation for one principal (`get-finding-recommendation`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recommendation {
+    pub principal: Option<String>,
+    pub status: Option<String>,
+    pub completed_at: Option<String>,
+    /// One entry per `existingPolicyId`, the steps for it paired.
+    pub steps: Vec<RecommendedStep>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecommendedStep {
+    pub existing_policy_id: String,
+    pub detach: bool,
+    /// `CREATE_POLICY`'s policy, a JSON string.
+    pub recommended_policy: Option<String>,
+    pub policy_updated_at: Option<String>,
+}
+
+impl RecommendedStep {
+    /// The policy's name: an inline policy's id, or the last segment of a managed policy's ARN.
+    pub fn policy_name(&self) -> &str {
+        let id = &self.existing_policy_id;
+        if id.starts_with("arn:") {
+            id.rsplit('/').next().unwrap_or(id)
+        } else {
+            id
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum FindingsError {
-    #[error("cannot read findings file {path}: {source}")]
+    #[error("cannot read findings {path}: {source}")]
     Io {
         path: String,
         #[source]
@@ -49,68 +87,250 @@ pub enum FindingsError {
     NoSuchPrincipal { path: String, principal: String },
 }
 
-/// Reads one findings file.
-pub fn read_file(path: &Path) -> Result<Vec<PrincipalFindings>, FindingsError> {
+/// Every finding of a snapshot (a file or a folder of files), merged per principal.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// By principal ARN; `""` for findings that name no principal (the short form).
+    pub principals: BTreeMap<String, PrincipalFindings>,
+    pub recommendations: Vec<Recommendation>,
+    /// What the reader noticed (details missing, findings not active).
+    pub notes: Vec<String>,
+}
+
+/// Whether an ARN names the principal given as an ARN or a bare role/user name.
+pub fn principal_matches(arn: &str, wanted: &str) -> bool {
+    arn == wanted || (!wanted.contains(':') && arn.rsplit('/').next() == Some(wanted))
+}
+
+fn read_json(path: &Path) -> Result<serde_json::Value, FindingsError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| FindingsError::Io {
+    let bytes = std::fs::read(path).map_err(|source| FindingsError::Io {
         path: shown.clone(),
         source,
     })?;
-    let value: serde_json::Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
-        .map_err(|e| FindingsError::Json {
-            path: shown.clone(),
-            reason: e.to_string(),
-        })?;
-    aws::read_value(&shown, &value)
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    serde_json::from_slice(bytes).map_err(|e| FindingsError::Json {
+        path: shown,
+        reason: e.to_string(),
+    })
 }
 
-/// The unused set of one principal from a findings file: the only one it names, or the one chosen
-/// with `principal` (an ARN or a role name). Findings for the same principal are merged.
+/// The `.json` files a snapshot path names: the file itself, or a folder's, sorted.
+fn snapshot_files(path: &Path) -> Result<Vec<PathBuf>, FindingsError> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|source| FindingsError::Io {
+            path: path.display().to_string(),
+            source,
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+impl Snapshot {
+    /// Reads a snapshot file or folder; every `.json` in a folder is read.
+    pub fn load(path: &Path) -> Result<Snapshot, FindingsError> {
+        Self::load_all(&[path.to_path_buf()])
+    }
+
+    /// Reads several files or folders into one snapshot.
+    pub fn load_all(paths: &[PathBuf]) -> Result<Snapshot, FindingsError> {
+        let mut contents = Vec::new();
+        for p in paths {
+            for file in snapshot_files(p)? {
+                let value = read_json(&file)?;
+                contents.push(aws::read_any(&file.display().to_string(), &value)?);
+            }
+        }
+        Ok(Snapshot::merge(contents))
+    }
+
+    fn merge(contents: Vec<aws::FileContents>) -> Snapshot {
+        let mut snap = Snapshot::default();
+        // Pages of one finding share its id: merge their details.
+        let mut by_id: Vec<PrincipalFindings> = Vec::new();
+        let mut summaries = Vec::new();
+        for c in contents {
+            for f in c.findings {
+                match by_id
+                    .iter_mut()
+                    .find(|g| g.id.is_some() && g.id == f.id && g.principal == f.principal)
+                {
+                    Some(g) => {
+                        g.unused.merge(&f.unused);
+                        if let Some(la) = &f.last_accessed {
+                            g.last_accessed = aws::max_str(g.last_accessed.take(), la);
+                        }
+                    }
+                    None => by_id.push(f),
+                }
+            }
+            summaries.extend(c.summaries);
+            snap.recommendations.extend(c.recommendations);
+        }
+        for f in by_id {
+            let who = f.principal.clone().unwrap_or_default();
+            if !f.is_active() {
+                snap.notes.push(format!(
+                    "{who}: finding {} is {}, not ACTIVE: ignored",
+                    f.id.as_deref().unwrap_or("?"),
+                    f.status.as_deref().unwrap_or("?")
+                ));
+                continue;
+            }
+            snap.add(who, f);
+        }
+        for mut s in summaries {
+            let who = s.principal.clone().unwrap_or_default();
+            if !s.is_active() || snap.principals.contains_key(&who) {
+                continue;
+            }
+            match s.finding_type.as_deref() {
+                // The summary says it all: the whole role is unused.
+                Some("UnusedIAMRole") => {
+                    s.details_missing = false;
+                    s.unused.everything = true;
+                    snap.principals.insert(who, s);
+                    continue;
+                }
+                Some("UnusedPermission") => {}
+                // Unused access keys and passwords say nothing about policies.
+                _ => continue,
+            }
+            snap.notes.push(format!(
+                "{who}: only a list-findings-v2 summary ({}): details missing, run `aws accessanalyzer get-finding-v2 --id {}`",
+                s.finding_type.as_deref().unwrap_or("?"),
+                s.id.as_deref().unwrap_or("?")
+            ));
+            snap.principals.insert(who, s);
+        }
+        snap.recommendations.retain(|r| r.status.as_deref() != Some("FAILED"));
+        snap
+    }
+
+    /// Adds a principal's finding: a newer finding of the same type replaces an older one;
+    /// findings of different types (unused permissions, unused role) combine.
+    fn add(&mut self, who: String, f: PrincipalFindings) {
+        match self.principals.get_mut(&who) {
+            None => {
+                self.principals.insert(who, f);
+            }
+            Some(cur) if cur.details_missing => *cur = f,
+            Some(cur) if cur.finding_type == f.finding_type => {
+                if newer(&f.analyzed_at, &cur.analyzed_at) {
+                    *cur = f;
+                }
+            }
+            Some(cur) => {
+                cur.unused.merge(&f.unused);
+                if newer(&f.analyzed_at, &cur.analyzed_at) {
+                    cur.analyzed_at = f.analyzed_at;
+                }
+            }
+        }
+    }
+
+    /// Replaces or adds every principal of `newer_snapshot` whose findings are at least as new.
+    pub fn update(&mut self, newer_snapshot: Snapshot) {
+        for (who, f) in newer_snapshot.principals {
+            let replace = self
+                .principals
+                .get(&who)
+                .is_none_or(|cur| !newer(&cur.analyzed_at, &f.analyzed_at));
+            if replace {
+                self.principals.insert(who, f);
+            }
+        }
+        for r in newer_snapshot.recommendations {
+            self.recommendations.retain(|c| c.principal != r.principal);
+            self.recommendations.push(r);
+        }
+        self.recommendations
+            .sort_by(|a, b| a.principal.cmp(&b.principal));
+        self.notes.extend(newer_snapshot.notes);
+    }
+
+    /// The principal's findings, by ARN or bare role/user name.
+    pub fn find(&self, wanted: &str) -> Option<(&str, &PrincipalFindings)> {
+        self.principals
+            .iter()
+            .find(|(arn, _)| !arn.is_empty() && principal_matches(arn, wanted))
+            .map(|(a, f)| (a.as_str(), f))
+    }
+
+    /// The newest `analyzedAt` of any finding, in seconds since the epoch.
+    pub fn newest_analysis(&self) -> Option<i64> {
+        self.principals
+            .values()
+            .filter_map(|f| f.analyzed_at.as_deref().and_then(time::parse))
+            .max()
+    }
+
+    /// The principals whose recommendations name a policy called `name`.
+    pub fn recommended_for_policy(&self, name: &str) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .recommendations
+            .iter()
+            .filter(|r| r.steps.iter().any(|s| s.policy_name() == name))
+            .filter_map(|r| r.principal.clone())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+fn newer(a: &Option<String>, b: &Option<String>) -> bool {
+    let t = |x: &Option<String>| x.as_deref().and_then(time::parse);
+    match (t(a), t(b)) {
+        (Some(x), Some(y)) => x > y,
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
+/// The unused set of one principal from a findings file or folder: the only one it names, or the
+/// one chosen with `principal` (an ARN or a role name).
 pub fn unused_for(
     path: &Path,
     principal: Option<&str>,
 ) -> Result<(Option<String>, UnusedSet), FindingsError> {
     let shown = path.display().to_string();
-    let findings: Vec<PrincipalFindings> = read_file(path)?
-        .into_iter()
-        .filter(PrincipalFindings::is_active)
+    let snap = Snapshot::load(path)?;
+    let named: Vec<String> = snap
+        .principals
+        .keys()
+        .filter(|k| !k.is_empty())
+        .cloned()
         .collect();
-    let mut names: Vec<String> = findings
-        .iter()
-        .filter_map(|f| f.principal.clone())
-        .collect();
-    names.sort();
-    names.dedup();
-    let chosen: Option<String> = match principal {
-        Some(p) => {
-            let hit = names.iter().find(|n| principal_matches(n, p)).cloned();
+    match principal {
+        Some(p) => match snap.find(p) {
+            Some((arn, f)) => Ok((Some(arn.to_string()), f.unused.clone())),
             // A file that names no principal (the short form) is taken as the principal's.
-            if hit.is_none() && !names.is_empty() {
-                return Err(FindingsError::NoSuchPrincipal {
-                    path: shown,
-                    principal: p.to_string(),
-                });
-            }
-            hit
-        }
-        None if names.len() > 1 => {
-            return Err(FindingsError::SeveralPrincipals {
+            None if named.is_empty() => Ok((
+                Some(p.to_string()),
+                snap.principals.get("").map(|f| f.unused.clone()).unwrap_or_default(),
+            )),
+            None => Err(FindingsError::NoSuchPrincipal {
                 path: shown,
-                principals: names,
-            });
-        }
-        None => names.into_iter().next(),
-    };
-    let mut unused = UnusedSet::default();
-    for f in &findings {
-        if f.principal.is_none() || f.principal == chosen {
-            unused.merge(&f.unused);
+                principal: p.to_string(),
+            }),
+        },
+        None if named.len() > 1 => Err(FindingsError::SeveralPrincipals {
+            path: shown,
+            principals: named,
+        }),
+        None => {
+            let mut unused = UnusedSet::default();
+            for f in snap.principals.values() {
+                unused.merge(&f.unused);
+            }
+            Ok((named.into_iter().next(), unused))
         }
     }
-    Ok((chosen, unused))
-}
-
-/// Whether an ARN names the principal given as an ARN or a bare role/user name.
-pub fn principal_matches(arn: &str, wanted: &str) -> bool {
-    arn == wanted || arn.rsplit('/').next() == Some(wanted)
 }

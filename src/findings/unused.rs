@@ -1,15 +1,15 @@
 //! The unused access of one principal (or the intersection for several), by service.
 
 use crate::catalog::{ActionSet, Bits, Catalog};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Unused actions of one service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UnusedService {
     /// The whole service is unused (`unusedPermissionDetails` without `actions`).
     All,
-    /// These actions, lower-cased names without the service prefix.
-    Actions(BTreeSet<String>),
+    /// These actions without the service prefix: lower-cased name -> name as AWS spelled it.
+    Actions(BTreeMap<String, String>),
 }
 
 /// Unused access by service prefix (lower case).
@@ -46,11 +46,12 @@ impl UnusedSet {
         match self
             .services
             .entry(svc)
-            .or_insert_with(|| UnusedService::Actions(BTreeSet::new()))
+            .or_insert_with(|| UnusedService::Actions(BTreeMap::new()))
         {
             UnusedService::All => {}
             UnusedService::Actions(set) => {
-                set.insert(name.to_ascii_lowercase());
+                set.entry(name.to_ascii_lowercase())
+                    .or_insert_with(|| name.to_string());
             }
         }
     }
@@ -62,7 +63,7 @@ impl UnusedSet {
             match u {
                 UnusedService::All => self.add_service(svc),
                 UnusedService::Actions(actions) => {
-                    for a in actions {
+                    for a in actions.values() {
                         self.add_action(svc, a);
                     }
                 }
@@ -85,9 +86,12 @@ impl UnusedSet {
             };
             let merged = match (a, b) {
                 (UnusedService::All, x) | (x, UnusedService::All) => x.clone(),
-                (UnusedService::Actions(x), UnusedService::Actions(y)) => {
-                    UnusedService::Actions(x.intersection(y).cloned().collect())
-                }
+                (UnusedService::Actions(x), UnusedService::Actions(y)) => UnusedService::Actions(
+                    x.iter()
+                        .filter(|(k, _)| y.contains_key(*k))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
+                ),
             };
             if !matches!(&merged, UnusedService::Actions(s) if s.is_empty()) {
                 out.services.insert(svc.clone(), merged);
@@ -116,7 +120,7 @@ impl UnusedSet {
             match u {
                 UnusedService::All => bits.fill(),
                 UnusedService::Actions(names) => {
-                    for n in names {
+                    for n in names.keys() {
                         if let Some(i) = service.find(n) {
                             bits.set(i);
                         }
@@ -144,8 +148,8 @@ mod tests {
         b.add_action("kms", "Decrypt");
         let both = a.intersect(&b);
         let mut expected = UnusedSet::default();
-        expected.add_action("s3", "getobject");
-        expected.add_action("kms", "decrypt");
+        expected.add_action("s3", "GetObject");
+        expected.add_action("kms", "Decrypt");
         assert_eq!(both, expected);
         assert_eq!(UnusedSet::everything().intersect(&a), a);
     }

@@ -33,6 +33,11 @@ impl Out {
         }
     }
 
+    /// Text as it is (it carries its own final newline).
+    pub fn text(&mut self, text: &str) {
+        let _ = self.stdout.write_all(text.as_bytes());
+    }
+
     /// A note for the person at the terminal, on stderr.
     pub fn note(&mut self, text: &str) {
         let _ = writeln!(self.stderr, "note: {text}");
@@ -45,6 +50,25 @@ impl Out {
             diag = diag.with_help(h.to_string());
         }
         let report = miette::Report::new(diag);
+        let _ = writeln!(self.stderr, "{report:?}");
+    }
+
+    /// A fatal error at a place in a file: miette draws the source with a label.
+    pub fn fatal_at(
+        &mut self,
+        message: &str,
+        path: &str,
+        text: &str,
+        span: std::ops::Range<usize>,
+        help: Option<&str>,
+    ) {
+        let mut diag = miette::MietteDiagnostic::new(message.to_string())
+            .with_label(miette::LabeledSpan::at(span, "here"));
+        if let Some(h) = help {
+            diag = diag.with_help(h.to_string());
+        }
+        let report = miette::Report::new(diag)
+            .with_source_code(miette::NamedSource::new(path, text.to_string()));
         let _ = writeln!(self.stderr, "{report:?}");
     }
 

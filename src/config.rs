@@ -1,0 +1,204 @@
+//! `iamtrim.toml`: found at the git root (or given with `--config`). Paths in it are relative to its
+//! folder. Unknown keys are errors that point at the key.
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = "iamtrim.toml";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct Raw {
+    snapshot: Option<String>,
+    include: Option<Vec<String>>,
+    exclude: Option<Vec<String>>,
+    max_snapshot_age: Option<String>,
+    #[serde(default)]
+    bind: Vec<RawBind>,
+    #[serde(default)]
+    rules: BTreeMap<String, RawRule>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBind {
+    files: Vec<String>,
+    principals: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    level: Level,
+}
+
+/// A rule's level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+    Info,
+    Off,
+}
+
+pub struct Bind {
+    pub files: GlobSet,
+    pub principals: Vec<String>,
+}
+
+/// The loaded configuration.
+pub struct Config {
+    /// The config file, if there is one.
+    pub path: Option<PathBuf>,
+    /// The folder paths are relative to: the config's, or the git root / current folder.
+    pub root: PathBuf,
+    pub snapshot: Option<PathBuf>,
+    pub include: Option<GlobSet>,
+    pub exclude: Option<GlobSet>,
+    /// `max-snapshot-age`, in seconds.
+    pub max_snapshot_age: Option<i64>,
+    pub binds: Vec<Bind>,
+    pub rules: BTreeMap<String, Level>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// An error at a place in the file; `span` is a byte range in `text`.
+    #[error("{path}: {message}")]
+    At {
+        path: String,
+        text: String,
+        span: Option<Range<usize>>,
+        message: String,
+    },
+}
+
+impl Config {
+    /// No config: defaults, no bindings.
+    pub fn empty(root: PathBuf) -> Config {
+        Config {
+            path: None,
+            root,
+            snapshot: None,
+            include: None,
+            exclude: None,
+            max_snapshot_age: None,
+            binds: Vec::new(),
+            rules: BTreeMap::new(),
+        }
+    }
+
+    /// `--config FILE`, else `iamtrim.toml` at the root of the git work tree holding `cwd`, else
+    /// defaults.
+    pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<Config, ConfigError> {
+        if let Some(path) = explicit {
+            return Config::load(path);
+        }
+        let root = cwd
+            .ancestors()
+            .find(|d| d.join(".git").exists())
+            .unwrap_or(cwd)
+            .to_path_buf();
+        let candidate = root.join(FILE_NAME);
+        if candidate.is_file() {
+            Config::load(&candidate)
+        } else {
+            Ok(Config::empty(root))
+        }
+    }
+
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        let at = |span: Option<Range<usize>>, message: String| ConfigError::At {
+            path: shown.clone(),
+            text: text.clone(),
+            span,
+            message,
+        };
+        let raw: Raw = toml::from_str(&text).map_err(|e| at(e.span(), e.message().to_string()))?;
+        let root = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let root = if root.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            root
+        };
+        let find = |needle: &str| {
+            let quoted = format!("\"{needle}\"");
+            text.find(&quoted).map(|i| i..i + quoted.len())
+        };
+        let globs = |list: &[String]| -> Result<GlobSet, ConfigError> {
+            let mut b = GlobSetBuilder::new();
+            for g in list {
+                b.add(Glob::new(g).map_err(|e| at(find(g), format!("bad glob `{g}`: {e}")))?);
+            }
+            b.build().map_err(|e| at(None, e.to_string()))
+        };
+        let max_snapshot_age = match &raw.max_snapshot_age {
+            None => None,
+            Some(s) => Some(crate::findings::time::parse_age(s).ok_or_else(|| {
+                at(
+                    find(s),
+                    format!("max-snapshot-age `{s}` is not a duration such as \"30d\", \"12h\" or \"2w\""),
+                )
+            })?),
+        };
+        let mut binds = Vec::new();
+        for b in &raw.bind {
+            binds.push(Bind {
+                files: globs(&b.files)?,
+                principals: b.principals.clone(),
+            });
+        }
+        Ok(Config {
+            path: Some(path.to_path_buf()),
+            snapshot: raw.snapshot.as_ref().map(|s| root.join(s)),
+            include: raw.include.as_deref().map(globs).transpose()?,
+            exclude: raw.exclude.as_deref().map(globs).transpose()?,
+            max_snapshot_age,
+            binds,
+            rules: raw.rules.into_iter().map(|(k, v)| (k, v.level)).collect(),
+            root,
+        })
+    }
+
+    /// The principals `[[bind]]` ties to a file (path relative to the config's folder).
+    pub fn principals_for(&self, rel_path: &Path) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for b in &self.binds {
+            if b.files.is_match(rel_path) {
+                for p in &b.principals {
+                    if !out.contains(p) {
+                        out.push(p.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// `path` relative to the config's folder, when it lies inside it.
+    pub fn relative(&self, path: &Path) -> PathBuf {
+        let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        let (p, root) = (abs(path), abs(&self.root));
+        p.strip_prefix(&root)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|_| path.to_path_buf())
+    }
+}

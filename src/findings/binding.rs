@@ -1,0 +1,79 @@
+//! Which principals' evidence applies to a policy file, and what it lets iamtrim remove.
+
+use super::{Snapshot, UnusedSet, time};
+
+/// The evidence for one policy file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Evidence {
+    /// Every principal bound to the file (config `[[bind]]` and recommendations), as written.
+    pub bound: Vec<String>,
+    /// Bound principals with findings in the snapshot, by ARN.
+    pub found: Vec<String>,
+    /// Bound principals with no (detailed, active) finding: no evidence, so nothing is removed.
+    pub missing: Vec<String>,
+    /// What every bound principal leaves unused (the intersection); empty when any is missing.
+    pub unused: UnusedSet,
+    /// The oldest `analyzedAt` among the findings used (the evidence is as old as its oldest part).
+    pub analyzed_at: Option<String>,
+    pub last_accessed: Option<String>,
+    /// The snapshot is older than `max-snapshot-age`.
+    pub stale: bool,
+}
+
+impl Evidence {
+    pub fn is_bound(&self) -> bool {
+        !self.bound.is_empty()
+    }
+}
+
+/// The evidence for a file bound to `principals` by the config, and to whichever principals'
+/// recommendations name a policy called `file_stem`.
+pub fn evidence_for(
+    principals: &[String],
+    file_stem: &str,
+    snapshot: &Snapshot,
+    max_age_secs: Option<i64>,
+    now: i64,
+) -> Evidence {
+    let mut bound: Vec<String> = principals.to_vec();
+    for p in snapshot.recommended_for_policy(file_stem) {
+        if !bound.iter().any(|b| super::principal_matches(&p, b)) {
+            bound.push(p);
+        }
+    }
+    let mut ev = Evidence {
+        stale: match (max_age_secs, snapshot.newest_analysis()) {
+            (Some(max), Some(newest)) => now - newest > max,
+            _ => false,
+        },
+        ..Evidence::default()
+    };
+    let mut sets: Vec<&UnusedSet> = Vec::new();
+    for b in &bound {
+        match snapshot.find(b) {
+            Some((arn, f)) if !f.details_missing => {
+                ev.found.push(arn.to_string());
+                sets.push(&f.unused);
+                let older = match (&ev.analyzed_at, &f.analyzed_at) {
+                    (None, _) => true,
+                    (Some(cur), Some(new)) => time::parse(new) < time::parse(cur),
+                    _ => false,
+                };
+                if older {
+                    ev.analyzed_at = f.analyzed_at.clone();
+                }
+                if ev.last_accessed < f.last_accessed {
+                    ev.last_accessed = f.last_accessed.clone();
+                }
+            }
+            _ => ev.missing.push(b.clone()),
+        }
+    }
+    ev.bound = bound;
+    if ev.missing.is_empty()
+        && let Some((first, rest)) = sets.split_first()
+    {
+        ev.unused = rest.iter().fold((*first).clone(), |acc, s| acc.intersect(s));
+    }
+    ev
+}
