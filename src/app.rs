@@ -69,9 +69,9 @@ impl AppError {
 
     pub fn help(&self) -> Option<&'static str> {
         match self {
-            AppError::Config(ConfigError::At { .. }) => {
-                Some("keys: snapshot, include, exclude, max-snapshot-age, [[bind]] files/principals, [rules.NAME] level")
-            }
+            AppError::Config(ConfigError::At { .. }) => Some(
+                "keys: snapshot, include, exclude, max-snapshot-age, [[bind]] files/principals, [rules.NAME] level",
+            ),
             AppError::Verify(_) => Some(
                 "this is a bug in iamtrim: nothing was written; please report it with the policy and findings",
             ),
@@ -248,7 +248,9 @@ fn snapshot_import(
         out.note(n);
     }
     if incoming.principals.contains_key("") {
-        out.note("findings that name no principal (the short form without `resource`) are left out");
+        out.note(
+            "findings that name no principal (the short form without `resource`) are left out",
+        );
     }
     let Some(path) = output else {
         out.text(&normalized::write(&incoming));
@@ -283,7 +285,11 @@ fn snapshot_show(
     let now = time::now();
     let mut lines = Vec::new();
     for (arn, f) in &snap.principals {
-        let who = if arn.is_empty() { "(no principal named)" } else { arn };
+        let who = if arn.is_empty() {
+            "(no principal named)"
+        } else {
+            arn
+        };
         let age = f
             .analyzed_at
             .as_deref()
@@ -308,7 +314,10 @@ fn snapshot_show(
                     (false, true) => "create the recommended policy",
                     (false, false) => "no step",
                 };
-                lines.push(format!("  recommendation for {}: {what}", s.existing_policy_id));
+                lines.push(format!(
+                    "  recommendation for {}: {what}",
+                    s.existing_policy_id
+                ));
             }
         }
     }

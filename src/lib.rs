@@ -2,8 +2,8 @@
 
 pub mod app;
 pub mod catalog;
-pub mod config;
 pub mod cli;
+pub mod config;
 pub mod findings;
 pub mod fsio;
 pub mod output;

@@ -73,7 +73,11 @@ fn recommendation(path: &str, v: &Value) -> Result<Recommendation, FindingsError
         let Some(policy_id) = text(s, "existingPolicyId") else {
             continue;
         };
-        let entry = match out.steps.iter_mut().find(|e| e.existing_policy_id == policy_id) {
+        let entry = match out
+            .steps
+            .iter_mut()
+            .find(|e| e.existing_policy_id == policy_id)
+        {
             Some(e) => e,
             None => {
                 out.steps.push(RecommendedStep {

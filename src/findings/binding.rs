@@ -73,7 +73,9 @@ pub fn evidence_for(
     if ev.missing.is_empty()
         && let Some((first, rest)) = sets.split_first()
     {
-        ev.unused = rest.iter().fold((*first).clone(), |acc, s| acc.intersect(s));
+        ev.unused = rest
+            .iter()
+            .fold((*first).clone(), |acc, s| acc.intersect(s));
     }
     ev
 }

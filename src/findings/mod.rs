@@ -209,7 +209,8 @@ impl Snapshot {
             ));
             snap.principals.insert(who, s);
         }
-        snap.recommendations.retain(|r| r.status.as_deref() != Some("FAILED"));
+        snap.recommendations
+            .retain(|r| r.status.as_deref() != Some("FAILED"));
         snap
     }
 
@@ -314,7 +315,10 @@ pub fn unused_for(
             // A file that names no principal (the short form) is taken as the principal's.
             None if named.is_empty() => Ok((
                 Some(p.to_string()),
-                snap.principals.get("").map(|f| f.unused.clone()).unwrap_or_default(),
+                snap.principals
+                    .get("")
+                    .map(|f| f.unused.clone())
+                    .unwrap_or_default(),
             )),
             None => Err(FindingsError::NoSuchPrincipal {
                 path: shown,

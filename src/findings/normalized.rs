@@ -47,19 +47,33 @@ pub fn read_with_recommendations(
     let mut recs = Vec::new();
     for e in entries {
         let text = |key: &str| e.get(key).and_then(Value::as_str).map(String::from);
-        let principal = text("principal").ok_or_else(|| err("an entry without `principal`".into()))?;
+        let principal =
+            text("principal").ok_or_else(|| err("an entry without `principal`".into()))?;
         let mut unused = UnusedSet {
-            everything: e.get("unusedRole").and_then(Value::as_bool).unwrap_or(false),
+            everything: e
+                .get("unusedRole")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             ..UnusedSet::default()
         };
-        for s in e.get("unusedServices").and_then(Value::as_array).into_iter().flatten() {
+        for s in e
+            .get("unusedServices")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(s) = s.as_str() {
                 unused.add_service(s);
             }
         }
         if let Some(map) = e.get("unusedActions").and_then(Value::as_object) {
             for (svc, names) in map {
-                for n in names.as_array().into_iter().flatten().filter_map(Value::as_str) {
+                for n in names
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                {
                     unused.add_action(svc, n);
                 }
             }
@@ -99,7 +113,10 @@ pub fn read_with_recommendations(
             finding_type: text("findingType"),
             analyzed_at: text("analyzedAt"),
             last_accessed: text("lastAccessed"),
-            details_missing: e.get("detailsMissing").and_then(Value::as_bool).unwrap_or(false),
+            details_missing: e
+                .get("detailsMissing")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             unused,
         });
     }

@@ -33,7 +33,9 @@ pub fn parse(s: &str) -> Option<i64> {
             };
             let r = &rest[1..];
             let (oh, om) = match r.len() {
-                5 if r.as_bytes()[2] == b':' => (r[..2].parse::<i64>().ok()?, r[3..].parse::<i64>().ok()?),
+                5 if r.as_bytes()[2] == b':' => {
+                    (r[..2].parse::<i64>().ok()?, r[3..].parse::<i64>().ok()?)
+                }
                 4 => (r[..2].parse::<i64>().ok()?, r[2..].parse::<i64>().ok()?),
                 _ => return None,
             };

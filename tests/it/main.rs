@@ -4,3 +4,4 @@ mod catalog;
 mod common;
 mod properties;
 mod recommend;
+mod snapshot;

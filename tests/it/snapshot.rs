@@ -1,0 +1,467 @@
+//! Findings snapshots and bindings: every Access Analyzer shape, iamtrim.toml, shared principals.
+
+use crate::common::{data, example, iamtrim, read};
+use serde_json::{Value, json};
+use std::path::Path;
+use tempfile::TempDir;
+
+/// A throwaway project: files written relative to its root.
+fn project(files: &[(&str, &str)]) -> TempDir {
+    let dir = TempDir::new().unwrap();
+    for (rel, text) in files {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+fn copy(from: &Path, dir: &TempDir, rel: &str) {
+    let to = dir.path().join(rel);
+    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+    std::fs::copy(from, to).unwrap();
+}
+
+/// `recommend` in `dir` with its iamtrim.toml: (stdout as JSON or Null, stderr).
+fn recommend_in(dir: &Path, policy: &str) -> (Value, String) {
+    let out = iamtrim()
+        .current_dir(dir)
+        .args(["recommend", policy, "--config", "iamtrim.toml"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = if out.stdout.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    (v, String::from_utf8(out.stderr).unwrap())
+}
+
+fn actions(policy: &Value) -> Vec<Vec<String>> {
+    policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| match &s["Action"] {
+            Value::String(a) => vec![a.clone()],
+            Value::Array(a) => a.iter().map(|x| x.as_str().unwrap().to_string()).collect(),
+            _ => vec![],
+        })
+        .collect()
+}
+
+/// The seed example's iamtrim.toml (binding policy.json to MyRole, snapshot folder) gives what the
+/// short form gives.
+#[test]
+fn seed_example_through_config_and_snapshot_folder() {
+    let ex = example();
+    let out = iamtrim()
+        .current_dir(&ex)
+        .args([
+            "recommend",
+            "policy.json",
+            "--config",
+            "iamtrim.toml",
+            "--catalog",
+            "catalog",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        read(&ex.join("expected-fixed.json"))
+    );
+}
+
+/// get-finding-v2 with a whole-service entry, list-findings-v2 (an ARCHIVED summary ignored, an
+/// access-key summary irrelevant), the recommendation with DETACH before CREATE binding the inline
+/// policy by its name: iamtrim's answer equals the policy AWS recommended.
+#[test]
+fn recommendation_binds_inline_policy_by_name_and_matches_aws() {
+    let dir = project(&[("iamtrim.toml", "snapshot = \"findings\"\n")]);
+    for f in [
+        "get-finding-v2.ci-deployer.json",
+        "get-finding-v2.legacy-batch.json",
+        "list-findings-v2.json",
+        "get-finding-recommendation.ci-deployer.json",
+    ] {
+        copy(&data("aws-cli").join(f), &dir, &format!("findings/{f}"));
+    }
+    copy(
+        &data("snapshot/ci-deployer-inline.json"),
+        &dir,
+        "policies/ci-deployer-inline.json",
+    );
+    let (refined, err) = recommend_in(dir.path(), "policies/ci-deployer-inline.json");
+    assert!(err.is_empty(), "{err}");
+    let rec: Value = serde_json::from_str(&read(&data(
+        "aws-cli/get-finding-recommendation.ci-deployer.json",
+    )))
+    .unwrap();
+    let aws_policy: Value = serde_json::from_str(
+        rec["recommendedSteps"][2]["unusedPermissionsRecommendedStep"]["recommendedPolicy"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(actions(&refined), actions(&aws_policy));
+}
+
+/// A policy bound to two roles loses only what both leave unused; whole-service entries combine
+/// with action lists.
+#[test]
+fn two_roles_keep_what_either_uses() {
+    let dir = project(&[(
+        "iamtrim.toml",
+        r#"snapshot = "snap"
+[[bind]]
+files = ["policies/*.json"]
+principals = ["arn:aws:iam::444455556666:role/app-blue", "app-green"]
+"#,
+    )]);
+    copy(
+        &data("snapshot/two-roles.json"),
+        &dir,
+        "snap/two-roles.json",
+    );
+    copy(&data("snapshot/app.policy.json"), &dir, "policies/app.json");
+    let (refined, err) = recommend_in(dir.path(), "policies/app.json");
+    assert!(err.is_empty(), "{err}");
+    // DeleteTable: unused by both. UpdateTable: green uses it. kms: blue uses nothing of it,
+    // green leaves only Decrypt unused.
+    assert_eq!(
+        actions(&refined),
+        vec![vec![
+            "dynamodb:UpdateTable",
+            "dynamodb:PutItem",
+            "kms:Encrypt"
+        ]]
+    );
+}
+
+#[test]
+fn bound_role_missing_from_snapshot_removes_nothing() {
+    let dir = project(&[(
+        "iamtrim.toml",
+        r#"snapshot = "snap"
+[[bind]]
+files = ["policies/app.json"]
+principals = ["app-blue", "arn:aws:iam::444455556666:role/not-analyzed"]
+"#,
+    )]);
+    copy(
+        &data("snapshot/two-roles.json"),
+        &dir,
+        "snap/two-roles.json",
+    );
+    copy(&data("snapshot/app.policy.json"), &dir, "policies/app.json");
+    let (refined, err) = recommend_in(dir.path(), "policies/app.json");
+    assert!(
+        err.contains("role/not-analyzed has no active finding"),
+        "{err}"
+    );
+    let original: Value = serde_json::from_str(&read(&data("snapshot/app.policy.json"))).unwrap();
+    assert_eq!(refined, original);
+}
+
+#[test]
+fn unbound_file_is_reported() {
+    let dir = project(&[("iamtrim.toml", "snapshot = \"snap\"\n")]);
+    copy(
+        &data("snapshot/two-roles.json"),
+        &dir,
+        "snap/two-roles.json",
+    );
+    copy(&data("snapshot/app.policy.json"), &dir, "policies/app.json");
+    let (refined, err) = recommend_in(dir.path(), "policies/app.json");
+    assert!(err.contains("bound to no principal"), "{err}");
+    assert_eq!(actions(&refined)[0].len(), 5);
+}
+
+#[test]
+fn unused_role_and_archived_findings() {
+    let dir = project(&[(
+        "iamtrim.toml",
+        r#"snapshot = "snap"
+[[bind]]
+files = ["legacy.json"]
+principals = ["legacy-batch"]
+[[bind]]
+files = ["old.json"]
+principals = ["old-reporting"]
+"#,
+    )]);
+    copy(
+        &data("aws-cli/get-finding-v2.legacy-batch.json"),
+        &dir,
+        "snap/legacy.json",
+    );
+    copy(&data("snapshot/archived.json"), &dir, "snap/archived.json");
+    copy(&data("snapshot/app.policy.json"), &dir, "legacy.json");
+    copy(&data("snapshot/app.policy.json"), &dir, "old.json");
+    let (refined, err) = recommend_in(dir.path(), "legacy.json");
+    assert_eq!(refined, Value::Null);
+    assert!(err.contains("detach the policy"), "{err}");
+    let (refined, err) = recommend_in(dir.path(), "old.json");
+    assert!(err.contains("old-reporting has no active finding"), "{err}");
+    assert_eq!(actions(&refined)[0].len(), 5);
+}
+
+#[test]
+fn finding_split_over_two_pages_is_merged() {
+    let out = iamtrim()
+        .args(["snapshot", "import"])
+        .arg(data("snapshot/paged.json"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let p = &v["principals"][0];
+    assert_eq!(p["principal"], "arn:aws:iam::444455556666:role/paged");
+    assert_eq!(
+        p["unusedActions"],
+        json!({"s3": ["GetBucketAcl", "GetBucketPolicy"]})
+    );
+    assert_eq!(p["unusedServices"], json!(["sqs"]));
+    assert_eq!(p["lastAccessed"], "2026-10-01T00:00:00+00:00");
+}
+
+/// Import is deterministic (same bytes twice, whatever the argument order), round-trips through
+/// its own format, and newer findings for a principal replace older ones.
+#[test]
+fn import_is_deterministic_and_newer_replaces_older() {
+    let cli = data("aws-cli");
+    let files = [
+        "get-finding-v2.ci-deployer.json",
+        "list-findings-v2.json",
+        "get-finding-recommendation.ci-deployer.json",
+        "get-finding-v2.legacy-batch.json",
+    ];
+    let run = |order: &[&str]| {
+        let mut cmd = iamtrim();
+        cmd.args(["snapshot", "import"]);
+        for f in order {
+            cmd.arg(cli.join(f));
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success());
+        out.stdout
+    };
+    let a = run(&files);
+    let mut reversed = files;
+    reversed.reverse();
+    assert_eq!(a, run(&reversed));
+    assert_eq!(a, run(&files));
+
+    let dir = TempDir::new().unwrap();
+    let snap = dir.path().join("snapshot.json");
+    std::fs::write(&snap, &a).unwrap();
+    // Reading the normalized file back gives the same bytes.
+    let out = iamtrim()
+        .args(["snapshot", "import"])
+        .arg(&snap)
+        .output()
+        .unwrap();
+    assert_eq!(out.stdout, a);
+
+    // A newer finding for ci-deployer: only s3:PutBucketPolicy unused now.
+    let newer = dir.path().join("newer.json");
+    std::fs::write(
+        &newer,
+        json!({
+            "analyzedAt": "2026-11-25T07:00:01+00:00",
+            "id": "8d1b5c2e-0f4a-4c1e-9b1f-3f5e6a7b8c90",
+            "resource": "arn:aws:iam::444455556666:role/ci-deployer",
+            "status": "ACTIVE",
+            "findingType": "UnusedPermission",
+            "findingDetails": [{"unusedPermissionDetails": {"serviceNamespace": "s3",
+                "actions": [{"action": "PutBucketPolicy"}]}}]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let out = iamtrim()
+        .args(["snapshot", "import", "-o"])
+        .arg(&snap)
+        .arg(&newer)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_str(&read(&snap)).unwrap();
+    let ci = v["principals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["principal"] == "arn:aws:iam::444455556666:role/ci-deployer")
+        .unwrap();
+    assert_eq!(ci["analyzedAt"], "2026-11-25T07:00:01+00:00");
+    assert_eq!(ci["unusedActions"], json!({"s3": ["PutBucketPolicy"]}));
+    assert!(ci.get("unusedServices").is_none());
+    // An older import does not undo it.
+    let out = iamtrim()
+        .args(["snapshot", "import", "-o"])
+        .arg(&snap)
+        .arg(cli.join("get-finding-v2.ci-deployer.json"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v2: Value = serde_json::from_str(&read(&snap)).unwrap();
+    assert_eq!(v, v2);
+}
+
+#[test]
+fn show_lists_principals_with_age() {
+    let out = iamtrim()
+        .args(["snapshot", "show"])
+        .arg(data("aws-cli"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("arn:aws:iam::444455556666:role/ci-deployer\n"),
+        "{text}"
+    );
+    assert!(text.contains("kms: every action unused"), "{text}");
+    assert!(text.contains("days old"), "{text}");
+    assert!(text.contains("the whole principal is unused"), "{text}");
+    assert!(
+        text.contains("recommendation for ci-deployer-inline: replace"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("old-reporting"),
+        "ARCHIVED must be ignored: {text}"
+    );
+}
+
+#[test]
+fn several_principals_in_a_folder_need_principal() {
+    let out = iamtrim()
+        .arg("recommend")
+        .arg(data("snapshot/app.policy.json"))
+        .arg("--findings")
+        .arg(data("aws-cli"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("role/ci-deployer") && err.contains("role/legacy-batch"),
+        "{err}"
+    );
+    let out = iamtrim()
+        .arg("recommend")
+        .arg(data("snapshot/app.policy.json"))
+        .arg("--findings")
+        .arg(data("aws-cli"))
+        .args(["--principal", "ci-deployer"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        actions(&v),
+        vec![vec!["dynamodb:PutItem"]],
+        "kms is unused as a whole, DeleteTable and UpdateTable too"
+    );
+}
+
+#[test]
+fn stale_snapshot_is_said() {
+    let dir = project(&[(
+        "iamtrim.toml",
+        r#"snapshot = "snap"
+max-snapshot-age = "30d"
+[[bind]]
+files = ["policy.json"]
+principals = ["MyRole"]
+"#,
+    )]);
+    copy(
+        &example().join("snapshot/get-finding-v2.MyRole.json"),
+        &dir,
+        "snap/MyRole.json",
+    );
+    copy(&example().join("policy.json"), &dir, "policy.json");
+    let (_, err) = recommend_in(dir.path(), "policy.json");
+    assert!(err.contains("older than max-snapshot-age"), "{err}");
+}
+
+#[test]
+fn config_errors_point_at_the_key() {
+    let dir = project(&[(
+        "iamtrim.toml",
+        "snapshot = \"snap\"\nmax-snapshot-ages = \"30d\"\n",
+    )]);
+    copy(&data("snapshot/app.policy.json"), &dir, "p.json");
+    let out = iamtrim()
+        .current_dir(dir.path())
+        .args(["recommend", "p.json", "--config", "iamtrim.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("iamtrim.toml"), "{err}");
+    assert!(err.contains("unknown field `max-snapshot-ages`"), "{err}");
+    assert!(err.contains("2 │ max-snapshot-ages"), "{err}");
+
+    let dir = project(&[("iamtrim.toml", "max-snapshot-age = \"soon\"\n")]);
+    let out = iamtrim()
+        .current_dir(dir.path())
+        .args(["snapshot", "show", "--config", "iamtrim.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a duration"));
+}
+
+#[test]
+fn corrupt_snapshot_names_the_file() {
+    let dir = project(&[
+        (
+            "iamtrim.toml",
+            "snapshot = \"snap\"\n[[bind]]\nfiles = [\"p.json\"]\nprincipals = [\"x\"]\n",
+        ),
+        ("snap/broken.json", "{\"findingDetails\": [\n"),
+    ]);
+    copy(&data("snapshot/app.policy.json"), &dir, "p.json");
+    let out = iamtrim()
+        .current_dir(dir.path())
+        .args(["recommend", "p.json", "--config", "iamtrim.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("broken.json") && err.contains("not valid JSON"),
+        "{err}"
+    );
+}
