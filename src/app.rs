@@ -51,6 +51,8 @@ pub enum AppError {
     Config(#[from] ConfigError),
     #[error("no findings to judge {0} by: pass --findings FILE, or set `snapshot` in iamtrim.toml")]
     NoSnapshot(String),
+    #[error("no rule called `{0}`: `iamtrim rules` lists them")]
+    UnknownRule(String),
     #[error("cannot write {path}: {source}")]
     Write {
         path: String,
@@ -85,6 +87,27 @@ impl AppError {
 
 pub fn run(cli: Cli, out: &mut Out) -> Result<ExitCode, AppError> {
     match cli.command {
+        Command::Check(args) => crate::check::run(&args, out),
+        Command::Rules => {
+            let lines: Vec<String> = crate::rules::RULES
+                .iter()
+                .map(|r| format!("{:<20} {:<8} {}", r.id, r.default.as_str(), r.summary))
+                .collect();
+            out.lines(&lines);
+            Ok(ExitCode::from(exit::OK))
+        }
+        Command::Explain { rule } => match crate::rules::find(&rule) {
+            Some(r) => {
+                out.text(&format!(
+                    "# {}\n\n{}\n\nDefault level: {}.\n",
+                    r.id,
+                    r.doc,
+                    r.default.as_str()
+                ));
+                Ok(ExitCode::from(exit::OK))
+            }
+            None => Err(AppError::UnknownRule(rule)),
+        },
         Command::Recommend(args) => recommend(&args, out),
         Command::Expand(args) => expand(&args, out),
         Command::Catalog(args) => catalog(&args, out),

@@ -16,6 +16,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Check policy files against the findings snapshot; report, and fix with --fix.
+    Check(CheckArgs),
+    /// List the rules.
+    Rules,
+    /// Print a rule's documentation.
+    Explain {
+        /// A rule id, e.g. `overbroad-wildcard`.
+        rule: String,
+    },
     /// Print a policy refined against unused-access findings (AWS's GetFindingRecommendation, offline).
     Recommend(RecommendArgs),
     /// Print the catalogued actions that patterns match, one `service:Action` a line, sorted.
@@ -25,6 +34,38 @@ pub enum Command {
     /// Read and write the findings snapshot.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Policy files, or folders to search for `.json` files (default: the config's folder).
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+    /// Apply safe fixes.
+    #[arg(long)]
+    pub fix: bool,
+    /// Apply unsafe fixes too (with --fix or --diff).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the fixes as a unified diff and write nothing.
+    #[arg(long)]
+    pub diff: bool,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+    /// The config file (default: iamtrim.toml at the git root).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The findings snapshot (default: `snapshot` in the config).
+    #[arg(long, value_name = "PATH")]
+    pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Human,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

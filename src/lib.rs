@@ -2,10 +2,15 @@
 
 pub mod app;
 pub mod catalog;
+pub mod check;
 pub mod cli;
 pub mod config;
+pub mod diagnostic;
 pub mod findings;
+pub mod fix;
 pub mod fsio;
+pub mod lint;
 pub mod output;
 pub mod policy;
 pub mod refine;
+pub mod rules;

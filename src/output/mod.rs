@@ -1,5 +1,11 @@
 //! Everything iamtrim prints goes through here.
 
+pub mod diff;
+pub mod human;
+pub mod json;
+pub mod position;
+pub mod report;
+
 use serde_json::{Value, json};
 use std::io::Write;
 
@@ -41,6 +47,11 @@ impl Out {
     /// A note for the person at the terminal, on stderr.
     pub fn note(&mut self, text: &str) {
         let _ = writeln!(self.stderr, "note: {text}");
+    }
+
+    /// A non-fatal error for one file (the run goes on).
+    pub fn error(&mut self, text: &str) {
+        let _ = writeln!(self.stderr, "error: {text}");
     }
 
     /// A fatal error, rendered by miette (plain when not a terminal or with NO_COLOR).

@@ -2,3 +2,5 @@
 //! refinement back into it.
 
 pub mod document;
+pub mod json;
+pub mod model;

@@ -1,0 +1,109 @@
+//! iamtrim's own diagnostic types (miette's stay in `output/`): a finding with one primary span,
+//! and fixes as byte edits on the original text.
+
+use std::ops::Range;
+
+pub type Span = Range<usize>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// How far a fix may be trusted (ruff's model).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Applicability {
+    /// Shown, never applied (e.g. "detach this policy").
+    DisplayOnly,
+    /// Applied with `--unsafe-fixes`.
+    Unsafe,
+    /// Applied with `--fix`.
+    Safe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::DisplayOnly => "display-only",
+            Applicability::Unsafe => "unsafe",
+            Applicability::Safe => "safe",
+        }
+    }
+}
+
+/// Replace `span` of the original text with `replacement`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Span,
+    pub replacement: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub edits: Vec<Edit>,
+    pub applicability: Applicability,
+}
+
+/// One problem, at one place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    /// The primary location: a byte range of the file's text.
+    pub span: Span,
+    /// A short label drawn under the span.
+    pub label: String,
+    pub help: Option<String>,
+    pub fix: Option<Fix>,
+    /// The principals whose evidence the finding rests on.
+    pub principals: Vec<String>,
+}
+
+impl Finding {
+    /// A finding with its one primary location; the rest is added with the `with_` methods.
+    pub fn new(rule: &'static str, span: Span, message: impl Into<String>) -> Finding {
+        Finding {
+            rule,
+            severity: Severity::Error,
+            message: message.into(),
+            span,
+            label: String::new(),
+            help: None,
+            fix: None,
+            principals: Vec::new(),
+        }
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Finding {
+        self.label = label.into();
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Finding {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn fix(mut self, fix: Option<Fix>) -> Finding {
+        self.fix = fix;
+        self
+    }
+
+    pub fn principals(mut self, principals: Vec<String>) -> Finding {
+        self.principals = principals;
+        self
+    }
+}

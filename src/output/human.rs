@@ -1,0 +1,186 @@
+//! Human output: miette's graphical report, one per file with every finding a related diagnostic,
+//! the span underlined and the fix in the help. Plain (no colour) when not a terminal or with
+//! NO_COLOR.
+
+use super::report::{CheckReport, FileReport};
+use crate::diagnostic::{Applicability, Finding, Severity};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use std::fmt;
+
+#[derive(Debug)]
+struct FileDiag {
+    message: String,
+    src: NamedSource<String>,
+    related: Vec<FindingDiag>,
+}
+
+impl fmt::Display for FileDiag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+impl std::error::Error for FileDiag {}
+
+impl Diagnostic for FileDiag {
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.src)
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        Some(Box::new(self.related.iter().map(|d| d as &dyn Diagnostic)))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        let worst = self.related.iter().map(|r| r.severity).max();
+        worst.map(to_miette)
+    }
+}
+
+#[derive(Debug)]
+struct FindingDiag {
+    message: String,
+    rule: &'static str,
+    severity: Severity,
+    label: LabeledSpan,
+    help: Option<String>,
+}
+
+impl fmt::Display for FindingDiag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+impl std::error::Error for FindingDiag {}
+
+impl Diagnostic for FindingDiag {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.rule))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(to_miette(self.severity))
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(self.label.clone())))
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+}
+
+fn to_miette(s: Severity) -> miette::Severity {
+    match s {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+        Severity::Info => miette::Severity::Advice,
+    }
+}
+
+fn finding_diag(f: &Finding) -> FindingDiag {
+    let fixable = match f.fix.as_ref().map(|x| x.applicability) {
+        Some(Applicability::Safe) => " (fix: --fix)",
+        Some(Applicability::Unsafe) => " (fix: --unsafe-fixes)",
+        _ => "",
+    };
+    FindingDiag {
+        message: f.message.clone(),
+        rule: f.rule,
+        severity: f.severity,
+        label: LabeledSpan::new_with_span(
+            Some(f.label.clone()).filter(|l| !l.is_empty()),
+            f.span.clone(),
+        ),
+        help: f.help.as_ref().map(|h| format!("{h}{fixable}")),
+    }
+}
+
+fn file_diag(file: &FileReport) -> FileDiag {
+    let n = file.findings.len();
+    FileDiag {
+        message: format!(
+            "{}: {n} finding{}",
+            file.path,
+            if n == 1 { "" } else { "s" }
+        ),
+        src: NamedSource::new(file.path.clone(), file.text.clone()),
+        related: file.findings.iter().map(finding_diag).collect(),
+    }
+}
+
+/// Renders the whole report; `color` for a terminal.
+pub fn render(report: &CheckReport, color: bool, width: usize) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(width)
+        .with_links(false);
+    let mut out = String::new();
+    for file in report.files.iter().filter(|f| !f.findings.is_empty()) {
+        let _ = handler.render_report(&mut out, &file_diag(file));
+        out.push('\n');
+    }
+    out.push_str(&summary(report));
+    out
+}
+
+pub fn summary(report: &CheckReport) -> String {
+    let all: Vec<&Finding> = report.files.iter().flat_map(|f| &f.findings).collect();
+    let count = |s: Severity| all.iter().filter(|f| f.severity == s).count();
+    let safe = all
+        .iter()
+        .filter(|f| {
+            f.fix
+                .as_ref()
+                .is_some_and(|x| x.applicability == Applicability::Safe)
+        })
+        .count();
+    let unsafe_ = all
+        .iter()
+        .filter(|f| {
+            f.fix
+                .as_ref()
+                .is_some_and(|x| x.applicability == Applicability::Unsafe)
+        })
+        .count();
+    let mut s = String::new();
+    if report.fixed > 0 {
+        s.push_str(&format!(
+            "Fixed {} finding{} in {} file{}.\n",
+            report.fixed,
+            if report.fixed == 1 { "" } else { "s" },
+            report.fixed_files,
+            if report.fixed_files == 1 { "" } else { "s" }
+        ));
+    }
+    if all.is_empty() {
+        s.push_str(&format!(
+            "Checked {} policy file{}: no findings.\n",
+            report.checked,
+            if report.checked == 1 { "" } else { "s" }
+        ));
+    } else {
+        s.push_str(&format!(
+            "Checked {} policy file{}: {} error{}, {} warning{}, {} info.",
+            report.checked,
+            if report.checked == 1 { "" } else { "s" },
+            count(Severity::Error),
+            if count(Severity::Error) == 1 { "" } else { "s" },
+            count(Severity::Warning),
+            if count(Severity::Warning) == 1 {
+                ""
+            } else {
+                "s"
+            },
+            count(Severity::Info),
+        ));
+        if safe + unsafe_ > 0 {
+            s.push_str(&format!(
+                " {safe} fixable with --fix, {unsafe_} more with --unsafe-fixes."
+            ));
+        }
+        s.push('\n');
+    }
+    s
+}

@@ -1,0 +1,19 @@
+//! The result of `check` for the outputs: per file, its text and findings.
+
+use crate::diagnostic::Finding;
+
+#[derive(Debug)]
+pub struct FileReport {
+    /// The path as shown (relative to the config's folder where it lies inside it).
+    pub path: String,
+    pub text: String,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    pub files: Vec<FileReport>,
+    pub checked: usize,
+    pub fixed: usize,
+    pub fixed_files: usize,
+}

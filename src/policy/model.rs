@@ -1,0 +1,387 @@
+//! The policy model over the span-keeping JSON tree, and the grammar checks (rule
+//! `invalid-policy`). Statements with a broken `Effect` or action list reach the engine as
+//! `Effect::Other` / `ActionKey::Missing`, which it never touches.
+
+use super::json::{Kind, Member, Value};
+use crate::catalog::ActionPattern;
+use crate::diagnostic::Span;
+use crate::refine::{ActionKey, Effect, StatementIn};
+
+/// Where the policy document sits in the file: the file itself, or the AWS CLI's wrappers.
+pub fn locate(root: &Value) -> Option<(&Value, &'static str)> {
+    let is_policy = |v: &Value| v.as_object().is_some() && v.get("Statement").is_some();
+    if is_policy(root) {
+        return Some((root, ""));
+    }
+    if let Some(d) = root.get("PolicyDocument").filter(|v| is_policy(v)) {
+        return Some((d, "/PolicyDocument"));
+    }
+    if let Some(d) = root
+        .get("PolicyVersion")
+        .and_then(|v| v.get("Document"))
+        .filter(|v| is_policy(v))
+    {
+        return Some((d, "/PolicyVersion/Document"));
+    }
+    None
+}
+
+/// One action pattern and where it is.
+#[derive(Debug, Clone)]
+pub struct PatternAt {
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Stmt {
+    pub span: Span,
+    pub sid: Option<String>,
+    pub input: StatementIn,
+    /// The `Action`/`NotAction` member, when the statement has exactly one of them.
+    pub action_key_span: Option<Span>,
+    pub action_value_span: Option<Span>,
+    pub action_is_string: bool,
+    pub patterns: Vec<PatternAt>,
+}
+
+/// A policy document read from its JSON tree.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub statements: Vec<Stmt>,
+    /// Span of the `Statement` key, for whole-policy findings.
+    pub statement_key_span: Span,
+    /// `Statement` is an array (a single object otherwise).
+    pub statement_is_array: bool,
+}
+
+/// A grammar problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    pub span: Span,
+    pub message: String,
+}
+
+const TOP_KEYS: &[&str] = &["Version", "Id", "Statement"];
+const STATEMENT_KEYS: &[&str] = &[
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+];
+
+fn issue(issues: &mut Vec<Issue>, span: &Span, message: impl Into<String>) {
+    issues.push(Issue {
+        span: span.clone(),
+        message: message.into(),
+    });
+}
+
+fn check_keys(members: &[Member], allowed: &[&str], what: &str, issues: &mut Vec<Issue>) {
+    for (i, m) in members.iter().enumerate() {
+        if members[..i].iter().any(|p| p.key == m.key) {
+            issue(
+                issues,
+                &m.key_span,
+                format!(
+                    "duplicate key `{}` in {what}: IAM rejects the policy",
+                    m.key
+                ),
+            );
+        } else if !allowed.contains(&m.key.as_str()) {
+            let hint = allowed
+                .iter()
+                .find(|a| a.eq_ignore_ascii_case(&m.key))
+                .map(|a| format!(" (did you mean `{a}`?)"))
+                .unwrap_or_default();
+            issue(
+                issues,
+                &m.key_span,
+                format!("unknown key `{}` in {what}{hint}", m.key),
+            );
+        }
+    }
+}
+
+/// A string or an array of strings; issues for anything else.
+fn strings<'v>(v: &'v Value, what: &str, issues: &mut Vec<Issue>) -> Option<Vec<&'v Value>> {
+    match &v.kind {
+        Kind::String(_) => Some(vec![v]),
+        Kind::Array(items) => {
+            let mut ok = true;
+            for item in items {
+                if item.as_str().is_none() {
+                    issue(
+                        issues,
+                        &item.span,
+                        format!("{what} entries must be strings, not {}", item.type_name()),
+                    );
+                    ok = false;
+                }
+            }
+            ok.then(|| items.iter().collect())
+        }
+        _ => {
+            issue(
+                issues,
+                &v.span,
+                format!(
+                    "{what} must be a string or an array of strings, not {}",
+                    v.type_name()
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// Reads the document and checks its grammar.
+pub fn read(doc: &Value) -> (Policy, Vec<Issue>) {
+    let mut issues = Vec::new();
+    let members = doc.as_object().unwrap_or_default();
+    check_keys(members, TOP_KEYS, "the policy", &mut issues);
+    if let Some(v) = doc.get("Version") {
+        match v.as_str() {
+            Some("2012-10-17" | "2008-10-17") => {}
+            _ => issue(
+                &mut issues,
+                &v.span,
+                "`Version` must be \"2012-10-17\" (or the legacy \"2008-10-17\")",
+            ),
+        }
+    }
+    let st = doc.member("Statement");
+    let statement_key_span = st.map_or(doc.span.clone(), |m| m.key_span.clone());
+    let (items, statement_is_array): (Vec<&Value>, bool) = match st.map(|m| &m.value.kind) {
+        Some(Kind::Array(items)) => (items.iter().collect(), true),
+        Some(Kind::Object(_)) => (vec![&st.expect("matched").value], false),
+        Some(_) => {
+            let v = &st.expect("matched").value;
+            issue(
+                &mut issues,
+                &v.span,
+                format!(
+                    "`Statement` must be an object or an array of objects, not {}",
+                    v.type_name()
+                ),
+            );
+            (Vec::new(), true)
+        }
+        None => (Vec::new(), true),
+    };
+    let mut statements = Vec::new();
+    let mut sids: Vec<String> = Vec::new();
+    for item in items {
+        statements.push(statement(item, &mut issues, &mut sids));
+    }
+    (
+        Policy {
+            statements,
+            statement_key_span,
+            statement_is_array,
+        },
+        issues,
+    )
+}
+
+fn statement(v: &Value, issues: &mut Vec<Issue>, sids: &mut Vec<String>) -> Stmt {
+    let mut stmt = Stmt {
+        span: v.span.clone(),
+        sid: None,
+        input: StatementIn {
+            effect: Effect::Other,
+            key: ActionKey::Missing,
+            patterns: Vec::new(),
+        },
+        action_key_span: None,
+        action_value_span: None,
+        action_is_string: false,
+        patterns: Vec::new(),
+    };
+    let Some(members) = v.as_object() else {
+        issue(
+            issues,
+            &v.span,
+            format!("a statement must be an object, not {}", v.type_name()),
+        );
+        return stmt;
+    };
+    let before = issues.len();
+    check_keys(members, STATEMENT_KEYS, "a statement", issues);
+    let shape_ok = issues.len() == before;
+    if let Some(sid) = v.get("Sid") {
+        match sid.as_str() {
+            Some(s) => {
+                if sids.iter().any(|o| o == s) {
+                    issue(issues, &sid.span, format!("duplicate `Sid` \"{s}\""));
+                }
+                sids.push(s.to_string());
+                stmt.sid = Some(s.to_string());
+            }
+            None => issue(issues, &sid.span, "`Sid` must be a string"),
+        }
+    }
+    let effect = match v.get("Effect") {
+        None => {
+            issue(issues, &v.span, "the statement has no `Effect`");
+            Effect::Other
+        }
+        Some(e) => match e.as_str() {
+            Some("Allow") => Effect::Allow,
+            Some("Deny") => Effect::Deny,
+            _ => {
+                issue(issues, &e.span, "`Effect` must be \"Allow\" or \"Deny\"");
+                Effect::Other
+            }
+        },
+    };
+    for (a, b) in [("Resource", "NotResource"), ("Principal", "NotPrincipal")] {
+        if let (Some(_), Some(m)) = (v.member(a), v.member(b)) {
+            issue(
+                issues,
+                &m.key_span,
+                format!("a statement takes `{a}` or `{b}`, not both"),
+            );
+        }
+    }
+    for key in ["Resource", "NotResource"] {
+        if let Some(r) = v.get(key) {
+            strings(r, &format!("`{key}`"), issues);
+        }
+    }
+    for key in ["Principal", "NotPrincipal"] {
+        if let Some(p) = v.get(key) {
+            principal(p, key, issues);
+        }
+    }
+    if let Some(c) = v.get("Condition") {
+        condition(c, issues);
+    }
+    let (action, not_action) = (v.member("Action"), v.member("NotAction"));
+    let (key, member) = match (action, not_action) {
+        (Some(m), None) => (ActionKey::Action, m),
+        (None, Some(m)) => (ActionKey::NotAction, m),
+        (Some(_), Some(m)) => {
+            issue(
+                issues,
+                &m.key_span,
+                "a statement takes `Action` or `NotAction`, not both",
+            );
+            return stmt;
+        }
+        (None, None) => {
+            issue(
+                issues,
+                &v.span,
+                "the statement has neither `Action` nor `NotAction`",
+            );
+            return stmt;
+        }
+    };
+    let name = if key == ActionKey::Action {
+        "`Action`"
+    } else {
+        "`NotAction`"
+    };
+    let Some(values) = strings(&member.value, name, issues) else {
+        return stmt;
+    };
+    let mut patterns_ok = true;
+    for p in &values {
+        let text = p.as_str().unwrap_or_default();
+        if ActionPattern::parse(text).is_none() {
+            issue(
+                issues,
+                &p.span,
+                format!(
+                    "\"{text}\" is not an action: expected \"service:action\" (wildcards allowed) or \"*\""
+                ),
+            );
+            patterns_ok = false;
+        }
+        stmt.patterns.push(PatternAt {
+            text: text.to_string(),
+            span: p.span.clone(),
+        });
+    }
+    if member.value.as_array().is_some_and(<[Value]>::is_empty) {
+        issue(issues, &member.value.span, format!("{name} is empty"));
+        patterns_ok = false;
+    }
+    stmt.action_key_span = Some(member.key_span.clone());
+    stmt.action_value_span = Some(member.value.span.clone());
+    stmt.action_is_string = member.value.as_str().is_some();
+    // The engine touches only statements whose shape is sound.
+    if shape_ok && patterns_ok {
+        stmt.input = StatementIn {
+            effect,
+            key,
+            patterns: stmt.patterns.iter().map(|p| p.text.clone()).collect(),
+        };
+    }
+    stmt
+}
+
+fn principal(p: &Value, key: &str, issues: &mut Vec<Issue>) {
+    match &p.kind {
+        Kind::String(s) if s == "*" => {}
+        Kind::Object(members) => {
+            for m in members {
+                if !["AWS", "Service", "Federated", "CanonicalUser"].contains(&m.key.as_str()) {
+                    issue(
+                        issues,
+                        &m.key_span,
+                        format!("unknown principal type `{}` in `{key}`", m.key),
+                    );
+                }
+                strings(&m.value, &format!("`{key}.{}`", m.key), issues);
+            }
+        }
+        _ => issue(
+            issues,
+            &p.span,
+            format!("`{key}` must be \"*\" or an object such as {{\"AWS\": [...]}}"),
+        ),
+    }
+}
+
+fn condition(c: &Value, issues: &mut Vec<Issue>) {
+    let Some(ops) = c.as_object() else {
+        issue(
+            issues,
+            &c.span,
+            "`Condition` must be an object of operators",
+        );
+        return;
+    };
+    for op in ops {
+        let Some(keys) = op.value.as_object() else {
+            issue(
+                issues,
+                &op.value.span,
+                format!("condition operator `{}` must map keys to values", op.key),
+            );
+            continue;
+        };
+        for k in keys {
+            let scalar =
+                |v: &Value| matches!(v.kind, Kind::String(_) | Kind::Bool(_) | Kind::Number(_));
+            let ok = scalar(&k.value) || k.value.as_array().is_some_and(|a| a.iter().all(scalar));
+            if !ok {
+                issue(
+                    issues,
+                    &k.value.span,
+                    format!(
+                        "condition value for `{}` must be a string, number, boolean or an array of them",
+                        k.key
+                    ),
+                );
+            }
+        }
+    }
+}

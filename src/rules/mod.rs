@@ -1,0 +1,134 @@
+//! The rules: one file each, a plain static registry. Rules say *what* is wrong and where (a span
+//! the policy model gives them); the fix-its come from `fix::edits`.
+
+mod invalid_policy;
+mod no_evidence;
+mod overbroad_wildcard;
+mod unused_action;
+mod unused_policy;
+mod unused_service;
+mod unused_statement;
+
+use crate::catalog::{ActionSet, Catalog};
+use crate::diagnostic::{Applicability, Finding, Severity};
+use crate::findings::UnusedService;
+use crate::findings::binding::Evidence;
+use crate::policy::model::Policy;
+use crate::refine::Refinement;
+
+pub use invalid_policy::from_issues;
+pub use no_evidence::check as check_evidence;
+
+/// What `iamtrim rules` and `iamtrim explain` show.
+pub struct RuleInfo {
+    pub id: &'static str,
+    pub summary: &'static str,
+    pub default: Severity,
+    /// Markdown: What it does / Why is this bad? / Example / Fix safety.
+    pub doc: &'static str,
+}
+
+pub static RULES: &[&RuleInfo] = &[
+    &invalid_policy::INFO,
+    &no_evidence::INFO,
+    &overbroad_wildcard::INFO,
+    &unused_action::INFO,
+    &unused_policy::INFO,
+    &unused_service::INFO,
+    &unused_statement::INFO,
+];
+
+pub fn find(id: &str) -> Option<&'static RuleInfo> {
+    RULES.iter().copied().find(|r| r.id == id)
+}
+
+/// Everything the unused-access rules look at, for one file.
+pub struct Ctx<'a> {
+    pub text: &'a str,
+    pub policy: &'a Policy,
+    pub refinement: &'a Refinement,
+    pub evidence: &'a Evidence,
+    pub unused: &'a ActionSet,
+    pub catalog: &'a Catalog,
+}
+
+impl Ctx<'_> {
+    /// How far a fix built on this evidence may be trusted.
+    pub fn applicability(&self, service_level: bool) -> Applicability {
+        if self.evidence.stale || service_level {
+            Applicability::Unsafe
+        } else {
+            Applicability::Safe
+        }
+    }
+
+    /// "role/MyRole (analyzed 2024-06-10)" for messages.
+    pub fn who(&self) -> String {
+        let names: Vec<&str> = self
+            .evidence
+            .found
+            .iter()
+            .map(|a| a.rsplit(':').next().unwrap_or(a))
+            .collect();
+        let mut s = names.join(", ");
+        if let Some(at) = &self.evidence.analyzed_at {
+            s.push_str(&format!(" (analyzed {})", at.get(..10).unwrap_or(at)));
+        }
+        s
+    }
+
+    /// Whether the whole service of a pattern is unused (so removing it is a service-level call).
+    pub fn service_wholly_unused(&self, pattern: &str) -> bool {
+        let u = &self.evidence.unused;
+        u.everything
+            || pattern
+                .split_once(':')
+                .and_then(|(svc, _)| u.services.get(&svc.to_ascii_lowercase()))
+                .is_some_and(|s| matches!(s, UnusedService::All))
+    }
+
+    /// The unused actions a pattern matches, spelled `service:Action`, sorted (for messages).
+    pub fn unused_matched(&self, pattern: &str) -> Vec<String> {
+        let Some(p) = crate::catalog::ActionPattern::parse(pattern) else {
+            return Vec::new();
+        };
+        let mut m = self.catalog.expand(&p);
+        m.intersect(self.unused);
+        let mut out = Vec::new();
+        for (svc, bits) in m.iter() {
+            let s = self.catalog.service(svc);
+            out.extend(
+                bits.iter()
+                    .map(|i| format!("{}:{}", s.prefix, s.actions[i].name)),
+            );
+        }
+        out
+    }
+}
+
+/// Every unused-access finding for one policy.
+pub fn check_unused(ctx: &Ctx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if ctx.refinement.detach {
+        unused_policy::check(ctx, &mut out);
+        return out;
+    }
+    unused_statement::check(ctx, &mut out);
+    unused_service::check(ctx, &mut out);
+    unused_action::check(ctx, &mut out);
+    overbroad_wildcard::check(ctx, &mut out);
+    out
+}
+
+/// Short list for messages: the first few, then a count.
+pub fn short_list(items: &[String], max: usize) -> String {
+    if items.len() <= max {
+        items.join(", ")
+    } else {
+        format!(
+            "{}, and {} more",
+            items[..max].join(", "),
+            items.len() - max
+        )
+    }
+}

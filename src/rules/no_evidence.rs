@@ -1,0 +1,58 @@
+use super::RuleInfo;
+use crate::diagnostic::{Finding, Severity, Span};
+use crate::findings::binding::Evidence;
+
+pub static INFO: RuleInfo = RuleInfo {
+    id: "no-evidence",
+    summary: "No Access Analyzer finding applies to this policy file",
+    default: Severity::Info,
+    doc: "## What it does
+Reports, once per file, a policy that no principal is bound to (no `[[bind]]` in `iamtrim.toml`
+and no recommendation naming it), or whose bound principals have no active finding in the
+snapshot.
+
+## Why is this bad?
+iamtrim can only trim what Access Analyzer has judged. Files it cannot judge should be visible, so
+that nobody mistakes silence for least privilege.
+
+## Example
+```toml
+[[bind]]
+files = [\"iam/roles/app/*.json\"]
+principals = [\"arn:aws:iam::123456789012:role/app\"]
+```
+
+## Fix safety
+No fix: bind the file, or add the principal's findings to the snapshot.",
+};
+
+/// The one finding for a file without evidence, at the `Statement` key.
+pub fn check(evidence: &Evidence, at: Span) -> Option<Finding> {
+    if !evidence.is_bound() {
+        return Some(
+            Finding::new(
+                INFO.id,
+                at,
+                "this policy is bound to no principal: nothing to judge it by",
+            )
+            .label("not bound")
+            .help("add a [[bind]] with this file and its role to iamtrim.toml"),
+        );
+    }
+    if !evidence.missing.is_empty() {
+        return Some(
+            Finding::new(
+                INFO.id,
+                at,
+                format!(
+                    "no active finding with details for {} in the snapshot: nothing is removed",
+                    evidence.missing.join(", ")
+                ),
+            )
+            .label("no evidence")
+            .help("import the principal's get-finding-v2 output with `iamtrim snapshot import`")
+            .principals(evidence.missing.clone()),
+        );
+    }
+    None
+}

@@ -1,0 +1,109 @@
+use super::{Ctx, RuleInfo, short_list};
+use crate::diagnostic::{Finding, Fix, Severity};
+use crate::fix::edits;
+use crate::refine::{ActionKey, Decision};
+
+pub static INFO: RuleInfo = RuleInfo {
+    id: "overbroad-wildcard",
+    summary: "A wildcard grants unused actions; the help shows its least-general replacement",
+    default: Severity::Error,
+    doc: "## What it does
+Flags an `Action` wildcard that matches actions IAM Access Analyzer reported unused along with
+used ones, and offers the least-general patterns that still allow every used action (verified over
+the full action catalogue). For `Allow` + `NotAction`, offers the patterns to add to `NotAction`.
+
+## Why is this bad?
+`s3:Get*` allows 60-odd actions; a role that reads objects needs a handful. Every unused action in
+a wildcard is access nobody asked for.
+
+## Example
+AWS's own example: `s3:Get*` with 22 unused actions becomes `s3:GetAccess*`,
+`s3:GetAccountPublicAccessBlock`, `s3:GetDataAccess`, `s3:GetJobTagging`, `s3:GetMulti*`,
+`s3:GetObject*`, `s3:GetStorage*`.
+
+## Fix safety
+Safe with action-level, fresh evidence; unsafe when the snapshot is stale or the statement uses
+`NotAction`.",
+};
+
+pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    for (stmt, res) in ctx.policy.statements.iter().zip(&ctx.refinement.statements) {
+        if res.removed {
+            continue;
+        }
+        let spans: Vec<_> = stmt.patterns.iter().map(|p| p.span.clone()).collect();
+        for (i, (p, d)) in stmt.patterns.iter().zip(&res.decisions).enumerate() {
+            let Decision::Replace(with) = d else { continue };
+            let edit = match (stmt.action_is_string, &stmt.action_key_span, with.len()) {
+                (true, _, 1) => edits::replace_value(&p.span, &with[0]),
+                (true, Some(key), _) => edits::string_to_array(ctx.text, key, &p.span, with),
+                _ => edits::replace_element(ctx.text, &spans, i, with),
+            };
+            let unused = ctx.unused_matched(&p.text);
+            out.push(
+                Finding::new(
+                    INFO.id,
+                    p.span.clone(),
+                    format!(
+                        "`{}` allows {} unused action{} ({}) by {}",
+                        p.text,
+                        unused.len(),
+                        if unused.len() == 1 { "" } else { "s" },
+                        short_list(&unused, 3),
+                        ctx.who()
+                    ),
+                )
+                .label("covers unused actions")
+                .help(format!("replace with {}", quoted_list(with)))
+                .fix(Some(Fix {
+                    edits: vec![edit],
+                    applicability: ctx.applicability(false),
+                }))
+                .principals(ctx.evidence.found.clone()),
+            );
+        }
+        if stmt.input.key == ActionKey::NotAction && !res.not_action_added.is_empty() {
+            let (Some(key), Some(value)) = (&stmt.action_key_span, &stmt.action_value_span) else {
+                continue;
+            };
+            let mut all: Vec<String> = stmt.patterns.iter().map(|p| p.text.clone()).collect();
+            all.extend(res.not_action_added.iter().cloned());
+            let edit = if stmt.action_is_string {
+                edits::string_to_array(ctx.text, key, value, &all)
+            } else {
+                let last = spans.len() - 1;
+                let mut e = edits::replace_element(ctx.text, &spans, last, &all[last..]);
+                e.span = spans[last].clone();
+                e
+            };
+            out.push(
+                Finding::new(
+                    INFO.id,
+                    key.clone(),
+                    format!(
+                        "this NotAction statement allows unused actions by {}",
+                        ctx.who()
+                    ),
+                )
+                .label("allows unused actions")
+                .help(format!(
+                    "add to NotAction: {}",
+                    quoted_list(&res.not_action_added)
+                ))
+                .fix(Some(Fix {
+                    edits: vec![edit],
+                    applicability: crate::diagnostic::Applicability::Unsafe,
+                }))
+                .principals(ctx.evidence.found.clone()),
+            );
+        }
+    }
+}
+
+fn quoted_list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|s| format!("\"{s}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
