@@ -13,6 +13,10 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// Larger files are reported, not parsed: IAM's own limits are 6,144 characters for a managed
+/// policy and 10,240 for a role's inline policies.
+const MAX_FILE_BYTES: u64 = 8 << 20;
+
 /// Folders never searched.
 const SKIP_DIRS: &[&str] = &[".git", "target", "node_modules", ".terraform"];
 
@@ -83,7 +87,7 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
     let fixing = args.fix || args.diff;
     let mut report = CheckReport::default();
     let mut internal = false;
-    for (path, explicit) in collect(&args.paths, &config.root) {
+    for (path, _explicit) in collect(&args.paths, &config.root) {
         let rel = config.relative(&path);
         if config.exclude.as_ref().is_some_and(|g| g.is_match(&rel)) {
             continue;
@@ -94,6 +98,23 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
             None => Expect::Detect,
         };
         let shown = rel.display().to_string();
+        let too_big = std::fs::metadata(&path).is_ok_and(|m| m.len() > MAX_FILE_BYTES);
+        if too_big {
+            report.checked += 1;
+            report.files.push(FileReport {
+                path: shown,
+                text: String::new(),
+                findings: vec![Finding::new(
+                    "invalid-policy",
+                    0..0,
+                    format!(
+                        "the file is over {} MiB; IAM policies are at most a few KiB: not checked",
+                        MAX_FILE_BYTES >> 20
+                    ),
+                )],
+            });
+            continue;
+        }
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) => {
@@ -131,10 +152,8 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
                 continue;
             }
         };
+        // Non-policy JSON (pre-commit passes every JSON file) is skipped silently.
         if !linted.is_policy {
-            if explicit && expect == Expect::Detect {
-                // Explicit non-policy JSON (pre-commit passes every JSON file): skipped silently.
-            }
             continue;
         }
         report.checked += 1;
@@ -201,8 +220,6 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
         .any(|f| f.severity == Severity::Error);
     Ok(ExitCode::from(if internal {
         exit::INTERNAL
-    } else if errors && !args.diff {
-        exit::FINDINGS
     } else if errors {
         exit::FINDINGS
     } else {
