@@ -1,7 +1,10 @@
 //! iamtrim's integration tests: one binary, one module per area.
 
 mod catalog;
+mod check;
 mod common;
+mod malformed;
+mod output;
 mod properties;
 mod recommend;
 mod snapshot;
