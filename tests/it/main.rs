@@ -3,6 +3,7 @@
 mod catalog;
 mod check;
 mod common;
+mod fix_properties;
 mod malformed;
 mod output;
 mod properties;

@@ -9,12 +9,12 @@ use iamtrim::refine::{ActionKey, Decision, Effect, StatementIn, refine};
 use proptest::prelude::*;
 use std::collections::BTreeSet;
 
-const POOL: &[&str] = &[
+pub const POOL: &[&str] = &[
     "s3", "ec2", "iam", "lambda", "dynamodb", "kms", "sts", "sqs", "logs", "rds", "ecr", "ecs",
 ];
 
 #[derive(Debug, Clone)]
-struct PatSpec {
+pub struct PatSpec {
     svc: usize,
     action: usize,
     kind: u8,
@@ -24,17 +24,17 @@ struct PatSpec {
 }
 
 #[derive(Debug, Clone)]
-struct StmtSpec {
-    deny: bool,
-    not_action: bool,
-    patterns: Vec<PatSpec>,
+pub struct StmtSpec {
+    pub deny: bool,
+    pub not_action: bool,
+    pub patterns: Vec<PatSpec>,
 }
 
 #[derive(Debug, Clone)]
-struct Case {
-    statements: Vec<StmtSpec>,
-    unused: Vec<(usize, usize)>,
-    whole: Vec<usize>,
+pub struct Case {
+    pub statements: Vec<StmtSpec>,
+    pub unused: Vec<(usize, usize)>,
+    pub whole: Vec<usize>,
 }
 
 fn pat_spec() -> impl Strategy<Value = PatSpec> {
@@ -59,7 +59,7 @@ fn pat_spec() -> impl Strategy<Value = PatSpec> {
         })
 }
 
-fn case_strategy() -> impl Strategy<Value = Case> {
+pub fn case_strategy() -> impl Strategy<Value = Case> {
     let stmt = (
         prop::bool::weighted(0.15),
         prop::bool::weighted(0.15),
@@ -101,7 +101,7 @@ fn recase(s: &str, case: u8, seed: usize) -> String {
     }
 }
 
-fn build_pattern(cat: &Catalog, p: &PatSpec) -> String {
+pub fn build_pattern(cat: &Catalog, p: &PatSpec) -> String {
     let svc_name = POOL[p.svc];
     let service = cat.service(cat.service_index(svc_name).unwrap());
     let name = &service.actions[p.action % service.actions.len()].name;
