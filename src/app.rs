@@ -6,7 +6,7 @@ use crate::cli::{
     CatalogArgs, Cli, Command, ExpandArgs, RecommendArgs, RecommendFormat, SnapshotCommand,
 };
 use crate::config::{Config, ConfigError};
-use crate::findings::binding::{Evidence, evidence_for};
+use crate::findings::binding::{Evidence, evidence_for, is_stale};
 use crate::findings::{self, FindingsError, Snapshot, UnusedSet, normalized, time};
 use crate::output::{self, Out};
 use crate::policy::document::{self, DocumentError};
@@ -227,13 +227,8 @@ fn evidence_from_config(args: &RecommendArgs, out: &mut Out) -> Result<Evidence,
         Some(p) => vec![p.clone()],
         None => config.principals_for(&config.relative(&args.policy)),
     };
-    let ev = evidence_for(
-        &principals,
-        &stem,
-        &snapshot,
-        config.max_snapshot_age,
-        time::now(),
-    );
+    let stale = is_stale(&snapshot, config.max_snapshot_age, time::now());
+    let ev = evidence_for(&principals, &stem, &snapshot, stale);
     for n in evidence_notes(&shown, &ev) {
         out.note(&n);
     }

@@ -4,7 +4,7 @@ use crate::app::{AppError, exit, load_catalog};
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::config::Config;
 use crate::diagnostic::{Applicability, Finding, Severity};
-use crate::findings::binding::{Evidence, evidence_for};
+use crate::findings::binding::{Evidence, evidence_for, is_stale};
 use crate::findings::{Snapshot, time};
 use crate::lint::{self, Expect, FixError};
 use crate::output::report::{CheckReport, FileReport};
@@ -67,14 +67,11 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
         None => None,
     };
     let now = time::now();
-    if let Some(s) = &snapshot
-        && let (Some(max), Some(newest)) = (config.max_snapshot_age, s.newest_analysis())
-        && now - newest > max
-    {
-        out.note(&format!(
-            "the snapshot's newest finding is {} days old, older than max-snapshot-age: its fixes are unsafe",
-            (now - newest) / 86_400
-        ));
+    let stale = snapshot
+        .as_ref()
+        .is_some_and(|s| is_stale(s, config.max_snapshot_age, now));
+    if stale {
+        out.note("the snapshot is older than max-snapshot-age: its fixes are unsafe; refresh it");
     }
     if snapshot.is_none() {
         out.note("no findings snapshot (set `snapshot` in iamtrim.toml or pass --snapshot): checking policy grammar only");
@@ -136,13 +133,7 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
                 .file_stem()
                 .map(|x| x.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            evidence_for(
-                &config.principals_for(&rel),
-                &stem,
-                s,
-                config.max_snapshot_age,
-                now,
-            )
+            evidence_for(&config.principals_for(&rel), &stem, s, stale)
         });
         let linted = match lint::lint(&bytes, expect, evidence.as_ref(), &catalog, &config.rules) {
             Ok(l) => l,

@@ -62,6 +62,10 @@ pub struct Config {
     /// `max-snapshot-age`, in seconds.
     pub max_snapshot_age: Option<i64>,
     pub binds: Vec<Bind>,
+    /// Every bind's globs in one set, and which bind each glob belongs to: one match per file,
+    /// however many binds there are.
+    bind_globs: GlobSet,
+    bind_of_glob: Vec<usize>,
     pub rules: BTreeMap<String, Level>,
 }
 
@@ -94,6 +98,8 @@ impl Config {
             exclude: None,
             max_snapshot_age: None,
             binds: Vec::new(),
+            bind_globs: GlobSet::empty(),
+            bind_of_glob: Vec::new(),
             rules: BTreeMap::new(),
         }
     }
@@ -160,12 +166,19 @@ impl Config {
             })?),
         };
         let mut binds = Vec::new();
-        for b in &raw.bind {
+        let mut all = GlobSetBuilder::new();
+        let mut bind_of_glob = Vec::new();
+        for (i, b) in raw.bind.iter().enumerate() {
             binds.push(Bind {
                 files: globs(&b.files)?,
                 principals: b.principals.clone(),
             });
+            for g in &b.files {
+                all.add(Glob::new(g).map_err(|e| at(find(g), format!("bad glob `{g}`: {e}")))?);
+                bind_of_glob.push(i);
+            }
         }
+        let bind_globs = all.build().map_err(|e| at(None, e.to_string()))?;
         Ok(Config {
             path: Some(path.to_path_buf()),
             snapshot: raw.snapshot.as_ref().map(|s| root.join(s)),
@@ -173,6 +186,8 @@ impl Config {
             exclude: raw.exclude.as_deref().map(globs).transpose()?,
             max_snapshot_age,
             binds,
+            bind_globs,
+            bind_of_glob,
             rules: raw.rules.into_iter().map(|(k, v)| (k, v.level)).collect(),
             root,
         })
@@ -180,13 +195,19 @@ impl Config {
 
     /// The principals `[[bind]]` ties to a file (path relative to the config's folder).
     pub fn principals_for(&self, rel_path: &Path) -> Vec<String> {
+        let mut binds: Vec<usize> = self
+            .bind_globs
+            .matches(rel_path)
+            .into_iter()
+            .map(|g| self.bind_of_glob[g])
+            .collect();
+        binds.sort_unstable();
+        binds.dedup();
         let mut out: Vec<String> = Vec::new();
-        for b in &self.binds {
-            if b.files.is_match(rel_path) {
-                for p in &b.principals {
-                    if !out.contains(p) {
-                        out.push(p.clone());
-                    }
+        for b in binds {
+            for p in &self.binds[b].principals {
+                if !out.contains(p) {
+                    out.push(p.clone());
                 }
             }
         }

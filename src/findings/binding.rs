@@ -26,14 +26,21 @@ impl Evidence {
     }
 }
 
+/// Whether the snapshot's newest finding is older than `max_age_secs` (computed once per run).
+pub fn is_stale(snapshot: &Snapshot, max_age_secs: Option<i64>, now: i64) -> bool {
+    match (max_age_secs, snapshot.newest_analysis()) {
+        (Some(max), Some(newest)) => now - newest > max,
+        _ => false,
+    }
+}
+
 /// The evidence for a file bound to `principals` by the config, and to whichever principals'
 /// recommendations name a policy called `file_stem`.
 pub fn evidence_for(
     principals: &[String],
     file_stem: &str,
     snapshot: &Snapshot,
-    max_age_secs: Option<i64>,
-    now: i64,
+    stale: bool,
 ) -> Evidence {
     let mut bound: Vec<String> = principals.to_vec();
     for p in snapshot.recommended_for_policy(file_stem) {
@@ -42,10 +49,7 @@ pub fn evidence_for(
         }
     }
     let mut ev = Evidence {
-        stale: match (max_age_secs, snapshot.newest_analysis()) {
-            (Some(max), Some(newest)) => now - newest > max,
-            _ => false,
-        },
+        stale,
         ..Evidence::default()
     };
     let mut sets: Vec<&UnusedSet> = Vec::new();

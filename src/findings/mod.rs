@@ -258,6 +258,12 @@ impl Snapshot {
 
     /// The principal's findings, by ARN or bare role/user name.
     pub fn find(&self, wanted: &str) -> Option<(&str, &PrincipalFindings)> {
+        if let Some((arn, f)) = self.principals.get_key_value(wanted) {
+            return Some((arn.as_str(), f));
+        }
+        if wanted.contains(':') {
+            return None;
+        }
         self.principals
             .iter()
             .find(|(arn, _)| !arn.is_empty() && principal_matches(arn, wanted))
