@@ -312,3 +312,54 @@ fn rules_and_explain() {
     let out = iamtrim().args(["explain", "nope"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// With a snapshot older than max-snapshot-age every fix is unsafe: `--fix` leaves the file,
+/// `--unsafe-fixes` applies.
+#[test]
+fn stale_evidence_makes_fixes_unsafe() {
+    let dir = example_project();
+    let toml = read(&dir.path().join("iamtrim.toml")).replace("3650d", "30d");
+    std::fs::write(dir.path().join("iamtrim.toml"), toml).unwrap();
+    let out = check(dir.path(), &["policy.json", "--fix"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("older than max-snapshot-age"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("9 more with --unsafe-fixes"));
+    assert_eq!(
+        read(&dir.path().join("policy.json")),
+        read(&example().join("policy.json"))
+    );
+    let out = check(dir.path(), &["policy.json", "--fix", "--unsafe-fixes"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        read(&dir.path().join("policy.json")),
+        read(&example().join("expected-fixed.json"))
+    );
+}
+
+/// The AWS CLI's wrapped forms are policies too, and are fixed in place.
+#[test]
+fn wrapped_forms_are_checked_and_fixed() {
+    let dir = example_project();
+    let policy = read(&example().join("policy.json"));
+    let indent = |s: &str| s.trim_end().replace('\n', "\n  ");
+    let wrapped = format!(
+        "{{\n  \"RoleName\": \"MyRole\",\n  \"PolicyName\": \"inline\",\n  \"PolicyDocument\": {}\n}}\n",
+        indent(&policy)
+    );
+    std::fs::write(dir.path().join("role-policy.json"), &wrapped).unwrap();
+    // Not a policy at all: skipped silently.
+    std::fs::write(dir.path().join("package.json"), "{\"name\": \"x\"}\n").unwrap();
+    let out = check(dir.path(), &["role-policy.json", "package.json", "--fix"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let expected = format!(
+        "{{\n  \"RoleName\": \"MyRole\",\n  \"PolicyName\": \"inline\",\n  \"PolicyDocument\": {}\n}}\n",
+        indent(&read(&example().join("expected-fixed.json")))
+    );
+    assert_eq!(read(&dir.path().join("role-policy.json")), expected);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Checked 1 policy file"));
+}
