@@ -51,6 +51,8 @@ pub enum AppError {
     Config(#[from] ConfigError),
     #[error("no findings to judge {0} by: pass --findings FILE, or set `snapshot` in iamtrim.toml")]
     NoSnapshot(String),
+    #[error(transparent)]
+    Git(#[from] crate::source::git::GitError),
     #[error("no rule called `{0}`: `iamtrim rules` lists them")]
     UnknownRule(String),
     #[error("cannot write {path}: {source}")]

@@ -9,6 +9,10 @@ use crate::findings::{Snapshot, time};
 use crate::lint::{self, Expect, FixError};
 use crate::output::report::{CheckReport, FileReport};
 use crate::output::{self, Out};
+use crate::policy::{json, model};
+use crate::source::git::Repo;
+use crate::source::{Origin, SourceFile};
+use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -20,27 +24,17 @@ const MAX_FILE_BYTES: u64 = 8 << 20;
 /// Folders never searched.
 const SKIP_DIRS: &[&str] = &[".git", "target", "node_modules", ".terraform"];
 
-fn collect(paths: &[PathBuf], root: &Path) -> Vec<(PathBuf, bool)> {
-    let mut out = Vec::new();
-    let roots: Vec<PathBuf> = if paths.is_empty() {
-        vec![root.to_path_buf()]
-    } else {
-        paths.to_vec()
-    };
-    for p in roots {
-        if p.is_dir() {
-            walk(&p, &mut out);
-        } else {
-            out.push((p, true));
-        }
-    }
-    out.sort();
-    out.dedup();
-    out
-}
+/// Rules whose findings rest on the snapshot (so git history may overrule them).
+const EVIDENCE_RULES: &[&str] = &[
+    "unused-action",
+    "overbroad-wildcard",
+    "unused-service",
+    "unused-statement",
+    "unused-policy",
+];
 
-/// `.json` files below `dir` (explicit = false: non-policies are skipped silently).
-fn walk(dir: &Path, out: &mut Vec<(PathBuf, bool)>) {
+/// `.json` files below `dir`.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -53,14 +47,128 @@ fn walk(dir: &Path, out: &mut Vec<(PathBuf, bool)>) {
                 walk(&p, out);
             }
         } else if ft.is_file() && p.extension().is_some_and(|x| x == "json") {
-            out.push((p, false));
+            out.push(p);
         }
     }
+}
+
+/// The files this run checks.
+fn sources(
+    args: &CheckArgs,
+    config: &Config,
+    repo: Option<&Repo>,
+    cwd: &Path,
+) -> Result<Vec<SourceFile>, AppError> {
+    let need_repo = || {
+        repo.ok_or_else(|| {
+            AppError::Git(crate::source::git::GitError::NotARepo(
+                cwd.display().to_string(),
+            ))
+        })
+    };
+    let json_only = |files: Vec<SourceFile>| -> Vec<SourceFile> {
+        files
+            .into_iter()
+            .filter(|f| config.include.is_some() || f.path.extension().is_some_and(|x| x == "json"))
+            .collect()
+    };
+    if args.staged {
+        let repo = need_repo()?;
+        let only = if args.paths.is_empty() {
+            None
+        } else {
+            Some(
+                args.paths
+                    .iter()
+                    .map(|p| repo.repo_path(cwd, p))
+                    .collect::<Result<Vec<_>, _>>()?,
+            )
+        };
+        return Ok(json_only(repo.staged(only.as_deref())?));
+    }
+    if let Some(rev) = &args.base {
+        return Ok(json_only(need_repo()?.changed_since(rev)?));
+    }
+    if args.all {
+        return Ok(json_only(need_repo()?.tracked()?));
+    }
+    let mut paths = Vec::new();
+    if args.paths.is_empty() {
+        walk(&config.root, &mut paths);
+    }
+    for p in &args.paths {
+        if p.is_dir() {
+            walk(p, &mut paths);
+        } else {
+            paths.push(p.clone());
+        }
+    }
+    paths.sort();
+    paths.dedup();
+    Ok(paths
+        .into_iter()
+        .map(|path| SourceFile {
+            repo_path: repo.and_then(|r| r.repo_path(cwd, &path).ok()),
+            path,
+            origin: Origin::Worktree,
+            bytes: None,
+        })
+        .collect())
+}
+
+/// The action patterns a policy text grants (lower-cased).
+fn granted(text: &str) -> BTreeSet<String> {
+    let Ok(root) = json::parse(text.trim_start_matches('\u{feff}')) else {
+        return BTreeSet::new();
+    };
+    let Some((doc, _)) = model::locate(&root) else {
+        return BTreeSet::new();
+    };
+    model::read(doc)
+        .0
+        .statements
+        .iter()
+        .flat_map(|s| s.patterns.iter().map(|p| p.text.to_ascii_lowercase()))
+        .collect()
+}
+
+/// Patterns of `text` that the file did not grant at the evidence's `analyzedAt` (by git
+/// history); empty when history has no version from before then.
+fn added_after_analysis(repo: &Repo, repo_path: &str, text: &str, ev: &Evidence) -> Vec<String> {
+    let Some(t) = ev.analyzed_at.as_deref().and_then(time::parse) else {
+        return Vec::new();
+    };
+    let Ok(Some(old)) = repo.file_at(repo_path, t) else {
+        return Vec::new();
+    };
+    let before = granted(&String::from_utf8_lossy(&old));
+    let Ok(root) = json::parse(text) else {
+        return Vec::new();
+    };
+    let Some((doc, _)) = model::locate(&root) else {
+        return Vec::new();
+    };
+    let mut new: Vec<String> = model::read(doc)
+        .0
+        .statements
+        .iter()
+        .flat_map(|s| s.patterns.iter())
+        .filter(|p| !before.contains(&p.text.to_ascii_lowercase()))
+        .map(|p| p.text.clone())
+        .collect();
+    new.sort();
+    new.dedup();
+    new
 }
 
 pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
     let catalog = load_catalog(&args.catalog)?;
     let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    let repo = match Repo::discover(&cwd) {
+        Ok(r) => Some(r),
+        Err(e @ crate::source::git::GitError::Bare(_)) => return Err(AppError::Git(e)),
+        Err(_) => None,
+    };
     let config = Config::discover(args.config.as_deref(), &cwd)?;
     let snapshot = match args.snapshot.clone().or_else(|| config.snapshot.clone()) {
         Some(p) => Some(Snapshot::load(&p)?),
@@ -84,8 +192,9 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
     let fixing = args.fix || args.diff;
     let mut report = CheckReport::default();
     let mut internal = false;
-    for (path, _explicit) in collect(&args.paths, &config.root) {
-        let rel = config.relative(&path);
+    for src in sources(args, &config, repo.as_ref(), &cwd)? {
+        let path = &src.path;
+        let rel = config.relative(path);
         if config.exclude.as_ref().is_some_and(|g| g.is_match(&rel)) {
             continue;
         }
@@ -95,13 +204,22 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
             None => Expect::Detect,
         };
         let shown = rel.display().to_string();
-        let too_big = std::fs::metadata(&path).is_ok_and(|m| m.len() > MAX_FILE_BYTES);
+        let repo_path = src.repo_path.clone().unwrap_or_else(|| shown.clone());
+        let file = |text: String, findings: Vec<Finding>| FileReport {
+            path: shown.clone(),
+            repo_path: repo_path.clone(),
+            text,
+            findings,
+        };
+        let too_big = match &src.bytes {
+            Some(b) => b.len() as u64 > MAX_FILE_BYTES,
+            None => std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_FILE_BYTES),
+        };
         if too_big {
             report.checked += 1;
-            report.files.push(FileReport {
-                path: shown,
-                text: String::new(),
-                findings: vec![Finding::new(
+            report.files.push(file(
+                String::new(),
+                vec![Finding::new(
                     "invalid-policy",
                     0..0,
                     format!(
@@ -109,47 +227,70 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
                         MAX_FILE_BYTES >> 20
                     ),
                 )],
-            });
+            ));
             continue;
         }
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) => {
-                report.checked += 1;
-                report.files.push(FileReport {
-                    path: shown,
-                    text: String::new(),
-                    findings: vec![Finding::new(
-                        "invalid-policy",
-                        0..0,
-                        format!("cannot read the file: {e}"),
-                    )],
-                });
-                continue;
-            }
+        let bytes = match &src.bytes {
+            Some(b) => b.clone(),
+            None => match std::fs::read(path) {
+                Ok(b) => b,
+                Err(e) => {
+                    report.checked += 1;
+                    report.files.push(file(
+                        String::new(),
+                        vec![Finding::new(
+                            "invalid-policy",
+                            0..0,
+                            format!("cannot read the file: {e}"),
+                        )],
+                    ));
+                    continue;
+                }
+            },
         };
-        let evidence: Option<Evidence> = snapshot.as_ref().map(|s| {
+        let mut evidence: Option<Evidence> = snapshot.as_ref().map(|s| {
             let stem = path
                 .file_stem()
                 .map(|x| x.to_string_lossy().into_owned())
                 .unwrap_or_default();
             evidence_for(&config.principals_for(&rel), &stem, s, stale)
         });
-        let linted = match lint::lint(&bytes, expect, evidence.as_ref(), &catalog, &config.rules) {
-            Ok(l) => l,
-            Err(e) => {
-                internal = true;
-                out.error(&format!("{shown}: {e}"));
-                continue;
-            }
-        };
+        let mut linted =
+            match lint::lint(&bytes, expect, evidence.as_ref(), &catalog, &config.rules) {
+                Ok(l) => l,
+                Err(e) => {
+                    internal = true;
+                    out.error(&format!("{shown}: {e}"));
+                    continue;
+                }
+            };
         // Non-policy JSON (pre-commit passes every JSON file) is skipped silently.
         if !linted.is_policy {
             continue;
         }
         report.checked += 1;
         let text = String::from_utf8_lossy(&bytes).into_owned();
-        let mut findings = linted.findings;
+        // History only for files with findings that rest on the snapshot.
+        if let (Some(repo), Some(ev), Some(rp)) = (&repo, &mut evidence, &src.repo_path)
+            && linted
+                .findings
+                .iter()
+                .any(|f| EVIDENCE_RULES.contains(&f.rule))
+        {
+            let new = added_after_analysis(repo, rp, &text, ev);
+            if !new.is_empty() {
+                ev.not_judged = new;
+                match lint::lint(&bytes, expect, Some(ev), &catalog, &config.rules) {
+                    Ok(l) => linted = l,
+                    Err(e) => {
+                        internal = true;
+                        out.error(&format!("{shown}: {e}"));
+                        continue;
+                    }
+                }
+            }
+        }
+        let findings = linted.findings;
         let has_fix = findings.iter().any(|f| {
             f.fix
                 .as_ref()
@@ -163,39 +304,29 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
                 Ok(fixed) if fixed.text != text => {
                     if args.diff {
                         out.text(&output::diff::unified(&shown, &text, &fixed.text));
-                    } else if let Err(why) = write_fixed(&path, &config.root, &fixed.text) {
+                    } else if let Err(why) =
+                        write_fixed(&src, repo.as_ref(), &config.root, &bytes, &fixed.text)
+                    {
                         out.error(&format!("{shown}: not fixed: {why}"));
                     } else {
                         report.fixed += fixed.applied;
                         report.fixed_files += 1;
-                        findings =
+                        let left =
                             lint::lint_text(&fixed.text, expect, Some(ev), &catalog, &config.rules)
                                 .map(|l| l.findings)
                                 .unwrap_or_default();
-                        report.files.push(FileReport {
-                            path: shown,
-                            text: fixed.text,
-                            findings,
-                        });
+                        report.files.push(file(fixed.text, left));
                         continue;
                     }
                 }
                 Ok(_) => {}
-                Err(FixError::Verify(e)) => {
-                    internal = true;
-                    out.error(&format!("{shown}: {e}"));
-                }
-                Err(e @ FixError::Broken(_)) => {
+                Err(e @ (FixError::Verify(_) | FixError::Broken(_))) => {
                     internal = true;
                     out.error(&format!("{shown}: {e}"));
                 }
             }
         }
-        report.files.push(FileReport {
-            path: shown,
-            text,
-            findings,
-        });
+        report.files.push(file(text, findings));
     }
     match args.format {
         CheckFormat::Human => {
@@ -203,6 +334,8 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
             out.text(&output::human::render(&report, color, 100));
         }
         CheckFormat::Json => out.json(&output::json::render(&report)),
+        CheckFormat::Sarif => out.json(&output::sarif::render(&report)),
+        CheckFormat::Github => out.text(&output::github::render(&report)),
     }
     let errors = report
         .files
@@ -218,9 +351,30 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
     }))
 }
 
-/// Writes a fixed file atomically. A symlink is written through only when its target lies inside
-/// the repository (the config's folder).
-fn write_fixed(path: &Path, root: &Path, text: &str) -> Result<(), String> {
+/// Writes a fixed file atomically. Staged or committed content is fixed only when the working
+/// copy is the same (and a staged fix is staged too). A symlink is written through only when its
+/// target lies inside the repository (the config's folder).
+fn write_fixed(
+    src: &SourceFile,
+    repo: Option<&Repo>,
+    root: &Path,
+    original: &[u8],
+    text: &str,
+) -> Result<(), String> {
+    let path = &src.path;
+    if src.origin != Origin::Worktree {
+        let on_disk = std::fs::read(path).map_err(|e| e.to_string())?;
+        if on_disk != original {
+            return Err(format!(
+                "its working copy differs from the {} content; fix and stage it by hand",
+                if src.origin == Origin::Index {
+                    "staged"
+                } else {
+                    "committed"
+                }
+            ));
+        }
+    }
     let target = if path.is_symlink() {
         let target = std::fs::canonicalize(path).map_err(|e| e.to_string())?;
         let root = std::fs::canonicalize(root).map_err(|e| e.to_string())?;
@@ -234,5 +388,11 @@ fn write_fixed(path: &Path, root: &Path, text: &str) -> Result<(), String> {
     } else {
         path.to_path_buf()
     };
-    crate::fsio::write_atomic(&target, text.as_bytes()).map_err(|e| e.to_string())
+    crate::fsio::write_atomic(&target, text.as_bytes()).map_err(|e| e.to_string())?;
+    if src.origin == Origin::Index
+        && let (Some(repo), Some(rp)) = (repo, &src.repo_path)
+    {
+        repo.stage(rp, text.as_bytes()).map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }

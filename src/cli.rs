@@ -41,6 +41,15 @@ pub struct CheckArgs {
     /// Policy files, or folders to search for `.json` files (default: the config's folder).
     #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
+    /// Check the staged (index) content of the files being committed (with PATHS: only those).
+    #[arg(long, conflicts_with_all = ["base", "all"])]
+    pub staged: bool,
+    /// Check the files changed between the merge base of REV and HEAD, as HEAD has them.
+    #[arg(long, value_name = "REV", conflicts_with = "all")]
+    pub base: Option<String>,
+    /// Check every tracked file that the include/exclude globs select.
+    #[arg(long)]
+    pub all: bool,
     /// Apply safe fixes.
     #[arg(long)]
     pub fix: bool,
@@ -66,6 +75,8 @@ pub struct CheckArgs {
 pub enum CheckFormat {
     Human,
     Json,
+    Sarif,
+    Github,
 }
 
 #[derive(Debug, Subcommand)]

@@ -14,3 +14,4 @@ pub mod output;
 pub mod policy;
 pub mod refine;
 pub mod rules;
+pub mod source;

@@ -110,7 +110,7 @@ pub fn lint_text(
         if let Some(f) = rules::check_evidence(ev, policy.statement_key_span.clone()) {
             findings.push(f);
         }
-        let unused = ev.unused.resolve(catalog);
+        let unused = ev.unused_actions(catalog);
         if !unused.is_empty() {
             let ins: Vec<_> = policy.statements.iter().map(|s| s.input.clone()).collect();
             let refinement = refine::refine(&ins, &unused, catalog)?;
@@ -124,6 +124,7 @@ pub fn lint_text(
             };
             findings.extend(rules::check_unused(&ctx));
         }
+        findings.extend(rules::check_not_judged(&policy, ev, catalog));
     }
     findings.retain_mut(|f| match levels.get(f.rule) {
         Some(Level::Off) => false,
@@ -279,7 +280,7 @@ fn verify_fixed(
             "has policy grammar problems the original did not".into(),
         ));
     }
-    let unused = evidence.unused.resolve(catalog);
+    let unused = evidence.unused_actions(catalog);
     let mut j = 0;
     for (i, o) in old.iter().enumerate() {
         let Some(n) = new.get(j) else {

@@ -1,7 +1,7 @@
 //! Which principals' evidence applies to a policy file, and what it lets iamtrim remove.
 
 use super::{Snapshot, UnusedSet, time};
-
+use crate::catalog::{ActionPattern, ActionSet, Catalog};
 /// The evidence for one policy file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Evidence {
@@ -18,11 +18,28 @@ pub struct Evidence {
     pub last_accessed: Option<String>,
     /// The snapshot is older than `max-snapshot-age`.
     pub stale: bool,
+    /// Action patterns the file did not grant when the principals were analyzed (git history
+    /// says): Access Analyzer cannot have judged them, so what they allow is not taken as unused.
+    pub not_judged: Vec<String>,
 }
 
 impl Evidence {
     pub fn is_bound(&self) -> bool {
         !self.bound.is_empty()
+    }
+
+    /// The catalogued actions this evidence says are unused, less what the patterns added after
+    /// the analysis allow.
+    pub fn unused_actions(&self, catalog: &Catalog) -> ActionSet {
+        let mut set = self.unused.resolve(catalog);
+        for p in self
+            .not_judged
+            .iter()
+            .filter_map(|p| ActionPattern::parse(p))
+        {
+            set.subtract(&catalog.expand(&p));
+        }
+        set
     }
 }
 

@@ -1,10 +1,12 @@
 //! Everything iamtrim prints goes through here.
 
 pub mod diff;
+pub mod github;
 pub mod human;
 pub mod json;
 pub mod position;
 pub mod report;
+pub mod sarif;
 
 use serde_json::{Value, json};
 use std::io::Write;

@@ -6,6 +6,8 @@ use crate::diagnostic::Finding;
 pub struct FileReport {
     /// The path as shown (relative to the config's folder where it lies inside it).
     pub path: String,
+    /// The path relative to the repository root (`/`-separated), for SARIF and annotations.
+    pub repo_path: String,
     pub text: String,
     pub findings: Vec<Finding>,
 }

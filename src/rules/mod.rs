@@ -2,6 +2,7 @@
 //! the policy model gives them); the fix-its come from `fix::edits`.
 
 mod invalid_policy;
+mod newer_than_snapshot;
 mod no_evidence;
 mod overbroad_wildcard;
 mod unused_action;
@@ -17,6 +18,7 @@ use crate::policy::model::Policy;
 use crate::refine::Refinement;
 
 pub use invalid_policy::from_issues;
+pub use newer_than_snapshot::check as check_not_judged;
 pub use no_evidence::check as check_evidence;
 
 /// What `iamtrim rules` and `iamtrim explain` show.
@@ -30,6 +32,7 @@ pub struct RuleInfo {
 
 pub static RULES: &[&RuleInfo] = &[
     &invalid_policy::INFO,
+    &newer_than_snapshot::INFO,
     &no_evidence::INFO,
     &overbroad_wildcard::INFO,
     &unused_action::INFO,

@@ -1,0 +1,44 @@
+//! `--format github`: GitHub Actions workflow commands, one annotation per finding.
+
+use super::position::LineIndex;
+use super::report::CheckReport;
+use crate::diagnostic::Severity;
+
+/// Escapes for the message part of a workflow command.
+fn data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes for a property value.
+fn property(s: &str) -> String {
+    data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn render(report: &CheckReport) -> String {
+    let mut out = String::new();
+    for file in &report.files {
+        let index = LineIndex::new(&file.text);
+        for f in &file.findings {
+            let (line, col) = index.position(&file.text, f.span.start);
+            let (end_line, end_col) = index.position(&file.text, f.span.end);
+            let kind = match f.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Info => "notice",
+            };
+            let message = match &f.help {
+                Some(h) => format!("{}\n{h}", f.message),
+                None => f.message.clone(),
+            };
+            out.push_str(&format!(
+                "::{kind} file={},line={line},col={col},endLine={end_line},endColumn={end_col},title={}::{}\n",
+                property(&file.repo_path),
+                property(f.rule),
+                data(&message)
+            ));
+        }
+    }
+    out
+}

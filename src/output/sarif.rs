@@ -1,0 +1,113 @@
+//! `--format sarif`: SARIF 2.1.0 as GitHub code scanning reads it.
+
+use super::position::LineIndex;
+use super::report::CheckReport;
+use crate::diagnostic::Severity;
+use crate::rules::RULES;
+use serde_json::{Value, json};
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// FNV-1a, 64 bits: small, stable across Rust versions and platforms (unlike `DefaultHasher`).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+fn region(index: &LineIndex, text: &str, start: usize, end: usize) -> Value {
+    let (sl, sc) = index.position(text, start);
+    let (el, ec) = index.position(text, end);
+    json!({
+        "startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec,
+        "byteOffset": start, "byteLength": end - start,
+    })
+}
+
+pub fn render(report: &CheckReport) -> Value {
+    let rules: Vec<Value> = RULES
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "name": r.id,
+                "shortDescription": {"text": r.summary},
+                "fullDescription": {"text": r.summary},
+                "help": {"text": r.doc, "markdown": r.doc},
+                "defaultConfiguration": {"level": level(r.default)},
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for file in &report.files {
+        let index = LineIndex::new(&file.text);
+        let mut seen: Vec<(u64, usize)> = Vec::new();
+        for f in &file.findings {
+            let (line, _) = index.position(&file.text, f.span.start);
+            let line_text = file.text.lines().nth(line - 1).unwrap_or("").trim();
+            // The rule and the primary line's text, with an occurrence count for repeats: stable
+            // when unrelated lines are added or removed.
+            let key = fnv1a(format!("{}\u{0}{line_text}", f.rule).as_bytes());
+            let n = match seen.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, c)) => {
+                    *c += 1;
+                    *c
+                }
+                None => {
+                    seen.push((key, 1));
+                    1
+                }
+            };
+            let mut result = json!({
+                "ruleId": f.rule,
+                "ruleIndex": RULES.iter().position(|r| r.id == f.rule).unwrap_or(0),
+                "level": level(f.severity),
+                "message": {"text": match &f.help {
+                    Some(h) => format!("{} ({h})", f.message),
+                    None => f.message.clone(),
+                }},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": file.repo_path, "uriBaseId": "%SRCROOT%"},
+                    "region": region(&index, &file.text, f.span.start, f.span.end),
+                }}],
+                "partialFingerprints": {"primaryLocationLineHash": format!("{key:016x}:{n}")},
+            });
+            if let Some(fix) = f.fix.as_ref().filter(|x| !x.edits.is_empty()) {
+                result["fixes"] = json!([{
+                    "description": {"text": f.help.clone().unwrap_or_else(|| f.message.clone())},
+                    "artifactChanges": [{
+                        "artifactLocation": {"uri": file.repo_path, "uriBaseId": "%SRCROOT%"},
+                        "replacements": fix.edits.iter().map(|e| json!({
+                            "deletedRegion": region(&index, &file.text, e.span.start, e.span.end),
+                            "insertedContent": {"text": e.replacement},
+                        })).collect::<Vec<_>>(),
+                    }],
+                }]);
+            }
+            results.push(result);
+        }
+    }
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "iamtrim",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://crates.io/crates/iamtrim",
+                "rules": rules,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    })
+}
