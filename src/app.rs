@@ -74,7 +74,7 @@ impl AppError {
     pub fn help(&self) -> Option<&'static str> {
         match self {
             AppError::Config(ConfigError::At { .. }) => Some(
-                "keys: snapshot, include, exclude, max-snapshot-age, [[bind]] files/principals, [rules.NAME] level",
+                "keys: snapshot, catalog, include, exclude, max-snapshot-age, [[bind]] files/principals, [rules.NAME] level",
             ),
             AppError::Verify(_) => Some(
                 "this is a bug in iamtrim: nothing was written; please report it with the policy and findings",
@@ -124,10 +124,24 @@ pub fn run(cli: Cli, out: &mut Out) -> Result<ExitCode, AppError> {
 
 /// The embedded catalogue, or the folder given with `--catalog`.
 pub fn load_catalog(args: &CatalogArgs) -> Result<CatalogRef, AppError> {
-    Ok(match &args.path {
-        Some(path) => CatalogRef::Owned(Box::new(Catalog::from_service_reference_dir(path)?)),
-        None => CatalogRef::Embedded(Catalog::embedded()),
-    })
+    load_catalog_with(args, None)
+}
+
+/// `--catalog`, else the config's `catalog`, else the embedded catalogue.
+pub fn load_catalog_with(
+    args: &CatalogArgs,
+    config: Option<&Config>,
+) -> Result<CatalogRef, AppError> {
+    Ok(
+        match args
+            .path
+            .as_ref()
+            .or(config.and_then(|c| c.catalog.as_ref()))
+        {
+            Some(path) => CatalogRef::Owned(Box::new(Catalog::from_service_reference_dir(path)?)),
+            None => CatalogRef::Embedded(Catalog::embedded()),
+        },
+    )
 }
 
 pub enum CatalogRef {

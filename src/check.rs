@@ -1,6 +1,6 @@
 //! `iamtrim check`: which files, their evidence, lint, fix, report.
 
-use crate::app::{AppError, exit, load_catalog};
+use crate::app::{AppError, exit, load_catalog_with};
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::config::Config;
 use crate::diagnostic::{Applicability, Finding, Severity};
@@ -162,7 +162,6 @@ fn added_after_analysis(repo: &Repo, repo_path: &str, text: &str, ev: &Evidence)
 }
 
 pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
-    let catalog = load_catalog(&args.catalog)?;
     let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
     let repo = match Repo::discover(&cwd) {
         Ok(r) => Some(r),
@@ -170,6 +169,7 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
         Err(_) => None,
     };
     let config = Config::discover(args.config.as_deref(), &cwd)?;
+    let catalog = load_catalog_with(&args.catalog, Some(&config))?;
     let snapshot = match args.snapshot.clone().or_else(|| config.snapshot.clone()) {
         Some(p) => Some(Snapshot::load(&p)?),
         None => None,

@@ -13,6 +13,7 @@ pub const FILE_NAME: &str = "iamtrim.toml";
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct Raw {
     snapshot: Option<String>,
+    catalog: Option<String>,
     include: Option<Vec<String>>,
     exclude: Option<Vec<String>>,
     max_snapshot_age: Option<String>,
@@ -57,6 +58,8 @@ pub struct Config {
     /// The folder paths are relative to: the config's, or the git root / current folder.
     pub root: PathBuf,
     pub snapshot: Option<PathBuf>,
+    /// A folder of AWS Service Reference files to use instead of the embedded catalogue.
+    pub catalog: Option<PathBuf>,
     pub include: Option<GlobSet>,
     pub exclude: Option<GlobSet>,
     /// `max-snapshot-age`, in seconds.
@@ -94,6 +97,7 @@ impl Config {
             path: None,
             root,
             snapshot: None,
+            catalog: None,
             include: None,
             exclude: None,
             max_snapshot_age: None,
@@ -182,6 +186,7 @@ impl Config {
         Ok(Config {
             path: Some(path.to_path_buf()),
             snapshot: raw.snapshot.as_ref().map(|s| root.join(s)),
+            catalog: raw.catalog.as_ref().map(|s| root.join(s)),
             include: raw.include.as_deref().map(globs).transpose()?,
             exclude: raw.exclude.as_deref().map(globs).transpose()?,
             max_snapshot_age,
