@@ -68,6 +68,61 @@ fn corpus_all(n: usize) {
     check(&dir, &["policies"]);
 }
 
+/// A git repository with 1,000 tracked policies (the generated corpus) and one staged change.
+fn staged_repo() -> PathBuf {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::TempDir::new().unwrap();
+        let status = Command::new("python3")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/gen-corpus.py"))
+            .arg("1000")
+            .arg(dir.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let git = |args: &[&str]| {
+            let ok = Command::new("git")
+                .current_dir(dir.path())
+                .args(args)
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .stdout(Stdio::null())
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok, "git {args:?}");
+        };
+        git(&["init", "-q", "-b", "main"]);
+        git(&["add", "-A"]);
+        git(&["-c", "user.name=b", "-c", "user.email=b@b", "commit", "-q", "-m", "corpus"]);
+        let p = dir.path().join("policies/app-00500.json");
+        let text = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(&p, text.replacen("\"Version\"", "\"Id\": \"changed\",\n  \"Version\"", 1)).unwrap();
+        git(&["add", "policies/app-00500.json"]);
+        dir
+    })
+    .path()
+    .to_path_buf()
+}
+
+/// The pre-commit path: `check --staged` with one changed policy among 1,000 tracked files.
+#[divan::bench(sample_count = 50)]
+fn staged_one_of_1000() {
+    check(&staged_repo(), &["--staged"]);
+}
+
+/// What it is compared with, in the same repository and run.
+#[divan::bench(sample_count = 50)]
+fn git_diff_cached_name_only() {
+    let ok = Command::new("git")
+        .current_dir(staged_repo())
+        .args(["diff", "--cached", "--name-only"])
+        .stdout(Stdio::null())
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+}
+
 /// Baseline: spawning `true`.
 #[divan::bench(sample_count = 100)]
 fn baseline_true() {

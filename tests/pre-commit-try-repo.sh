@@ -59,4 +59,4 @@ echo "ok: iamtrim-fix hook fixes the policy"
 git -C "$sample" add -A
 run iamtrim > "$work/out3" 2>&1 || { cat "$work/out3"; echo "FAIL: the hook fails on a clean policy" >&2; exit 1; }
 echo "ok: iamtrim hook passes on the fixed policy"
-echo "2 passed, 0 failed: pre-commit try-repo"
+echo "pre-commit try-repo: all three cases behaved"
