@@ -74,7 +74,10 @@ fn staged_repo() -> PathBuf {
     DIR.get_or_init(|| {
         let dir = tempfile::TempDir::new().unwrap();
         let status = Command::new("python3")
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/gen-corpus.py"))
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/scripts/gen-corpus.py"
+            ))
             .arg("1000")
             .arg(dir.path())
             .status()
@@ -91,12 +94,49 @@ fn staged_repo() -> PathBuf {
                 .success();
             assert!(ok, "git {args:?}");
         };
+        // The snapshot as `iamtrim snapshot import -o DIR/` lays it out: by principal.
+        let ok = Command::new(env!("CARGO_BIN_EXE_iamtrim"))
+            .current_dir(dir.path())
+            .args([
+                "snapshot",
+                "import",
+                "snapshot",
+                "-o",
+                "snapshot-by-principal/",
+            ])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+        std::fs::remove_dir_all(dir.path().join("snapshot")).unwrap();
+        let toml = std::fs::read_to_string(dir.path().join("iamtrim.toml")).unwrap();
+        std::fs::write(
+            dir.path().join("iamtrim.toml"),
+            toml.replace(
+                "snapshot = \"snapshot\"",
+                "snapshot = \"snapshot-by-principal\"",
+            ),
+        )
+        .unwrap();
         git(&["init", "-q", "-b", "main"]);
         git(&["add", "-A"]);
-        git(&["-c", "user.name=b", "-c", "user.email=b@b", "commit", "-q", "-m", "corpus"]);
+        git(&[
+            "-c",
+            "user.name=b",
+            "-c",
+            "user.email=b@b",
+            "commit",
+            "-q",
+            "-m",
+            "corpus",
+        ]);
         let p = dir.path().join("policies/app-00500.json");
         let text = std::fs::read_to_string(&p).unwrap();
-        std::fs::write(&p, text.replacen("\"Version\"", "\"Id\": \"changed\",\n  \"Version\"", 1)).unwrap();
+        std::fs::write(
+            &p,
+            text.replacen("\"Version\"", "\"Id\": \"changed\",\n  \"Version\"", 1),
+        )
+        .unwrap();
         git(&["add", "policies/app-00500.json"]);
         dir
     })

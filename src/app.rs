@@ -244,7 +244,7 @@ fn evidence_from_config(args: &RecommendArgs, out: &mut Out) -> Result<Evidence,
         None => config.principals_for(&config.relative(&args.policy)),
     };
     let stale = is_stale(&snapshot, config.max_snapshot_age, time::now());
-    let ev = evidence_for(&principals, &stem, &snapshot, stale);
+    let ev = evidence_for(&principals, &stem, &snapshot, stale)?;
     for n in evidence_notes(&shown, &ev) {
         out.note(&n);
     }
@@ -290,14 +290,20 @@ fn snapshot_import(
         out.text(&normalized::write(&incoming));
         return Ok(ExitCode::from(exit::OK));
     };
+    // A folder (existing, or named with a trailing `/`) gets the by-principal layout.
+    let as_folder = path.is_dir() || path.as_os_str().to_string_lossy().ends_with('/');
     let mut snap = if path.exists() {
-        Snapshot::load(path)?
+        Snapshot::load(path)?.materialize()?
     } else {
         Snapshot::default()
     };
     snap.update(incoming);
-    let text = normalized::write(&snap);
-    crate::fsio::write_atomic(path, text.as_bytes()).map_err(|source| AppError::Write {
+    let written = if as_folder {
+        findings::index::write(path, &snap)
+    } else {
+        crate::fsio::write_atomic(path, normalized::write(&snap).as_bytes())
+    };
+    written.map_err(|source| AppError::Write {
         path: path.display().to_string(),
         source,
     })?;
@@ -315,7 +321,7 @@ fn snapshot_show(
             .snapshot
             .ok_or_else(|| AppError::NoSnapshot("the snapshot".into()))?,
     };
-    let snap = Snapshot::load(&path)?;
+    let snap = Snapshot::load(&path)?.materialize()?;
     let now = time::now();
     let mut lines = Vec::new();
     for (arn, f) in &snap.principals {

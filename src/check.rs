@@ -248,13 +248,16 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
                 }
             },
         };
-        let mut evidence: Option<Evidence> = snapshot.as_ref().map(|s| {
-            let stem = path
-                .file_stem()
-                .map(|x| x.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            evidence_for(&config.principals_for(&rel), &stem, s, stale)
-        });
+        let mut evidence: Option<Evidence> = match &snapshot {
+            Some(s) => {
+                let stem = path
+                    .file_stem()
+                    .map(|x| x.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                Some(evidence_for(&config.principals_for(&rel), &stem, s, stale)?)
+            }
+            None => None,
+        };
         let mut linted =
             match lint::lint(&bytes, expect, evidence.as_ref(), &catalog, &config.rules) {
                 Ok(l) => l,

@@ -47,7 +47,6 @@ pub enum Level {
 }
 
 pub struct Bind {
-    pub files: GlobSet,
     pub principals: Vec<String>,
 }
 
@@ -69,6 +68,8 @@ pub struct Config {
     /// however many binds there are.
     bind_globs: GlobSet,
     bind_of_glob: Vec<usize>,
+    /// Binds by literal file path (no glob characters): a hash look-up, no glob compiled.
+    bind_literals: std::collections::HashMap<PathBuf, Vec<usize>>,
     pub rules: BTreeMap<String, Level>,
 }
 
@@ -104,6 +105,7 @@ impl Config {
             binds: Vec::new(),
             bind_globs: GlobSet::empty(),
             bind_of_glob: Vec::new(),
+            bind_literals: std::collections::HashMap::new(),
             rules: BTreeMap::new(),
         }
     }
@@ -172,12 +174,17 @@ impl Config {
         let mut binds = Vec::new();
         let mut all = GlobSetBuilder::new();
         let mut bind_of_glob = Vec::new();
+        let mut bind_literals: std::collections::HashMap<PathBuf, Vec<usize>> =
+            std::collections::HashMap::new();
         for (i, b) in raw.bind.iter().enumerate() {
             binds.push(Bind {
-                files: globs(&b.files)?,
                 principals: b.principals.clone(),
             });
             for g in &b.files {
+                if !g.contains(['*', '?', '[', ']', '{', '}', '\\']) {
+                    bind_literals.entry(PathBuf::from(g)).or_default().push(i);
+                    continue;
+                }
                 all.add(Glob::new(g).map_err(|e| at(find(g), format!("bad glob `{g}`: {e}")))?);
                 bind_of_glob.push(i);
             }
@@ -193,6 +200,7 @@ impl Config {
             binds,
             bind_globs,
             bind_of_glob,
+            bind_literals,
             rules: raw.rules.into_iter().map(|(k, v)| (k, v.level)).collect(),
             root,
         })
@@ -205,6 +213,13 @@ impl Config {
             .matches(rel_path)
             .into_iter()
             .map(|g| self.bind_of_glob[g])
+            .chain(
+                self.bind_literals
+                    .get(rel_path)
+                    .into_iter()
+                    .flatten()
+                    .copied(),
+            )
             .collect();
         binds.sort_unstable();
         binds.dedup();

@@ -58,7 +58,7 @@ pub fn evidence_for(
     file_stem: &str,
     snapshot: &Snapshot,
     stale: bool,
-) -> Evidence {
+) -> Result<Evidence, super::FindingsError> {
     let mut bound: Vec<String> = principals.to_vec();
     for p in snapshot.recommended_for_policy(file_stem) {
         if !bound.iter().any(|b| super::principal_matches(&p, b)) {
@@ -71,7 +71,7 @@ pub fn evidence_for(
     };
     let mut sets: Vec<&UnusedSet> = Vec::new();
     for b in &bound {
-        match snapshot.find(b) {
+        match snapshot.find(b)? {
             Some((arn, f)) if !f.details_missing => {
                 ev.found.push(arn.to_string());
                 sets.push(&f.unused);
@@ -98,5 +98,5 @@ pub fn evidence_for(
             .iter()
             .fold((*first).clone(), |acc, s| acc.intersect(s));
     }
-    ev
+    Ok(ev)
 }

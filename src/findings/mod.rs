@@ -3,6 +3,7 @@
 
 mod aws;
 pub mod binding;
+pub mod index;
 pub mod normalized;
 pub mod time;
 mod unused;
@@ -95,6 +96,8 @@ pub struct Snapshot {
     pub recommendations: Vec<Recommendation>,
     /// What the reader noticed (details missing, findings not active).
     pub notes: Vec<String>,
+    /// An indexed folder, read a principal at a time.
+    indexed: Option<index::Indexed>,
 }
 
 /// Whether an ARN names the principal given as an ARN or a bare role/user name.
@@ -133,15 +136,55 @@ fn snapshot_files(path: &Path) -> Result<Vec<PathBuf>, FindingsError> {
 }
 
 impl Snapshot {
-    /// Reads a snapshot file or folder; every `.json` in a folder is read.
+    /// Reads a snapshot file or folder; every `.json` in a folder is read, except an indexed
+    /// folder (`snapshot import -o DIR/`), whose principals are read when first looked up.
     pub fn load(path: &Path) -> Result<Snapshot, FindingsError> {
+        if index::is_indexed(path) {
+            return Ok(Snapshot {
+                indexed: Some(index::open(path)?),
+                ..Snapshot::default()
+            });
+        }
         Self::load_all(&[path.to_path_buf()])
+    }
+
+    /// Every principal read now (for import and show).
+    pub fn materialize(mut self) -> Result<Snapshot, FindingsError> {
+        let Some(ix) = self.indexed.take() else {
+            return Ok(self);
+        };
+        let arns: Vec<String> = ix.arns().map(String::from).collect();
+        let mut rec_files = Vec::new();
+        for arn in &arns {
+            if let Some((_, f)) = ix.get(arn)? {
+                self.principals.insert(arn.clone(), f.clone());
+                rec_files.push(arn.clone());
+            }
+        }
+        // Recommendations live in the principals' files.
+        let dir_snap = Snapshot::load_all(
+            &arns
+                .iter()
+                .filter_map(|a| ix.file_of(a))
+                .collect::<Vec<_>>(),
+        )?;
+        self.recommendations.extend(dir_snap.recommendations);
+        Ok(self)
     }
 
     /// Reads several files or folders into one snapshot.
     pub fn load_all(paths: &[PathBuf]) -> Result<Snapshot, FindingsError> {
         let mut contents = Vec::new();
         for p in paths {
+            if index::is_indexed(p) {
+                let snap = Snapshot::load(p)?.materialize()?;
+                contents.push(aws::FileContents {
+                    findings: snap.principals.into_values().collect(),
+                    summaries: Vec::new(),
+                    recommendations: snap.recommendations,
+                });
+                continue;
+            }
             for file in snapshot_files(p)? {
                 let value = read_json(&file)?;
                 contents.push(aws::read_any(&file.display().to_string(), &value)?);
@@ -257,17 +300,28 @@ impl Snapshot {
     }
 
     /// The principal's findings, by ARN or bare role/user name.
-    pub fn find(&self, wanted: &str) -> Option<(&str, &PrincipalFindings)> {
+    pub fn find(&self, wanted: &str) -> Result<Option<(&str, &PrincipalFindings)>, FindingsError> {
         if let Some((arn, f)) = self.principals.get_key_value(wanted) {
-            return Some((arn.as_str(), f));
+            return Ok(Some((arn.as_str(), f)));
+        }
+        if let Some(ix) = &self.indexed {
+            if let Some(hit) = ix.get(wanted)? {
+                return Ok(Some(hit));
+            }
+            if !wanted.contains(':')
+                && let Some(arn) = ix.arns().find(|a| principal_matches(a, wanted))
+            {
+                return ix.get(arn);
+            }
         }
         if wanted.contains(':') {
-            return None;
+            return Ok(None);
         }
-        self.principals
+        Ok(self
+            .principals
             .iter()
             .find(|(arn, _)| !arn.is_empty() && principal_matches(arn, wanted))
-            .map(|(a, f)| (a.as_str(), f))
+            .map(|(a, f)| (a.as_str(), f)))
     }
 
     /// The newest `analyzedAt` of any finding, in seconds since the epoch.
@@ -275,6 +329,7 @@ impl Snapshot {
         self.principals
             .values()
             .filter_map(|f| f.analyzed_at.as_deref().and_then(time::parse))
+            .chain(self.indexed.as_ref().and_then(index::Indexed::newest))
             .max()
     }
 
@@ -285,6 +340,11 @@ impl Snapshot {
             .iter()
             .filter(|r| r.steps.iter().any(|s| s.policy_name() == name))
             .filter_map(|r| r.principal.clone())
+            .chain(
+                self.indexed
+                    .iter()
+                    .flat_map(|ix| ix.policy_principals(name).iter().cloned()),
+            )
             .collect();
         out.sort();
         out.dedup();
@@ -308,7 +368,7 @@ pub fn unused_for(
     principal: Option<&str>,
 ) -> Result<(Option<String>, UnusedSet), FindingsError> {
     let shown = path.display().to_string();
-    let snap = Snapshot::load(path)?;
+    let snap = Snapshot::load(path)?.materialize()?;
     let named: Vec<String> = snap
         .principals
         .keys()
@@ -316,7 +376,7 @@ pub fn unused_for(
         .cloned()
         .collect();
     match principal {
-        Some(p) => match snap.find(p) {
+        Some(p) => match snap.find(p)? {
             Some((arn, f)) => Ok((Some(arn.to_string()), f.unused.clone())),
             // A file that names no principal (the short form) is taken as the principal's.
             None if named.is_empty() => Ok((
