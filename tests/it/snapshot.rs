@@ -465,3 +465,57 @@ fn corrupt_snapshot_names_the_file() {
         "{err}"
     );
 }
+
+/// `snapshot import -o DIR/` lays the snapshot out by principal; recommend, check and show read
+/// it, and a re-import is byte-stable.
+#[test]
+fn indexed_snapshot_folder() {
+    let dir = project(&[(
+        "iamtrim.toml",
+        r#"snapshot = "snap"
+[[bind]]
+files = ["policies/app.json"]
+principals = ["arn:aws:iam::444455556666:role/app-blue", "app-green"]
+"#,
+    )]);
+    copy(&data("snapshot/app.policy.json"), &dir, "policies/app.json");
+    copy(&data("snapshot/ci-deployer-inline.json"), &dir, "policies/ci-deployer-inline.json");
+    let out = iamtrim()
+        .current_dir(dir.path())
+        .args(["snapshot", "import", "-o", "snap/"])
+        .arg(data("snapshot/two-roles.json"))
+        .arg(data("aws-cli"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let index: Value = serde_json::from_str(&read(&dir.path().join("snap/index.json"))).unwrap();
+    assert_eq!(index["layout"], "by-principal");
+    assert_eq!(index["policies"]["ci-deployer-inline"], json!(["arn:aws:iam::444455556666:role/ci-deployer"]));
+    let first = read(&dir.path().join("snap/index.json"));
+    // Same answer as from the raw files.
+    let (refined, err) = recommend_in(dir.path(), "policies/app.json");
+    assert!(err.is_empty(), "{err}");
+    assert_eq!(
+        actions(&refined),
+        vec![vec!["dynamodb:UpdateTable", "dynamodb:PutItem", "kms:Encrypt"]]
+    );
+    // Binding by recommendation still works through the index.
+    let (refined, _) = recommend_in(dir.path(), "policies/ci-deployer-inline.json");
+    assert_eq!(actions(&refined)[0], vec!["dynamodb:CreateTable", "dynamodb:DescribeTable", "dynamodb:PutItem"]);
+    // Re-importing the same inputs changes nothing.
+    let out = iamtrim()
+        .current_dir(dir.path())
+        .args(["snapshot", "import", "-o", "snap"])
+        .arg(data("snapshot/two-roles.json"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(read(&dir.path().join("snap/index.json")), first);
+    let out = iamtrim()
+        .current_dir(dir.path())
+        .args(["snapshot", "show", "snap"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("role/app-green") && text.contains("role/legacy-batch"), "{text}");
+}
