@@ -89,17 +89,14 @@ impl Repo {
         Ok(())
     }
 
-    /// The staged content of files added, copied, modified or renamed in the index against
-    /// `HEAD` (the empty tree before the first commit); `only`: just these repository paths.
-    pub fn staged(&self, only: Option<&[String]>) -> Result<Vec<SourceFile>, GitError> {
-        let head = self.head_tree()?;
-        let index = self.repo.index()?;
-        let mut opts = DiffOptions::new();
-        opts.ignore_submodules(true);
-        let mut diff =
-            self.repo
-                .diff_tree_to_index(head.as_ref(), Some(&index), Some(&mut opts))?;
-        Self::find_renames(&mut diff)?;
+    /// The regular files a diff adds, copies, modifies or renames (under their new name), with
+    /// their new content; `only`: just these repository paths.
+    fn changed_files(
+        &self,
+        diff: &git2::Diff<'_>,
+        only: Option<&[String]>,
+        origin: Origin,
+    ) -> Result<Vec<SourceFile>, GitError> {
         let mut out = Vec::new();
         for d in diff.deltas() {
             if !matches!(
@@ -122,12 +119,26 @@ impl Repo {
             out.push(SourceFile {
                 path: self.root.join(&path),
                 repo_path: Some(path),
-                origin: Origin::Index,
+                origin,
                 bytes: Some(blob.content().to_vec()),
             });
         }
         out.sort_by(|a, b| a.repo_path.cmp(&b.repo_path));
         Ok(out)
+    }
+
+    /// The staged content of files added, copied, modified or renamed in the index against
+    /// `HEAD` (the empty tree before the first commit); `only`: just these repository paths.
+    pub fn staged(&self, only: Option<&[String]>) -> Result<Vec<SourceFile>, GitError> {
+        let head = self.head_tree()?;
+        let index = self.repo.index()?;
+        let mut opts = DiffOptions::new();
+        opts.ignore_submodules(true);
+        let mut diff =
+            self.repo
+                .diff_tree_to_index(head.as_ref(), Some(&index), Some(&mut opts))?;
+        Self::find_renames(&mut diff)?;
+        self.changed_files(&diff, only, Origin::Index)
     }
 
     /// Files changed between the merge base of `rev` and `HEAD`, and `HEAD`, read from `HEAD`.
@@ -155,31 +166,7 @@ impl Repo {
             self.repo
                 .diff_tree_to_tree(Some(&base_tree), Some(&head_tree), Some(&mut opts))?;
         Self::find_renames(&mut diff)?;
-        let mut out = Vec::new();
-        for d in diff.deltas() {
-            if !matches!(
-                d.status(),
-                Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange
-            ) {
-                continue;
-            }
-            let new = d.new_file();
-            if !regular(u32::from(new.mode())) {
-                continue;
-            }
-            let Some(path) = new.path().map(|p| p.to_string_lossy().replace('\\', "/")) else {
-                continue;
-            };
-            let blob = self.repo.find_blob(new.id())?;
-            out.push(SourceFile {
-                path: self.root.join(&path),
-                repo_path: Some(path),
-                origin: Origin::Commit,
-                bytes: Some(blob.content().to_vec()),
-            });
-        }
-        out.sort_by(|a, b| a.repo_path.cmp(&b.repo_path));
-        Ok(out)
+        self.changed_files(&diff, None, Origin::Commit)
     }
 
     /// Every tracked regular file, read from the working tree.
@@ -200,15 +187,6 @@ impl Repo {
         }
         out.sort_by(|a, b| a.repo_path.cmp(&b.repo_path));
         Ok(out)
-    }
-
-    /// The staged blob of `repo_path`, if any.
-    pub fn staged_bytes(&self, repo_path: &str) -> Result<Option<Vec<u8>>, GitError> {
-        let index = self.repo.index()?;
-        Ok(match index.get_path(Path::new(repo_path), 0) {
-            Some(e) => Some(self.repo.find_blob(e.id)?.content().to_vec()),
-            None => None,
-        })
     }
 
     /// Stages new content for `repo_path` (after a fix in `--staged` mode).

@@ -479,7 +479,11 @@ principals = ["arn:aws:iam::444455556666:role/app-blue", "app-green"]
 "#,
     )]);
     copy(&data("snapshot/app.policy.json"), &dir, "policies/app.json");
-    copy(&data("snapshot/ci-deployer-inline.json"), &dir, "policies/ci-deployer-inline.json");
+    copy(
+        &data("snapshot/ci-deployer-inline.json"),
+        &dir,
+        "policies/ci-deployer-inline.json",
+    );
     let out = iamtrim()
         .current_dir(dir.path())
         .args(["snapshot", "import", "-o", "snap/"])
@@ -487,21 +491,39 @@ principals = ["arn:aws:iam::444455556666:role/app-blue", "app-green"]
         .arg(data("aws-cli"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let index: Value = serde_json::from_str(&read(&dir.path().join("snap/index.json"))).unwrap();
     assert_eq!(index["layout"], "by-principal");
-    assert_eq!(index["policies"]["ci-deployer-inline"], json!(["arn:aws:iam::444455556666:role/ci-deployer"]));
+    assert_eq!(
+        index["policies"]["ci-deployer-inline"],
+        json!(["arn:aws:iam::444455556666:role/ci-deployer"])
+    );
     let first = read(&dir.path().join("snap/index.json"));
     // Same answer as from the raw files.
     let (refined, err) = recommend_in(dir.path(), "policies/app.json");
     assert!(err.is_empty(), "{err}");
     assert_eq!(
         actions(&refined),
-        vec![vec!["dynamodb:UpdateTable", "dynamodb:PutItem", "kms:Encrypt"]]
+        vec![vec![
+            "dynamodb:UpdateTable",
+            "dynamodb:PutItem",
+            "kms:Encrypt"
+        ]]
     );
     // Binding by recommendation still works through the index.
     let (refined, _) = recommend_in(dir.path(), "policies/ci-deployer-inline.json");
-    assert_eq!(actions(&refined)[0], vec!["dynamodb:CreateTable", "dynamodb:DescribeTable", "dynamodb:PutItem"]);
+    assert_eq!(
+        actions(&refined)[0],
+        vec![
+            "dynamodb:CreateTable",
+            "dynamodb:DescribeTable",
+            "dynamodb:PutItem"
+        ]
+    );
     // Re-importing the same inputs changes nothing.
     let out = iamtrim()
         .current_dir(dir.path())
@@ -517,5 +539,8 @@ principals = ["arn:aws:iam::444455556666:role/app-blue", "app-green"]
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("role/app-green") && text.contains("role/legacy-batch"), "{text}");
+    assert!(
+        text.contains("role/app-green") && text.contains("role/legacy-batch"),
+        "{text}"
+    );
 }
