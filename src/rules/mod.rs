@@ -109,6 +109,45 @@ impl Ctx<'_> {
     }
 }
 
+/// One `Action` entry the refinement decided about, in a statement that stays.
+pub struct Decided<'a> {
+    pub pattern: &'a crate::policy::model::PatternAt,
+    pub decision: &'a crate::refine::Decision,
+    /// The spans of every entry of its list (for removal and replacement edits).
+    pub siblings: Vec<crate::diagnostic::Span>,
+    pub index: usize,
+    pub stmt: &'a crate::policy::model::Stmt,
+}
+
+impl Ctx<'_> {
+    /// Every entry of the statements that are not removed whole, with its decision.
+    pub fn decided(&self) -> Vec<Decided<'_>> {
+        let mut out = Vec::new();
+        for (stmt, res) in self
+            .policy
+            .statements
+            .iter()
+            .zip(&self.refinement.statements)
+        {
+            if res.removed {
+                continue;
+            }
+            let siblings: Vec<_> = stmt.patterns.iter().map(|p| p.span.clone()).collect();
+            for (index, (pattern, decision)) in stmt.patterns.iter().zip(&res.decisions).enumerate()
+            {
+                out.push(Decided {
+                    pattern,
+                    decision,
+                    siblings: siblings.clone(),
+                    index,
+                    stmt,
+                });
+            }
+        }
+        out
+    }
+}
+
 /// Every unused-access finding for one policy.
 pub fn check_unused(ctx: &Ctx) -> Vec<Finding> {
     let mut out = Vec::new();

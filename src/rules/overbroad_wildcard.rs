@@ -27,76 +27,76 @@ Safe with action-level, fresh evidence; unsafe when the snapshot is stale or the
 };
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    for d in ctx.decided() {
+        let (p, stmt) = (d.pattern, d.stmt);
+        let Decision::Replace(with) = d.decision else {
+            continue;
+        };
+        let edit = match (stmt.action_is_string, &stmt.action_key_span, with.len()) {
+            (true, _, 1) => edits::replace_value(&p.span, &with[0]),
+            (true, Some(key), _) => edits::string_to_array(ctx.text, key, &p.span, with),
+            _ => edits::replace_element(ctx.text, &d.siblings, d.index, with),
+        };
+        let unused = ctx.unused_matched(&p.text);
+        out.push(
+            Finding::new(
+                INFO.id,
+                p.span.clone(),
+                format!(
+                    "`{}` allows {} unused action{} ({}) by {}",
+                    p.text,
+                    unused.len(),
+                    if unused.len() == 1 { "" } else { "s" },
+                    short_list(&unused, 3),
+                    ctx.who()
+                ),
+            )
+            .label("covers unused actions")
+            .help(format!("replace with {}", quoted_list(with)))
+            .fix(Some(Fix {
+                edits: vec![edit],
+                applicability: ctx.applicability(false),
+            }))
+            .principals(ctx.evidence.found.clone()),
+        );
+    }
     for (stmt, res) in ctx.policy.statements.iter().zip(&ctx.refinement.statements) {
-        if res.removed {
+        if stmt.input.key != ActionKey::NotAction || res.not_action_added.is_empty() {
             continue;
         }
+        let (Some(key), Some(value)) = (&stmt.action_key_span, &stmt.action_value_span) else {
+            continue;
+        };
         let spans: Vec<_> = stmt.patterns.iter().map(|p| p.span.clone()).collect();
-        for (i, (p, d)) in stmt.patterns.iter().zip(&res.decisions).enumerate() {
-            let Decision::Replace(with) = d else { continue };
-            let edit = match (stmt.action_is_string, &stmt.action_key_span, with.len()) {
-                (true, _, 1) => edits::replace_value(&p.span, &with[0]),
-                (true, Some(key), _) => edits::string_to_array(ctx.text, key, &p.span, with),
-                _ => edits::replace_element(ctx.text, &spans, i, with),
-            };
-            let unused = ctx.unused_matched(&p.text);
-            out.push(
-                Finding::new(
-                    INFO.id,
-                    p.span.clone(),
-                    format!(
-                        "`{}` allows {} unused action{} ({}) by {}",
-                        p.text,
-                        unused.len(),
-                        if unused.len() == 1 { "" } else { "s" },
-                        short_list(&unused, 3),
-                        ctx.who()
-                    ),
-                )
-                .label("covers unused actions")
-                .help(format!("replace with {}", quoted_list(with)))
-                .fix(Some(Fix {
-                    edits: vec![edit],
-                    applicability: ctx.applicability(false),
-                }))
-                .principals(ctx.evidence.found.clone()),
-            );
-        }
-        if stmt.input.key == ActionKey::NotAction && !res.not_action_added.is_empty() {
-            let (Some(key), Some(value)) = (&stmt.action_key_span, &stmt.action_value_span) else {
-                continue;
-            };
-            let mut all: Vec<String> = stmt.patterns.iter().map(|p| p.text.clone()).collect();
-            all.extend(res.not_action_added.iter().cloned());
-            let edit = if stmt.action_is_string {
-                edits::string_to_array(ctx.text, key, value, &all)
-            } else {
-                let last = spans.len() - 1;
-                let mut e = edits::replace_element(ctx.text, &spans, last, &all[last..]);
-                e.span = spans[last].clone();
-                e
-            };
-            out.push(
-                Finding::new(
-                    INFO.id,
-                    key.clone(),
-                    format!(
-                        "this NotAction statement allows unused actions by {}",
-                        ctx.who()
-                    ),
-                )
-                .label("allows unused actions")
-                .help(format!(
-                    "add to NotAction: {}",
-                    quoted_list(&res.not_action_added)
-                ))
-                .fix(Some(Fix {
-                    edits: vec![edit],
-                    applicability: crate::diagnostic::Applicability::Unsafe,
-                }))
-                .principals(ctx.evidence.found.clone()),
-            );
-        }
+        let mut all: Vec<String> = stmt.patterns.iter().map(|p| p.text.clone()).collect();
+        all.extend(res.not_action_added.iter().cloned());
+        let edit = match spans.len().checked_sub(1) {
+            Some(last) if !stmt.action_is_string => {
+                // The last entry, followed by the additions.
+                edits::replace_element(ctx.text, &spans, last, &all[last..])
+            }
+            _ => edits::string_to_array(ctx.text, key, value, &all),
+        };
+        out.push(
+            Finding::new(
+                INFO.id,
+                key.clone(),
+                format!(
+                    "this NotAction statement allows unused actions by {}",
+                    ctx.who()
+                ),
+            )
+            .label("allows unused actions")
+            .help(format!(
+                "add to NotAction: {}",
+                quoted_list(&res.not_action_added)
+            ))
+            .fix(Some(Fix {
+                edits: vec![edit],
+                applicability: crate::diagnostic::Applicability::Unsafe,
+            }))
+            .principals(ctx.evidence.found.clone()),
+        );
     }
 }
 

@@ -31,35 +31,30 @@ the snapshot is stale. Every fix is verified against the full action catalogue f
 };
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
-    for (stmt, res) in ctx.policy.statements.iter().zip(&ctx.refinement.statements) {
-        if res.removed {
+    for d in ctx.decided() {
+        let p = d.pattern;
+        if *d.decision != Decision::Remove || ctx.service_wholly_unused(&p.text) {
             continue;
         }
-        let spans: Vec<_> = stmt.patterns.iter().map(|p| p.span.clone()).collect();
-        for (i, (p, d)) in stmt.patterns.iter().zip(&res.decisions).enumerate() {
-            if *d != Decision::Remove || ctx.service_wholly_unused(&p.text) {
-                continue;
-            }
-            let matched = ctx.unused_matched(&p.text);
-            let what = if matched.len() == 1 {
-                format!("`{}` is unused", p.text)
-            } else {
-                format!(
-                    "every action `{}` allows is unused ({})",
-                    p.text,
-                    matched.len()
-                )
-            };
-            out.push(
-                Finding::new(INFO.id, p.span.clone(), format!("{what} by {}", ctx.who()))
-                    .label("unused")
-                    .help(format!("remove `{}`", p.text))
-                    .fix(Some(Fix {
-                        edits: vec![edits::remove_element(&spans, i)],
-                        applicability: ctx.applicability(false),
-                    }))
-                    .principals(ctx.evidence.found.clone()),
-            );
-        }
+        let matched = ctx.unused_matched(&p.text);
+        let what = if matched.len() == 1 {
+            format!("`{}` is unused", p.text)
+        } else {
+            format!(
+                "every action `{}` allows is unused ({})",
+                p.text,
+                matched.len()
+            )
+        };
+        out.push(
+            Finding::new(INFO.id, p.span.clone(), format!("{what} by {}", ctx.who()))
+                .label("unused")
+                .help(format!("remove `{}`", p.text))
+                .fix(Some(Fix {
+                    edits: vec![edits::remove_element(&d.siblings, d.index)],
+                    applicability: ctx.applicability(false),
+                }))
+                .principals(ctx.evidence.found.clone()),
+        );
     }
 }

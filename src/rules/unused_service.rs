@@ -23,30 +23,25 @@ actions a rare job might still need. Apply with `--unsafe-fixes` after a look.",
 };
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
-    for (stmt, res) in ctx.policy.statements.iter().zip(&ctx.refinement.statements) {
-        if res.removed {
+    for d in ctx.decided() {
+        let p = d.pattern;
+        if *d.decision != Decision::Remove || !ctx.service_wholly_unused(&p.text) {
             continue;
         }
-        let spans: Vec<_> = stmt.patterns.iter().map(|p| p.span.clone()).collect();
-        for (i, (p, d)) in stmt.patterns.iter().zip(&res.decisions).enumerate() {
-            if *d != Decision::Remove || !ctx.service_wholly_unused(&p.text) {
-                continue;
-            }
-            let svc = p.text.split(':').next().unwrap_or(&p.text);
-            out.push(
-                Finding::new(
-                    INFO.id,
-                    p.span.clone(),
-                    format!("service `{svc}` is unused as a whole by {}", ctx.who()),
-                )
-                .label("service unused")
-                .help(format!("remove `{}`", p.text))
-                .fix(Some(Fix {
-                    edits: vec![edits::remove_element(&spans, i)],
-                    applicability: ctx.applicability(true),
-                }))
-                .principals(ctx.evidence.found.clone()),
-            );
-        }
+        let svc = p.text.split(':').next().unwrap_or(&p.text);
+        out.push(
+            Finding::new(
+                INFO.id,
+                p.span.clone(),
+                format!("service `{svc}` is unused as a whole by {}", ctx.who()),
+            )
+            .label("service unused")
+            .help(format!("remove `{}`", p.text))
+            .fix(Some(Fix {
+                edits: vec![edits::remove_element(&d.siblings, d.index)],
+                applicability: ctx.applicability(true),
+            }))
+            .principals(ctx.evidence.found.clone()),
+        );
     }
 }
