@@ -150,6 +150,16 @@ impl ActionSet {
         }
     }
 
+    /// Whether the two sets share an action.
+    pub fn intersects(&self, other: &ActionSet) -> bool {
+        self.services.iter().any(|(s, a)| {
+            other
+                .services
+                .get(s)
+                .is_some_and(|b| a.words.iter().zip(&b.words).any(|(x, y)| x & y != 0))
+        })
+    }
+
     /// Whether `other` is a subset of `self`.
     pub fn contains_all(&self, other: &ActionSet) -> bool {
         other.services.iter().all(|(s, b)| {

@@ -3,7 +3,6 @@
 //! `DescribeVpc*` also matches `DescribeVpcs`, which sits on another branch of the trie.
 
 use crate::catalog::{Bits, Service};
-use std::collections::BTreeMap;
 
 /// One emitted entry, before it is spelled as a pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,22 +66,26 @@ impl Walk<'_> {
             });
             return;
         }
-        let mut children: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        // Children: the members grouped by their prefix one token deeper (members arrive sorted
+        // by name, but a group need not be contiguous, so sort by the key first).
+        let mut keyed: Vec<(&str, usize)> = Vec::with_capacity(members.len());
         for &i in members {
             let ends = &self.ends[i];
             if ends.len() == depth {
                 // An unsafe node that is itself a target action: emitted literally.
                 out.push(Emit::Action(i));
             } else {
-                let end = ends[depth];
-                children
-                    .entry(&self.service.actions[i].lower[..end])
-                    .or_default()
-                    .push(i);
+                keyed.push((&self.service.actions[i].lower[..ends[depth]], i));
             }
         }
-        for (child_prefix, child) in children {
-            self.node(&child, depth + 1, child_prefix.len(), range.clone(), out);
+        keyed.sort_unstable();
+        let mut child: Vec<usize> = Vec::new();
+        for (k, (key, i)) in keyed.iter().enumerate() {
+            child.push(*i);
+            if keyed.get(k + 1).is_none_or(|(next, _)| next != key) {
+                self.node(&child, depth + 1, key.len(), range.clone(), out);
+                child.clear();
+            }
         }
     }
 }

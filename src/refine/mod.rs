@@ -154,12 +154,12 @@ pub fn decide(raw: &str, unused: &ActionSet, catalog: &Catalog) -> Decision {
     let Some(pattern) = ActionPattern::parse(raw) else {
         return Decision::Keep;
     };
-    let matched = catalog.expand(&pattern);
-    let mut kept = matched.clone();
-    kept.subtract(unused);
-    if kept == matched {
+    let mut kept = catalog.expand(&pattern);
+    // Most patterns cover no unused action: tell before copying anything.
+    if !kept.intersects(unused) {
         return Decision::Keep;
     }
+    kept.subtract(unused);
     if kept.is_empty() {
         return Decision::Remove;
     }
