@@ -292,7 +292,12 @@ fn bytes_lt(a: &[u8], b: &[u8]) -> bool {
 
 /// Compares an already lower-cased key with `other`, ASCII case-insensitively, without allocating.
 fn cmp_lower(lower: &str, other: &str) -> std::cmp::Ordering {
-    lower
-        .bytes()
-        .cmp(other.bytes().map(|b| b.to_ascii_lowercase()))
+    let (a, b) = (lower.as_bytes(), other.as_bytes());
+    for (x, y) in a.iter().zip(b) {
+        let y = y.to_ascii_lowercase();
+        if *x != y {
+            return x.cmp(&y);
+        }
+    }
+    a.len().cmp(&b.len())
 }

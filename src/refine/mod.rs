@@ -208,11 +208,19 @@ fn extend_not_action(patterns: &[String], unused: &ActionSet, catalog: &Catalog)
 }
 
 fn spell(prefix: &str, service: &crate::catalog::Service, emit: &Emit) -> String {
-    match emit {
-        Emit::All => format!("{prefix}:*"),
-        Emit::Prefix(p) => format!("{prefix}:{p}*"),
-        Emit::Action(i) => format!("{prefix}:{}", service.actions[*i].name),
+    let name: &str = match emit {
+        Emit::All => "*",
+        Emit::Prefix(p) => p,
+        Emit::Action(i) => &service.actions[*i].name,
+    };
+    let mut s = String::with_capacity(prefix.len() + name.len() + 2);
+    s.push_str(prefix);
+    s.push(':');
+    s.push_str(name);
+    if matches!(emit, Emit::Prefix(_)) {
+        s.push('*');
     }
+    s
 }
 
 /// Case-insensitive order, as the replacements are shown and written.
