@@ -109,9 +109,16 @@ pub fn refine(
     unused: &ActionSet,
     catalog: &Catalog,
 ) -> Result<Refinement, VerifyError> {
+    // What each `Allow` + `Action` statement allowed before, expanded once and shared with the
+    // verifier (which expands the refined patterns on its own).
+    let mut befores = Vec::with_capacity(statements.len());
     let outs: Vec<StatementOut> = statements
         .iter()
-        .map(|s| refine_statement(s, unused, catalog))
+        .map(|s| {
+            let (out, before) = refine_statement(s, unused, catalog);
+            befores.push(before);
+            out
+        })
         .collect();
     let had_allow = statements.iter().any(|s| s.effect == Effect::Allow);
     let allow_left = statements
@@ -122,39 +129,64 @@ pub fn refine(
         statements: outs,
         detach: had_allow && !allow_left,
     };
-    verify::verify(statements, &refinement, unused, catalog)?;
+    verify::verify(statements, &refinement, unused, catalog, &befores)?;
     Ok(refinement)
 }
 
-fn refine_statement(s: &StatementIn, unused: &ActionSet, catalog: &Catalog) -> StatementOut {
+fn refine_statement(
+    s: &StatementIn,
+    unused: &ActionSet,
+    catalog: &Catalog,
+) -> (StatementOut, Option<ActionSet>) {
     match (s.effect, s.key) {
         (Effect::Allow, ActionKey::Action) => {
+            let mut before = ActionSet::default();
             let decisions: Vec<Decision> = s
                 .patterns
                 .iter()
-                .map(|p| decide(p, unused, catalog))
+                .map(|p| match ActionPattern::parse(p) {
+                    None => Decision::Keep,
+                    Some(pattern) => {
+                        let matched = catalog.expand(&pattern);
+                        before.union(&matched);
+                        decide_matched(&pattern, matched, unused, catalog)
+                    }
+                })
                 .collect();
             let removed = !decisions.is_empty() && decisions.iter().all(|d| *d == Decision::Remove);
-            StatementOut {
+            let out = StatementOut {
                 decisions,
                 not_action_added: Vec::new(),
                 removed,
-            }
+            };
+            (out, Some(before))
         }
-        (Effect::Allow, ActionKey::NotAction) => StatementOut {
-            not_action_added: extend_not_action(&s.patterns, unused, catalog),
-            ..StatementOut::keep_all(s.patterns.len())
-        },
-        _ => StatementOut::keep_all(s.patterns.len()),
+        (Effect::Allow, ActionKey::NotAction) => {
+            let out = StatementOut {
+                not_action_added: extend_not_action(&s.patterns, unused, catalog),
+                ..StatementOut::keep_all(s.patterns.len())
+            };
+            (out, None)
+        }
+        _ => (StatementOut::keep_all(s.patterns.len()), None),
     }
 }
 
 /// Keep, remove or replace one pattern of an `Allow` statement's `Action`.
 pub fn decide(raw: &str, unused: &ActionSet, catalog: &Catalog) -> Decision {
-    let Some(pattern) = ActionPattern::parse(raw) else {
-        return Decision::Keep;
-    };
-    let mut kept = catalog.expand(&pattern);
+    match ActionPattern::parse(raw) {
+        None => Decision::Keep,
+        Some(pattern) => decide_matched(&pattern, catalog.expand(&pattern), unused, catalog),
+    }
+}
+
+/// [`decide`] for a parsed pattern and the catalogued actions it matches.
+fn decide_matched(
+    pattern: &ActionPattern,
+    mut kept: ActionSet,
+    unused: &ActionSet,
+    catalog: &Catalog,
+) -> Decision {
     // Most patterns cover no unused action: tell before copying anything.
     if !kept.intersects(unused) {
         return Decision::Keep;

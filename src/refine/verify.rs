@@ -25,6 +25,7 @@ pub(super) fn verify(
     refinement: &Refinement,
     unused: &ActionSet,
     catalog: &Catalog,
+    befores: &[Option<ActionSet>],
 ) -> Result<(), VerifyError> {
     if statements.len() != refinement.statements.len() {
         return Err(VerifyError {
@@ -50,7 +51,10 @@ pub(super) fn verify(
                         return Err(fail(format!("explicit action {p} was widened")));
                     }
                 }
-                let mut expected = allowed(&s.patterns, catalog);
+                let mut expected = match befores.get(i) {
+                    Some(Some(before)) => before.clone(),
+                    _ => allowed(&s.patterns, catalog),
+                };
                 expected.subtract(unused);
                 let got = allowed(&after, catalog);
                 if got != expected {
