@@ -257,9 +257,11 @@ fn spell(prefix: &str, service: &crate::catalog::Service, emit: &Emit) -> String
 
 /// Case-insensitive order, as the replacements are shown and written.
 pub fn sort_patterns(patterns: &mut Vec<String>) {
+    // Compared byte by byte, lower-cased on the fly: no allocation per comparison.
     patterns.sort_by(|a, b| {
-        a.to_ascii_lowercase()
-            .cmp(&b.to_ascii_lowercase())
+        a.bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
             .then_with(|| a.cmp(b))
     });
     patterns.dedup();
