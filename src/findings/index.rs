@@ -6,7 +6,7 @@
 //! "principals": {ARN: "principals/FILE.json"}, "policies": {policy name: [ARN]}}`.
 
 use super::{FindingsError, PrincipalFindings, Snapshot, normalized, time};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -34,52 +34,44 @@ pub fn is_indexed(dir: &Path) -> bool {
     dir.is_dir() && dir.join(INDEX).is_file()
 }
 
+/// `index.json`, read straight into its own shape (no generic JSON tree: it is read on every
+/// run).
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct IndexFile {
+    version: u64,
+    layout: String,
+    newest_analyzed_at: Option<String>,
+    principals: BTreeMap<String, String>,
+    #[serde(default)]
+    policies: BTreeMap<String, Vec<String>>,
+}
+
 pub fn open(dir: &Path) -> Result<Indexed, FindingsError> {
     let path = dir.join(INDEX);
     let bytes = std::fs::read(&path).map_err(|source| FindingsError::Io {
         path: path.display().to_string(),
         source,
     })?;
-    let v: Value = serde_json::from_slice(&bytes).map_err(|e| FindingsError::Json {
+    let file: IndexFile = serde_json::from_slice(&bytes).map_err(|e| FindingsError::Json {
         path: path.display().to_string(),
         reason: e.to_string(),
     })?;
-    if v["version"] != 1 || v["layout"] != "by-principal" {
+    if file.version != 1 || file.layout != "by-principal" {
         return Err(err(
             &path,
             "not an iamtrim snapshot index (version 1, layout by-principal)",
         ));
     }
-    let entries = v["principals"]
-        .as_object()
-        .ok_or_else(|| err(&path, "`principals` must be an object"))?
-        .iter()
-        .map(|(arn, file)| {
-            let file = file.as_str().unwrap_or_default().to_string();
-            (arn.clone(), (file, OnceLock::new()))
-        })
-        .collect();
-    let policies = v["policies"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, arns)| {
-                    let list = arns
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|a| a.as_str().map(String::from))
-                        .collect();
-                    (k.clone(), list)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
     Ok(Indexed {
         dir: dir.to_path_buf(),
-        entries,
-        policies,
-        newest: v["newestAnalyzedAt"].as_str().and_then(time::parse),
+        entries: file
+            .principals
+            .into_iter()
+            .map(|(arn, f)| (arn, (f, OnceLock::new())))
+            .collect(),
+        policies: file.policies,
+        newest: file.newest_analyzed_at.as_deref().and_then(time::parse),
     })
 }
 
