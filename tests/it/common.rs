@@ -25,3 +25,15 @@ pub fn iamtrim() -> Command {
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// `iamtrim recommend POLICY --findings FINDINGS [extra...]`.
+pub fn recommend(policy: &Path, findings: &Path, extra: &[&str]) -> std::process::Output {
+    iamtrim()
+        .arg("recommend")
+        .arg(policy)
+        .arg("--findings")
+        .arg(findings)
+        .args(extra)
+        .output()
+        .unwrap()
+}

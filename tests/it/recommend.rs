@@ -1,16 +1,14 @@
-use crate::common::{data, example, iamtrim, read};
+use crate::common::{data, example, read, recommend};
 
-fn recommend(findings: &str) -> String {
+/// `recommend` on AWS's example with its pinned catalogue.
+fn example_recommendation(findings: &str) -> String {
     let ex = example();
-    let out = iamtrim()
-        .arg("recommend")
-        .arg(ex.join("policy.json"))
-        .arg("--findings")
-        .arg(ex.join(findings))
-        .arg("--catalog")
-        .arg(ex.join("catalog"))
-        .output()
-        .unwrap();
+    let catalog = ex.join("catalog");
+    let out = recommend(
+        &ex.join("policy.json"),
+        &ex.join(findings),
+        &["--catalog", catalog.to_str().unwrap()],
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -29,7 +27,7 @@ fn recommend(findings: &str) -> String {
 #[test]
 fn aws_example_from_short_form() {
     assert_eq!(
-        recommend("unused-permissions.json"),
+        example_recommendation("unused-permissions.json"),
         read(&example().join("expected-fixed.json"))
     );
 }
@@ -37,7 +35,7 @@ fn aws_example_from_short_form() {
 #[test]
 fn aws_example_from_get_finding_v2() {
     assert_eq!(
-        recommend("snapshot/get-finding-v2.MyRole.json"),
+        example_recommendation("snapshot/get-finding-v2.MyRole.json"),
         read(&example().join("expected-fixed.json"))
     );
 }
@@ -45,14 +43,12 @@ fn aws_example_from_get_finding_v2() {
 #[test]
 fn aws_format_gives_create_and_detach_steps() {
     let ex = example();
-    let out = iamtrim()
-        .args(["recommend", "--format", "aws", "--catalog"])
-        .arg(ex.join("catalog"))
-        .arg(ex.join("policy.json"))
-        .arg("--findings")
-        .arg(ex.join("snapshot/get-finding-v2.MyRole.json"))
-        .output()
-        .unwrap();
+    let catalog = ex.join("catalog");
+    let out = recommend(
+        &ex.join("policy.json"),
+        &ex.join("snapshot/get-finding-v2.MyRole.json"),
+        &["--format", "aws", "--catalog", catalog.to_str().unwrap()],
+    );
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["resourceArn"], "arn:aws:iam::123456789012:role/MyRole");
@@ -74,25 +70,21 @@ fn aws_format_gives_create_and_detach_steps() {
 
 #[test]
 fn fully_unused_policy_says_detach() {
-    let out = iamtrim()
-        .arg("recommend")
-        .arg(data("recommend/all-unused.policy.json"))
-        .arg("--findings")
-        .arg(data("recommend/all-unused.findings.json"))
-        .output()
-        .unwrap();
+    let out = recommend(
+        &data("recommend/all-unused.policy.json"),
+        &data("recommend/all-unused.findings.json"),
+        &[],
+    );
     assert!(out.status.success());
     assert!(out.stdout.is_empty());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("detach the policy"), "{err}");
 
-    let out = iamtrim()
-        .args(["recommend", "--format", "aws"])
-        .arg(data("recommend/all-unused.policy.json"))
-        .arg("--findings")
-        .arg(data("recommend/all-unused.findings.json"))
-        .output()
-        .unwrap();
+    let out = recommend(
+        &data("recommend/all-unused.policy.json"),
+        &data("recommend/all-unused.findings.json"),
+        &["--format", "aws"],
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let steps = v["recommendedSteps"].as_array().unwrap();
     assert_eq!(steps.len(), 1);
@@ -106,13 +98,11 @@ fn fully_unused_policy_says_detach() {
 /// entry; prefixed action names in get-finding-v2 output; the embedded catalogue.
 #[test]
 fn keeps_everything_but_actions() {
-    let out = iamtrim()
-        .arg("recommend")
-        .arg(data("recommend/mixed.policy.json"))
-        .arg("--findings")
-        .arg(data("recommend/mixed.findings.json"))
-        .output()
-        .unwrap();
+    let out = recommend(
+        &data("recommend/mixed.policy.json"),
+        &data("recommend/mixed.findings.json"),
+        &[],
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -126,13 +116,11 @@ fn keeps_everything_but_actions() {
 
 #[test]
 fn several_principals_need_a_choice() {
-    let out = iamtrim()
-        .arg("recommend")
-        .arg(example().join("policy.json"))
-        .arg("--findings")
-        .arg(data("recommend/two-principals.json"))
-        .output()
-        .unwrap();
+    let out = recommend(
+        &example().join("policy.json"),
+        &data("recommend/two-principals.json"),
+        &[],
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -140,14 +128,11 @@ fn several_principals_need_a_choice() {
         "{err}"
     );
 
-    let out = iamtrim()
-        .arg("recommend")
-        .arg(example().join("policy.json"))
-        .arg("--findings")
-        .arg(data("recommend/two-principals.json"))
-        .args(["--principal", "b"])
-        .output()
-        .unwrap();
+    let out = recommend(
+        &example().join("policy.json"),
+        &data("recommend/two-principals.json"),
+        &["--principal", "b"],
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -161,23 +146,19 @@ fn several_principals_need_a_choice() {
 
 #[test]
 fn bad_inputs_exit_2_with_the_file_named() {
-    let out = iamtrim()
-        .arg("recommend")
-        .arg(example().join("policy.json"))
-        .arg("--findings")
-        .arg(example().join("iamtrim.toml"))
-        .output()
-        .unwrap();
+    let out = recommend(
+        &example().join("policy.json"),
+        &example().join("iamtrim.toml"),
+        &[],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("iamtrim.toml"));
 
-    let out = iamtrim()
-        .arg("recommend")
-        .arg(example().join("nope.json"))
-        .arg("--findings")
-        .arg(example().join("unused-permissions.json"))
-        .output()
-        .unwrap();
+    let out = recommend(
+        &example().join("nope.json"),
+        &example().join("unused-permissions.json"),
+        &[],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope.json"));
 }

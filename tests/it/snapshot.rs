@@ -1,6 +1,6 @@
 //! Findings snapshots and bindings: every Access Analyzer shape, iamtrim.toml, shared principals.
 
-use crate::common::{data, example, iamtrim, read};
+use crate::common::{data, example, iamtrim, read, recommend};
 use serde_json::{Value, json};
 use std::path::Path;
 use tempfile::TempDir;
@@ -122,17 +122,12 @@ fn recommendation_binds_inline_policy_by_name_and_matches_aws() {
     assert_eq!(actions(&refined), actions(&aws_policy));
 }
 
-/// A policy bound to two roles loses only what both leave unused; whole-service entries combine
-/// with action lists.
-#[test]
-fn two_roles_keep_what_either_uses() {
+/// A project whose `policies/app.json` is bound to `principals` (a TOML array's contents), with
+/// the two-roles snapshot.
+fn two_roles_project(files: &str, principals: &str) -> TempDir {
     let dir = project(&[(
         "iamtrim.toml",
-        r#"snapshot = "snap"
-[[bind]]
-files = ["policies/*.json"]
-principals = ["arn:aws:iam::444455556666:role/app-blue", "app-green"]
-"#,
+        &format!("snapshot = \"snap\"\n[[bind]]\nfiles = [{files}]\nprincipals = [{principals}]\n"),
     )]);
     copy(
         &data("snapshot/two-roles.json"),
@@ -140,6 +135,17 @@ principals = ["arn:aws:iam::444455556666:role/app-blue", "app-green"]
         "snap/two-roles.json",
     );
     copy(&data("snapshot/app.policy.json"), &dir, "policies/app.json");
+    dir
+}
+
+/// A policy bound to two roles loses only what both leave unused; whole-service entries combine
+/// with action lists.
+#[test]
+fn two_roles_keep_what_either_uses() {
+    let dir = two_roles_project(
+        "\"policies/*.json\"",
+        "\"arn:aws:iam::444455556666:role/app-blue\", \"app-green\"",
+    );
     let (refined, err) = recommend_in(dir.path(), "policies/app.json");
     assert!(err.is_empty(), "{err}");
     // DeleteTable: unused by both. UpdateTable: green uses it. kms: blue uses nothing of it,
@@ -156,20 +162,10 @@ principals = ["arn:aws:iam::444455556666:role/app-blue", "app-green"]
 
 #[test]
 fn bound_role_missing_from_snapshot_removes_nothing() {
-    let dir = project(&[(
-        "iamtrim.toml",
-        r#"snapshot = "snap"
-[[bind]]
-files = ["policies/app.json"]
-principals = ["app-blue", "arn:aws:iam::444455556666:role/not-analyzed"]
-"#,
-    )]);
-    copy(
-        &data("snapshot/two-roles.json"),
-        &dir,
-        "snap/two-roles.json",
+    let dir = two_roles_project(
+        "\"policies/app.json\"",
+        "\"app-blue\", \"arn:aws:iam::444455556666:role/not-analyzed\"",
     );
-    copy(&data("snapshot/app.policy.json"), &dir, "policies/app.json");
     let (refined, err) = recommend_in(dir.path(), "policies/app.json");
     assert!(
         err.contains("role/not-analyzed has no active finding"),
@@ -360,27 +356,18 @@ fn show_lists_principals_with_age() {
 
 #[test]
 fn several_principals_in_a_folder_need_principal() {
-    let out = iamtrim()
-        .arg("recommend")
-        .arg(data("snapshot/app.policy.json"))
-        .arg("--findings")
-        .arg(data("aws-cli"))
-        .output()
-        .unwrap();
+    let out = recommend(&data("snapshot/app.policy.json"), &data("aws-cli"), &[]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("role/ci-deployer") && err.contains("role/legacy-batch"),
         "{err}"
     );
-    let out = iamtrim()
-        .arg("recommend")
-        .arg(data("snapshot/app.policy.json"))
-        .arg("--findings")
-        .arg(data("aws-cli"))
-        .args(["--principal", "ci-deployer"])
-        .output()
-        .unwrap();
+    let out = recommend(
+        &data("snapshot/app.policy.json"),
+        &data("aws-cli"),
+        &["--principal", "ci-deployer"],
+    );
     assert!(
         out.status.success(),
         "{}",
