@@ -1,8 +1,14 @@
 //! Everything iamtrim asks of git (the only module that touches git2): the staged blobs, the files
 //! changed since a base, the tracked files, and a file as it stood at a past time.
 
+use super::index_file;
 use super::{Origin, SourceFile};
-use git2::{Delta, DiffFindOptions, DiffOptions, FileMode, Oid, Repository, Sort, Tree};
+use git2::{
+    Delta, DiffFindOptions, DiffOptions, FileMode, Index, ObjectType, Oid, Repository,
+    RepositoryOpenFlags, Sort, Tree,
+};
+use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +28,9 @@ pub enum GitError {
 pub struct Repo {
     repo: Repository,
     root: PathBuf,
+    /// `$GIT_INDEX_FILE` (set by `git commit -a` and `git commit PATHS` for their hooks) or
+    /// the repository's own index.
+    index_path: PathBuf,
 }
 
 /// A blob is a regular file (not a symlink, not a submodule).
@@ -30,9 +39,23 @@ fn regular(mode: u32) -> bool {
 }
 
 impl Repo {
+    /// The repository at or above `cwd`, as git finds it: `GIT_DIR`, `GIT_WORK_TREE`,
+    /// `GIT_INDEX_FILE` and `GIT_CEILING_DIRECTORIES` are honoured (git sets some of them for
+    /// hooks).
     pub fn discover(cwd: &Path) -> Result<Repo, GitError> {
-        let repo =
-            Repository::discover(cwd).map_err(|_| GitError::NotARepo(cwd.display().to_string()))?;
+        // Object hashes are not re-verified on read (git does not either): a staged check
+        // reads whole trees, and SHA-1DC over them costs more than the rest of the run.
+        git2::opts::strict_hash_verification(false);
+        let repo = if std::env::var_os("GIT_DIR").is_some() {
+            Repository::open_from_env()
+        } else {
+            Repository::open_ext(
+                cwd,
+                RepositoryOpenFlags::FROM_ENV,
+                std::iter::empty::<&OsStr>(),
+            )
+        }
+        .map_err(|_| GitError::NotARepo(cwd.display().to_string()))?;
         if repo.is_bare() {
             return Err(GitError::Bare(repo.path().display().to_string()));
         }
@@ -41,7 +64,24 @@ impl Repo {
             .ok_or_else(|| GitError::Bare(repo.path().display().to_string()))?
             .to_path_buf();
         let root = std::fs::canonicalize(&root).unwrap_or(root);
-        Ok(Repo { repo, root })
+        let index_path = std::env::var_os("GIT_INDEX_FILE")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| repo.path().join("index"));
+        Ok(Repo {
+            repo,
+            root,
+            index_path,
+        })
+    }
+
+    /// The index git would commit (see `index_path`).
+    fn index(&self) -> Result<Index, GitError> {
+        if self.index_path.exists() {
+            Ok(Index::open(&self.index_path)?)
+        } else {
+            Ok(Index::new()?)
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -130,15 +170,120 @@ impl Repo {
     /// The staged content of files added, copied, modified or renamed in the index against
     /// `HEAD` (the empty tree before the first commit); `only`: just these repository paths.
     pub fn staged(&self, only: Option<&[String]>) -> Result<Vec<SourceFile>, GitError> {
+        if let Some(files) = self.staged_from_index_file(only)? {
+            return Ok(files);
+        }
+        self.staged_by_libgit2(only)
+    }
+
+    /// `staged` through libgit2's diff of `HEAD` against the index: the reference
+    /// implementation, and the fallback for indexes `index_file` does not read.
+    fn staged_by_libgit2(&self, only: Option<&[String]>) -> Result<Vec<SourceFile>, GitError> {
         let head = self.head_tree()?;
-        let index = self.repo.index()?;
+        let index = self.index()?;
         let mut opts = DiffOptions::new();
         opts.ignore_submodules(true);
-        let mut diff =
-            self.repo
-                .diff_tree_to_index(head.as_ref(), Some(&index), Some(&mut opts))?;
-        Self::find_renames(&mut diff)?;
-        self.changed_files(&diff, only, Origin::Index)
+        let diff = self
+            .repo
+            .diff_tree_to_index(head.as_ref(), Some(&index), Some(&mut opts))?;
+        let mut files = self.changed_files(&diff, only, Origin::Index)?;
+        // `git add -N` entries are not committed (libgit2's diff shows them as empty files).
+        const INTENT_TO_ADD: u16 = 1 << 13;
+        let intent: Vec<Vec<u8>> = index
+            .iter()
+            .filter(|e| e.flags_extended & INTENT_TO_ADD != 0)
+            .map(|e| e.path)
+            .collect();
+        files.retain(|f| {
+            !intent
+                .iter()
+                .any(|p| f.repo_path.as_deref().map(str::as_bytes) == Some(p.as_slice()))
+        });
+        Ok(files)
+    }
+
+    /// `staged` from the index file read directly (see `index_file`), comparing its entries with
+    /// `HEAD`'s tree and skipping every directory whose cache-tree entry equals `HEAD`'s subtree,
+    /// as git does. `Ok(None)`: an index this reader does not handle.
+    fn staged_from_index_file(
+        &self,
+        only: Option<&[String]>,
+    ) -> Result<Option<Vec<SourceFile>>, GitError> {
+        let bytes = match std::fs::read(&self.index_path) {
+            Ok(b) => b,
+            Err(_) => return Ok(None),
+        };
+        let Some(index) = index_file::parse(&bytes) else {
+            return Ok(None);
+        };
+        let head = self.head_tree()?;
+        let valid: HashMap<&[u8], Oid> = index
+            .valid_trees
+            .iter()
+            .filter_map(|t| Some((t.path.as_slice(), Oid::from_bytes(&t.oid).ok()?)))
+            .collect();
+        // HEAD's blobs under directories the cache-tree cannot vouch for, sorted by path; the
+        // directories it can are `clean`.
+        let mut head_blobs: Vec<(Vec<u8>, Oid, u32)> = Vec::new();
+        let mut clean: Vec<Vec<u8>> = Vec::new();
+        if let Some(tree) = &head {
+            let mut todo: Vec<(Vec<u8>, Tree<'_>)> = vec![(Vec::new(), tree.clone())];
+            while let Some((dir, tree)) = todo.pop() {
+                if valid.get(dir.as_slice()) == Some(&tree.id()) {
+                    clean.push(dir);
+                    continue;
+                }
+                for e in tree.iter() {
+                    let mut path = Vec::with_capacity(dir.len() + 1 + e.name_bytes().len());
+                    path.extend_from_slice(&dir);
+                    if !path.is_empty() {
+                        path.push(b'/');
+                    }
+                    path.extend_from_slice(e.name_bytes());
+                    if e.kind() == Some(ObjectType::Tree) {
+                        todo.push((path, self.repo.find_tree(e.id())?));
+                    } else {
+                        head_blobs.push((path, e.id(), e.filemode() as u32));
+                    }
+                }
+            }
+        }
+        head_blobs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let under_clean = |path: &[u8]| {
+            clean.iter().any(|dir| {
+                dir.is_empty()
+                    || (path.len() > dir.len() && path.starts_with(dir) && path[dir.len()] == b'/')
+            })
+        };
+        let mut out = Vec::new();
+        for e in &index.entries {
+            let epath = index.path(e);
+            if !regular(e.mode) || under_clean(epath) {
+                continue;
+            }
+            let oid = Oid::from_bytes(&e.oid)?;
+            if let Ok(i) = head_blobs.binary_search_by(|h| h.0.as_slice().cmp(epath))
+                && (head_blobs[i].1, head_blobs[i].2) == (oid, e.mode)
+            {
+                continue;
+            }
+            let Ok(path) = std::str::from_utf8(epath) else {
+                // Not UTF-8: let libgit2 decide how to name it.
+                return Ok(None);
+            };
+            if only.is_some_and(|o| !o.iter().any(|p| p == path)) {
+                continue;
+            }
+            let blob = self.repo.find_blob(oid)?;
+            out.push(SourceFile {
+                path: self.root.join(path),
+                repo_path: Some(path.to_string()),
+                origin: Origin::Index,
+                bytes: Some(blob.content().to_vec()),
+            });
+        }
+        out.sort_by(|a, b| a.repo_path.cmp(&b.repo_path));
+        Ok(Some(out))
     }
 
     /// Files changed between the merge base of `rev` and `HEAD`, and `HEAD`, read from `HEAD`.
@@ -171,7 +316,7 @@ impl Repo {
 
     /// Every tracked regular file, read from the working tree.
     pub fn tracked(&self) -> Result<Vec<SourceFile>, GitError> {
-        let index = self.repo.index()?;
+        let index = self.index()?;
         let mut out = Vec::new();
         for e in index.iter() {
             if !regular(e.mode) {
@@ -191,13 +336,13 @@ impl Repo {
 
     /// Stages new content for `repo_path` (after a fix in `--staged` mode).
     pub fn stage(&self, repo_path: &str, bytes: &[u8]) -> Result<(), GitError> {
-        let mut index = self.repo.index()?;
+        let mut index = self.index()?;
         let Some(mut entry) = index.get_path(Path::new(repo_path), 0) else {
             return Ok(());
         };
         entry.id = self.repo.blob(bytes)?;
         entry.file_size = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
-        index.add_frombuffer(&entry, bytes)?;
+        index.add(&entry)?;
         index.write()?;
         Ok(())
     }
@@ -245,4 +390,212 @@ fn normalize(p: &Path) -> PathBuf {
         return p.to_path_buf();
     };
     normalize(parent).join(name)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The index-file fast path against libgit2's diff, on real repositories made with git.
+    use super::*;
+    use std::process::Command;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let out = Command::new("git")
+            .current_dir(dir)
+            .args(args)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_INDEX_FILE")
+            .env_remove("GIT_WORK_TREE")
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@t")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@t")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn write(dir: &Path, rel: &str, text: &str) {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    type Staged = Vec<(String, Vec<u8>)>;
+
+    /// (fast path, libgit2): the repository paths and bytes each finds staged.
+    fn both(dir: &Path) -> (Option<Staged>, Staged) {
+        let repo = Repo {
+            repo: Repository::open(dir).unwrap(),
+            root: dir.to_path_buf(),
+            index_path: dir.join(".git/index"),
+        };
+        let flat = |v: Vec<SourceFile>| -> Staged {
+            v.into_iter()
+                .map(|f| (f.repo_path.unwrap(), f.bytes.unwrap()))
+                .collect()
+        };
+        (
+            repo.staged_from_index_file(None).unwrap().map(flat),
+            flat(repo.staged_by_libgit2(None).unwrap()),
+        )
+    }
+
+    fn names(s: &Staged) -> Vec<&str> {
+        s.iter().map(|(p, _)| p.as_str()).collect()
+    }
+
+    fn repo_with_history() -> tempfile::TempDir {
+        let t = tempfile::TempDir::new().unwrap();
+        let d = t.path();
+        git(d, &["init", "-q", "-b", "main"]);
+        for i in 0..30 {
+            write(d, &format!("a/p{i:02}.json"), &format!("{{\"n\": {i}}}\n"));
+            write(d, &format!("b/c/q{i:02}.json"), "{}\n");
+        }
+        write(d, "top.json", "{}\n");
+        git(d, &["add", "-A"]);
+        git(d, &["commit", "-q", "-m", "one"]);
+        t
+    }
+
+    #[test]
+    fn before_the_first_commit() {
+        let t = tempfile::TempDir::new().unwrap();
+        let d = t.path();
+        git(d, &["init", "-q", "-b", "main"]);
+        write(d, "x/a.json", "{}\n");
+        write(d, "b.json", "[]\n");
+        git(d, &["add", "-A"]);
+        let (fast, slow) = both(d);
+        assert_eq!(names(&slow), ["b.json", "x/a.json"]);
+        assert_eq!(fast, Some(slow));
+    }
+
+    #[test]
+    fn nothing_staged_after_a_commit() {
+        let t = repo_with_history();
+        let (fast, slow) = both(t.path());
+        assert!(slow.is_empty());
+        assert_eq!(fast, Some(slow));
+    }
+
+    #[test]
+    fn changes_in_every_kind_of_directory_and_every_index_version() {
+        for version in ["2", "3", "4"] {
+            let t = repo_with_history();
+            let d = t.path();
+            git(d, &["update-index", "--index-version", version]);
+            write(d, "a/p03.json", "{\"changed\": true}\n");
+            write(d, "b/c/new.json", "{}\n");
+            write(d, "top.json", "{\"top\": 1}\n");
+            write(d, "unstaged.json", "{}\n");
+            git(d, &["add", "a/p03.json", "b/c/new.json", "top.json"]);
+            git(d, &["mv", "a/p07.json", "a/renamed.json"]);
+            git(d, &["rm", "-q", "a/p09.json"]);
+            git(d, &["add", "-N", "unstaged.json"]); // intent to add: not committed
+            let (fast, slow) = both(d);
+            assert_eq!(
+                names(&slow),
+                ["a/p03.json", "a/renamed.json", "b/c/new.json", "top.json"],
+                "index version {version}"
+            );
+            assert_eq!(fast, Some(slow), "index version {version}");
+        }
+    }
+
+    #[test]
+    fn a_stale_cache_tree_is_not_trusted() {
+        // libgit2 writes indexes without a full cache-tree; git's `read-tree` resets it.
+        let t = repo_with_history();
+        let d = t.path();
+        write(d, "b/c/q05.json", "{\"x\": 5}\n");
+        git(d, &["add", "b/c/q05.json"]);
+        let (fast, slow) = both(d);
+        assert_eq!(names(&slow), ["b/c/q05.json"]);
+        assert_eq!(fast, Some(slow.clone()));
+        git(d, &["read-tree", "HEAD"]);
+        git(
+            d,
+            &["update-index", "--add", "--cacheinfo", &{
+                let blob = Command::new("git")
+                    .current_dir(d)
+                    .args(["hash-object", "-w", "b/c/q05.json"])
+                    .output()
+                    .unwrap();
+                format!(
+                    "100644,{},b/c/q05.json",
+                    String::from_utf8_lossy(&blob.stdout).trim()
+                )
+            }],
+        );
+        let (fast, slow2) = both(d);
+        assert_eq!(slow2, slow);
+        assert_eq!(fast, Some(slow2));
+    }
+
+    #[test]
+    fn mode_changes_symlinks_and_skip_worktree() {
+        let t = repo_with_history();
+        let d = t.path();
+        git(d, &["update-index", "--chmod=+x", "a/p01.json"]);
+        std::os::unix::fs::symlink("top.json", d.join("link.json")).unwrap();
+        git(d, &["add", "link.json"]);
+        write(d, "a/p02.json", "{\"s\": 1}\n");
+        git(d, &["add", "a/p02.json"]);
+        git(d, &["update-index", "--skip-worktree", "a/p02.json"]);
+        let (fast, slow) = both(d);
+        assert_eq!(names(&slow), ["a/p01.json", "a/p02.json"]);
+        assert_eq!(fast, Some(slow));
+    }
+
+    #[test]
+    fn a_split_index_is_an_error_not_a_wrong_answer() {
+        // Neither reader handles git's split index (`link`): the fast path declines, libgit2
+        // says why.
+        let t = repo_with_history();
+        let d = t.path();
+        git(d, &["update-index", "--split-index"]);
+        write(d, "a/p04.json", "{\"split\": 1}\n");
+        git(d, &["add", "a/p04.json"]);
+        let repo = Repo::discover(d).unwrap();
+        assert_eq!(
+            repo.staged_from_index_file(None).unwrap().map(|v| v.len()),
+            None
+        );
+        let err = repo.staged(None).expect_err("an error").to_string();
+        assert!(err.contains("link"), "{err}");
+    }
+
+    #[test]
+    fn conflicted_entries_are_left_out() {
+        let t = repo_with_history();
+        let d = t.path();
+        git(d, &["checkout", "-q", "-b", "other"]);
+        write(d, "top.json", "{\"other\": 1}\n");
+        git(d, &["commit", "-q", "-am", "other"]);
+        git(d, &["checkout", "-q", "main"]);
+        write(d, "top.json", "{\"main\": 1}\n");
+        write(d, "a/p05.json", "{\"merged\": 1}\n");
+        git(d, &["commit", "-q", "-am", "main"]);
+        let status = Command::new("git")
+            .current_dir(d)
+            .args(["merge", "-q", "other"])
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@t")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@t")
+            .output()
+            .unwrap();
+        assert!(!status.status.success(), "the merge conflicts");
+        let (fast, slow) = both(d);
+        assert!(slow.is_empty(), "{:?}", names(&slow));
+        assert_eq!(fast, Some(slow));
+    }
 }

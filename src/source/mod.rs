@@ -2,6 +2,7 @@
 //! `git`) the staged blobs, the files changed since a base, or every tracked file.
 
 pub mod git;
+mod index_file;
 
 use std::path::PathBuf;
 

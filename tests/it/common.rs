@@ -19,6 +19,10 @@ pub fn data(rel: &str) -> PathBuf {
 pub fn iamtrim() -> Command {
     let mut cmd = Command::cargo_bin("iamtrim").expect("binary");
     cmd.env("NO_COLOR", "1");
+    // The tests make their own repositories: not the one a surrounding git hook points at.
+    for var in ["GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE"] {
+        cmd.env_remove(var);
+    }
     cmd
 }
 

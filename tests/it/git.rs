@@ -42,6 +42,9 @@ impl Repo {
             .args(args)
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_INDEX_FILE")
+            .env_remove("GIT_WORK_TREE")
             .output()
             .unwrap();
         assert!(
@@ -67,6 +70,9 @@ impl Repo {
             .env("GIT_AUTHOR_DATE", date)
             .env("GIT_COMMITTER_DATE", date)
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_INDEX_FILE")
+            .env_remove("GIT_WORK_TREE")
             .output()
             .unwrap();
         assert!(
@@ -153,6 +159,72 @@ fn staged_content_is_what_is_checked() {
             .contains("working copy differs from the staged content")
     );
     assert_eq!(read(&r.path().join("policies/p.json")), fixed());
+}
+
+/// `git commit -a` and `git commit PATH` stage into a temporary index and name it in
+/// `GIT_INDEX_FILE` for the hooks: the plain git hook must check that content.
+#[test]
+fn the_git_hook_checks_what_commit_a_and_commit_paths_commit() {
+    let r = Repo::new();
+    r.write("policies/p.json", &policy());
+    r.commit("policy", BEFORE);
+    let hooks = r.path().join(".hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    let hook = hooks.join("pre-commit");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/pre-commit"),
+        &hook,
+    )
+    .unwrap();
+    r.git(&["config", "core.hooksPath", ".hooks"]);
+    let bin_dir = assert_cmd::cargo::cargo_bin("iamtrim")
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let commit = |args: &[&str]| {
+        Command::new("git")
+            .current_dir(r.path())
+            .arg("commit")
+            .args(args)
+            .env("PATH", &path)
+            .env("NO_COLOR", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_INDEX_FILE")
+            .env_remove("GIT_WORK_TREE")
+            .output()
+            .unwrap()
+    };
+    // Changed in the working tree only: nothing in .git/index differs from HEAD.
+    let with_sid = policy().replacen("\"Effect\"", "\"Sid\": \"Lambda\",\n      \"Effect\"", 1);
+    r.write("policies/p.json", &with_sid);
+    for args in [
+        &["-q", "-a", "-m", "all"][..],
+        &["-q", "-m", "path", "--", "policies/p.json"],
+    ] {
+        let out = commit(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success(),
+            "git commit {args:?} went through: {err}"
+        );
+        // git sends a hook's standard output to its standard error.
+        assert!(err.contains("the commit was stopped"), "{err}");
+        assert!(err.contains("9 errors"), "{err}");
+    }
+    // The fixed file commits.
+    r.write("policies/p.json", &fixed());
+    let out = commit(&["-q", "-a", "-m", "fixed"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
