@@ -47,7 +47,49 @@ pub enum Level {
 }
 
 pub struct Bind {
+    /// ARNs or role names; `{stem}`, `{name}` and `{dir}` stand for the bound file's name
+    /// without its extension, its name, and its folder's name.
     pub principals: Vec<String>,
+}
+
+/// The placeholders a bind's principals may use, and what they become for a file.
+const PLACEHOLDERS: [&str; 3] = ["stem", "name", "dir"];
+
+/// Why `principal` is not a valid template, if it is not.
+fn template_error(principal: &str) -> Option<String> {
+    let mut rest = principal;
+    while let Some(i) = rest.find(['{', '}']) {
+        if rest[i..].starts_with('}') {
+            return Some(format!("unmatched `}}` in principal `{principal}`"));
+        }
+        let Some(len) = rest[i + 1..].find('}') else {
+            return Some(format!("unmatched `{{` in principal `{principal}`"));
+        };
+        let name = &rest[i + 1..i + 1 + len];
+        if !PLACEHOLDERS.contains(&name) {
+            return Some(format!(
+                "unknown placeholder `{{{name}}}` in principal `{principal}` (known: {{stem}}, {{name}}, {{dir}})"
+            ));
+        }
+        rest = &rest[i + len + 2..];
+    }
+    None
+}
+
+/// `principal` with its placeholders filled in for the file at `rel_path`.
+fn expand(principal: &str, rel_path: &Path) -> String {
+    if !principal.contains('{') {
+        return principal.to_string();
+    }
+    fn text(o: Option<&std::ffi::OsStr>) -> String {
+        o.map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+    let dir = rel_path.parent().and_then(Path::file_name);
+    principal
+        .replace("{stem}", &text(rel_path.file_stem()))
+        .replace("{name}", &text(rel_path.file_name()))
+        .replace("{dir}", &text(dir))
 }
 
 /// The loaded configuration.
@@ -69,7 +111,7 @@ pub struct Config {
     bind_globs: GlobSet,
     bind_of_glob: Vec<usize>,
     /// Binds by literal file path (no glob characters): a hash look-up, no glob compiled.
-    bind_literals: std::collections::HashMap<PathBuf, Vec<usize>>,
+    bind_literals: std::collections::HashMap<String, Vec<usize>>,
     pub rules: BTreeMap<String, Level>,
 }
 
@@ -174,20 +216,29 @@ impl Config {
         let mut binds = Vec::new();
         let mut all = GlobSetBuilder::new();
         let mut bind_of_glob = Vec::new();
-        let mut bind_literals: std::collections::HashMap<PathBuf, Vec<usize>> =
+        let mut bind_literals: std::collections::HashMap<String, Vec<usize>> =
             std::collections::HashMap::new();
-        for (i, b) in raw.bind.iter().enumerate() {
-            binds.push(Bind {
-                principals: b.principals.clone(),
-            });
+        for (i, b) in raw.bind.into_iter().enumerate() {
+            for p in &b.principals {
+                if let Some(message) = template_error(p) {
+                    return Err(at(find(p), message));
+                }
+            }
             for g in &b.files {
                 if !g.contains(['*', '?', '[', ']', '{', '}', '\\']) {
-                    bind_literals.entry(PathBuf::from(g)).or_default().push(i);
+                    let literal = g.strip_prefix("./").unwrap_or(g);
+                    bind_literals
+                        .entry(literal.to_string())
+                        .or_default()
+                        .push(i);
                     continue;
                 }
                 all.add(Glob::new(g).map_err(|e| at(find(g), format!("bad glob `{g}`: {e}")))?);
                 bind_of_glob.push(i);
             }
+            binds.push(Bind {
+                principals: b.principals,
+            });
         }
         let bind_globs = all.build().map_err(|e| at(None, e.to_string()))?;
         Ok(Config {
@@ -214,8 +265,9 @@ impl Config {
             .into_iter()
             .map(|g| self.bind_of_glob[g])
             .chain(
-                self.bind_literals
-                    .get(rel_path)
+                rel_path
+                    .to_str()
+                    .and_then(|p| self.bind_literals.get(p.strip_prefix("./").unwrap_or(p)))
                     .into_iter()
                     .flatten()
                     .copied(),
@@ -226,8 +278,9 @@ impl Config {
         let mut out: Vec<String> = Vec::new();
         for b in binds {
             for p in &self.binds[b].principals {
-                if !out.contains(p) {
-                    out.push(p.clone());
+                let p = expand(p, rel_path);
+                if !out.contains(&p) {
+                    out.push(p);
                 }
             }
         }

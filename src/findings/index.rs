@@ -7,6 +7,7 @@
 
 use super::{FindingsError, PrincipalFindings, Snapshot, normalized, time};
 use serde_json::json;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -16,10 +17,24 @@ pub const INDEX: &str = "index.json";
 #[derive(Debug, Clone, Default)]
 pub struct Indexed {
     dir: PathBuf,
-    /// ARN -> (file relative to `dir`, the principal's findings once read).
-    entries: BTreeMap<String, (String, OnceLock<Option<PrincipalFindings>>)>,
+    /// `index.json` as read: the ARNs and file names below are spans in it, so opening an
+    /// index of 10,000 principals allocates a handful of buffers, not 20,000 strings.
+    text: Box<str>,
+    /// Strings that had JSON escapes and so are not verbatim in `text`.
+    owned: Vec<String>,
+    /// (ARN, file relative to `dir`), sorted by ARN.
+    entries: Vec<(Str, Str)>,
+    /// Each entry's findings once read (same order as `entries`).
+    loaded: Box<[OnceLock<Option<PrincipalFindings>>]>,
     policies: BTreeMap<String, Vec<String>>,
     newest: Option<i64>,
+}
+
+/// A string of the index: a byte range of its text, or one of the `owned` strings.
+#[derive(Debug, Clone, Copy)]
+enum Str {
+    Span(u32, u32),
+    Owned(u32),
 }
 
 fn err(path: &Path, reason: impl Into<String>) -> FindingsError {
@@ -34,26 +49,62 @@ pub fn is_indexed(dir: &Path) -> bool {
     dir.is_dir() && dir.join(INDEX).is_file()
 }
 
-/// `index.json`, read straight into its own shape (no generic JSON tree: it is read on every
-/// run).
+/// A JSON string borrowed from the text when it has no escapes.
+#[derive(serde::Deserialize)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+
+/// The `principals` object as its (ARN, file) pairs, in file order.
+struct Pairs<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Pairs<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = Pairs<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of principal ARN to file")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<Pairs<'a>, A::Error> {
+                let mut out = Vec::with_capacity(m.size_hint().unwrap_or(0));
+                while let Some((Text(k), Text(v))) = m.next_entry::<Text, Text>()? {
+                    out.push((k, v));
+                }
+                Ok(Pairs(out))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+/// `index.json`, read straight into its own shape, borrowing from the text (it is read on
+/// every run).
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct IndexFile {
+struct IndexFile<'a> {
     version: u64,
-    layout: String,
+    #[serde(borrow)]
+    layout: Cow<'a, str>,
     newest_analyzed_at: Option<String>,
-    principals: BTreeMap<String, String>,
+    #[serde(borrow)]
+    principals: Pairs<'a>,
     #[serde(default)]
     policies: BTreeMap<String, Vec<String>>,
 }
 
 pub fn open(dir: &Path) -> Result<Indexed, FindingsError> {
     let path = dir.join(INDEX);
-    let bytes = std::fs::read(&path).map_err(|source| FindingsError::Io {
+    let io = |source| FindingsError::Io {
         path: path.display().to_string(),
         source,
-    })?;
-    let file: IndexFile = serde_json::from_slice(&bytes).map_err(|e| FindingsError::Json {
+    };
+    let text: Box<str> = std::fs::read_to_string(&path).map_err(io)?.into();
+    if u32::try_from(text.len()).is_err() {
+        return Err(err(&path, "index.json is larger than 4 GiB"));
+    }
+    let file: IndexFile = serde_json::from_str(&text).map_err(|e| FindingsError::Json {
         path: path.display().to_string(),
         reason: e.to_string(),
     })?;
@@ -63,19 +114,64 @@ pub fn open(dir: &Path) -> Result<Indexed, FindingsError> {
             "not an iamtrim snapshot index (version 1, layout by-principal)",
         ));
     }
-    Ok(Indexed {
+    let base = text.as_ptr() as usize;
+    let mut owned = Vec::new();
+    let mut str_of = |c: Cow<'_, str>| match c {
+        // Borrowed strings are slices of `text` (checked: `text` is under 4 GiB).
+        Cow::Borrowed(b) => {
+            let from = b.as_ptr() as usize - base;
+            Str::Span(from as u32, (from + b.len()) as u32)
+        }
+        Cow::Owned(o) => {
+            owned.push(o);
+            Str::Owned((owned.len() - 1) as u32)
+        }
+    };
+    let mut entries: Vec<(Str, Str)> = file
+        .principals
+        .0
+        .into_iter()
+        .map(|(k, v)| (str_of(k), str_of(v)))
+        .collect();
+    let newest = file.newest_analyzed_at.as_deref().and_then(time::parse);
+    let policies = file.policies;
+    let mut ix = Indexed {
         dir: dir.to_path_buf(),
-        entries: file
-            .principals
-            .into_iter()
-            .map(|(arn, f)| (arn, (f, OnceLock::new())))
-            .collect(),
-        policies: file.policies,
-        newest: file.newest_analyzed_at.as_deref().and_then(time::parse),
-    })
+        text,
+        owned,
+        entries: Vec::new(),
+        loaded: Box::default(),
+        policies,
+        newest,
+    };
+    // Written sorted; sorted here too, and the last of a repeated ARN wins (as in a map).
+    entries.sort_by(|a, b| ix.str(a.0).cmp(ix.str(b.0)));
+    entries.dedup_by(|later, earlier| {
+        let same = ix.str(later.0) == ix.str(earlier.0);
+        if same {
+            earlier.1 = later.1;
+        }
+        same
+    });
+    ix.loaded = (0..entries.len()).map(|_| OnceLock::new()).collect();
+    ix.entries = entries;
+    Ok(ix)
 }
 
 impl Indexed {
+    fn str(&self, s: Str) -> &str {
+        match s {
+            Str::Span(a, b) => &self.text[a as usize..b as usize],
+            Str::Owned(i) => &self.owned[i as usize],
+        }
+    }
+
+    fn position(&self, arn: &str) -> Option<usize> {
+        self.entries
+            .binary_search_by(|(k, _)| self.str(*k).cmp(arn))
+            .ok()
+    }
+
     pub fn newest(&self) -> Option<i64> {
         self.newest
     }
@@ -85,20 +181,23 @@ impl Indexed {
     }
 
     pub fn file_of(&self, arn: &str) -> Option<PathBuf> {
-        self.entries.get(arn).map(|(f, _)| self.dir.join(f))
+        let i = self.position(arn)?;
+        Some(self.dir.join(self.str(self.entries[i].1)))
     }
 
     pub fn arns(&self) -> impl Iterator<Item = &str> {
-        self.entries.keys().map(String::as_str)
+        self.entries.iter().map(|(k, _)| self.str(*k))
     }
 
     /// The principal's findings, read on first use.
     pub fn get(&self, arn: &str) -> Result<Option<(&str, &PrincipalFindings)>, FindingsError> {
-        let Some((key, (file, cell))) = self.entries.get_key_value(arn) else {
+        let Some(i) = self.position(arn) else {
             return Ok(None);
         };
+        let (key, file) = self.entries[i];
+        let cell = &self.loaded[i];
         if cell.get().is_none() {
-            let path = self.dir.join(file);
+            let path = self.dir.join(self.str(file));
             let snap = Snapshot::load(&path)?;
             let found = snap.principals.get(arn).cloned();
             let _ = cell.set(found);
@@ -106,7 +205,7 @@ impl Indexed {
         Ok(cell
             .get()
             .and_then(Option::as_ref)
-            .map(|f| (key.as_str(), f)))
+            .map(|f| (self.str(key), f)))
     }
 }
 
