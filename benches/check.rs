@@ -7,6 +7,9 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 fn main() {
+    // Build the git repositories before any timing (each takes seconds to generate).
+    staged_repo();
+    staged_repo_bind_per_file();
     divan::main();
 }
 
@@ -68,10 +71,25 @@ fn corpus_all(n: usize) {
     check(&dir, &["policies"]);
 }
 
-/// A git repository with 1,000 tracked policies (the generated corpus) and one staged change.
+/// A git repository with 1,000 tracked policies (the generated corpus, one templated `[[bind]]`)
+/// and one staged change.
 fn staged_repo() -> PathBuf {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
+    DIR.get_or_init(|| make_staged_repo(false))
+        .path()
+        .to_path_buf()
+}
+
+/// The same with one `[[bind]]` table per file (a 1,000-table iamtrim.toml).
+fn staged_repo_bind_per_file() -> PathBuf {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| make_staged_repo(true))
+        .path()
+        .to_path_buf()
+}
+
+fn make_staged_repo(bind_per_file: bool) -> tempfile::TempDir {
+    {
         let dir = tempfile::TempDir::new().unwrap();
         let status = Command::new("python3")
             .arg(concat!(
@@ -80,6 +98,7 @@ fn staged_repo() -> PathBuf {
             ))
             .arg("1000")
             .arg(dir.path())
+            .args(bind_per_file.then_some("--bind-per-file"))
             .status()
             .unwrap();
         assert!(status.success());
@@ -139,15 +158,19 @@ fn staged_repo() -> PathBuf {
         .unwrap();
         git(&["add", "policies/app-00500.json"]);
         dir
-    })
-    .path()
-    .to_path_buf()
+    }
 }
 
 /// The pre-commit path: `check --staged` with one changed policy among 1,000 tracked files.
 #[divan::bench(sample_count = 50)]
 fn staged_one_of_1000() {
     check(&staged_repo(), &["--staged"]);
+}
+
+/// The same with a 1,000-table iamtrim.toml (one `[[bind]]` per file).
+#[divan::bench(sample_count = 50)]
+fn staged_one_of_1000_bind_per_file() {
+    check(&staged_repo_bind_per_file(), &["--staged"]);
 }
 
 /// What it is compared with, in the same repository and run.

@@ -3,7 +3,11 @@
 role, and an iamtrim.toml. Deterministic (seeded), offline; reads action names from
 data/catalog.txt.
 
-    python3 scripts/gen-corpus.py 10000 /tmp/corpus
+    python3 scripts/gen-corpus.py 10000 /tmp/corpus [--bind-per-file]
+
+The policies are named after their roles (policies/app-00042.json for role app-00042), so one
+templated [[bind]] covers them all; --bind-per-file writes one [[bind]] table per file instead
+(the shape of a repository whose file names do not follow its role names).
 """
 import json
 import os
@@ -29,8 +33,10 @@ def catalog(path):
 
 
 def main():
-    n = int(sys.argv[1])
-    out = sys.argv[2]
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    per_file = "--bind-per-file" in sys.argv[1:]
+    n = int(args[0])
+    out = args[1]
     rng = random.Random(42)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     cat = catalog(os.path.join(root, "data", "catalog.txt"))
@@ -60,6 +66,9 @@ def main():
         with open(os.path.join(out, "snapshot", f"app-{i:05d}.json"), "w") as f:
             json.dump(finding, f)
         binds.append(f'[[bind]]\nfiles = ["policies/app-{i:05d}.json"]\nprincipals = ["{role}"]\n')
+    if not per_file:
+        binds = ['[[bind]]\nfiles = ["policies/*.json"]\n'
+                 'principals = ["arn:aws:iam::123456789012:role/{stem}"]\n']
     with open(os.path.join(out, "iamtrim.toml"), "w") as f:
         f.write('snapshot = "snapshot"\nmax-snapshot-age = "36500d"\n\n' + "\n".join(binds))
 

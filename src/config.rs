@@ -296,3 +296,24 @@ impl Config {
             .unwrap_or_else(|_| path.to_path_buf())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates() {
+        assert_eq!(template_error("arn:aws:iam::1:role/{stem}"), None);
+        assert_eq!(template_error("{dir}-{name}"), None);
+        assert_eq!(template_error("MyRole"), None);
+        for bad in ["{stem", "stem}", "{}", "{Stem}", "{stem}{x}"] {
+            assert!(template_error(bad).is_some(), "{bad}");
+        }
+        let p = Path::new("iam/team-a/app.policy.json");
+        assert_eq!(expand("role/{stem}", p), "role/app.policy");
+        assert_eq!(expand("{name}", p), "app.policy.json");
+        assert_eq!(expand("{dir}/{stem}", p), "team-a/app.policy");
+        assert_eq!(expand("{dir}", Path::new("top.json")), "");
+        assert_eq!(expand("plain", p), "plain");
+    }
+}

@@ -209,7 +209,9 @@ impl Indexed {
     }
 }
 
-fn file_name(arn: &str) -> String {
+/// `principals/SAFE.json`, SAFE being the ARN with every character but letters, digits, `-` and
+/// `.` as `_`; the `n`th principal to get that name (`n` > 1) gets `SAFE-n.json`.
+fn file_name(arn: &str, n: usize) -> String {
     let safe: String = arn
         .chars()
         .map(|c| {
@@ -220,7 +222,11 @@ fn file_name(arn: &str) -> String {
             }
         })
         .collect();
-    format!("principals/{safe}.json")
+    if n == 1 {
+        format!("principals/{safe}.json")
+    } else {
+        format!("principals/{safe}-{n}.json")
+    }
 }
 
 /// Writes `snapshot` as an indexed folder (every file atomically; the index last).
@@ -228,6 +234,9 @@ pub fn write(dir: &Path, snapshot: &Snapshot) -> std::io::Result<()> {
     std::fs::create_dir_all(dir.join("principals"))?;
     let mut principals = serde_json::Map::new();
     let mut policies: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // File names already given out, lower-cased: `role/a_b` and `role/a/b` (a path) would
+    // otherwise share a file, and so would names differing only in case on macOS.
+    let mut used = std::collections::HashSet::new();
     for (arn, f) in &snapshot.principals {
         if arn.is_empty() {
             continue;
@@ -251,7 +260,12 @@ pub fn write(dir: &Path, snapshot: &Snapshot) -> std::io::Result<()> {
             recommendations: recs,
             ..Snapshot::default()
         };
-        let file = file_name(arn);
+        let mut file = file_name(arn, 1);
+        let mut n = 1;
+        while !used.insert(file.to_ascii_lowercase()) {
+            n += 1;
+            file = file_name(arn, n);
+        }
         crate::fsio::write_atomic(&dir.join(&file), normalized::write(&one).as_bytes())?;
         principals.insert(arn.clone(), json!(file));
     }

@@ -5,7 +5,7 @@ use super::index_file;
 use super::{Origin, SourceFile};
 use git2::{
     Delta, DiffFindOptions, DiffOptions, FileMode, Index, ObjectType, Oid, Repository,
-    RepositoryOpenFlags, Sort, Tree,
+    RepositoryOpenFlags, Tree,
 };
 use std::collections::HashMap;
 use std::ffi::OsStr;
@@ -31,6 +31,20 @@ pub struct Repo {
     /// `$GIT_INDEX_FILE` (set by `git commit -a` and `git commit PATHS` for their hooks) or
     /// the repository's own index.
     index_path: PathBuf,
+    /// `HEAD`'s history as far as `file_at` has needed it, newest first.
+    history: std::cell::RefCell<History>,
+}
+
+/// A lazy walk of `HEAD`'s history, newest commit time first, kept between `file_at` calls: each
+/// commit is read once however many files ask, and only as far back as the oldest question.
+#[derive(Default)]
+struct History {
+    started: bool,
+    /// Commits to visit, by commit time (a max-heap).
+    frontier: std::collections::BinaryHeap<(i64, Oid)>,
+    queued: std::collections::HashSet<Oid>,
+    /// Visited, in walk order.
+    seen: Vec<(i64, Oid)>,
 }
 
 /// A blob is a regular file (not a symlink, not a submodule).
@@ -72,6 +86,7 @@ impl Repo {
             repo,
             root,
             index_path,
+            history: Default::default(),
         })
     }
 
@@ -353,29 +368,44 @@ impl Repo {
         Ok(())
     }
 
+    /// The first commit of `HEAD`'s history by commit time whose time is at or before `time`.
+    fn commit_at(&self, time: i64) -> Result<Option<Oid>, GitError> {
+        let mut h = self.history.borrow_mut();
+        if let Some(&(_, oid)) = h.seen.iter().find(|(t, _)| *t <= time) {
+            return Ok(Some(oid));
+        }
+        if !h.started {
+            h.started = true;
+            if let Ok(head) = self.repo.head()
+                && let Some(oid) = head.target()
+            {
+                let t = self.repo.find_commit(oid)?.time().seconds();
+                h.frontier.push((t, oid));
+                h.queued.insert(oid);
+            }
+        }
+        while let Some((t, oid)) = h.frontier.pop() {
+            h.seen.push((t, oid));
+            for parent in self.repo.find_commit(oid)?.parent_ids() {
+                if h.queued.insert(parent) {
+                    let pt = self.repo.find_commit(parent)?.time().seconds();
+                    h.frontier.push((pt, parent));
+                }
+            }
+            if t <= time {
+                return Ok(Some(oid));
+            }
+        }
+        Ok(None)
+    }
+
     /// `repo_path` as it stood in the last commit at or before `time` (seconds since the
     /// epoch), by commit time, on `HEAD`'s history. `Ok(None)`: no such commit, or the file was
     /// not in it.
     pub fn file_at(&self, repo_path: &str, time: i64) -> Result<Option<Vec<u8>>, GitError> {
-        let Ok(head) = self.repo.head() else {
+        let Some(oid) = self.commit_at(time)? else {
             return Ok(None);
         };
-        let Some(head_oid) = head.target() else {
-            return Ok(None);
-        };
-        let mut walk = self.repo.revwalk()?;
-        walk.set_sorting(Sort::TIME)?;
-        walk.push(head_oid)?;
-        let mut found: Option<Oid> = None;
-        for oid in walk {
-            let oid = oid?;
-            let commit = self.repo.find_commit(oid)?;
-            if commit.time().seconds() <= time {
-                found = Some(oid);
-                break;
-            }
-        }
-        let Some(oid) = found else { return Ok(None) };
         let tree = self.repo.find_commit(oid)?.tree()?;
         let Ok(entry) = tree.get_path(Path::new(repo_path)) else {
             return Ok(None);
@@ -440,6 +470,7 @@ mod tests {
             repo: Repository::open(dir).unwrap(),
             root: dir.to_path_buf(),
             index_path: dir.join(".git/index"),
+            history: Default::default(),
         };
         let flat = |v: Vec<SourceFile>| -> Staged {
             v.into_iter()
@@ -603,5 +634,62 @@ mod tests {
         let (fast, slow) = both(d);
         assert!(slow.is_empty(), "{:?}", names(&slow));
         assert_eq!(fast, Some(slow));
+    }
+
+    /// The lazy, shared history walk answers any sequence of times as a fresh TIME-sorted
+    /// revwalk would, merges included.
+    #[test]
+    fn commit_at_matches_a_fresh_walk_in_any_order() {
+        let t = tempfile::TempDir::new().unwrap();
+        let d = t.path();
+        git(d, &["init", "-q", "-b", "main"]);
+        let commit = |n: i64| {
+            write(d, &format!("f{n}.json"), "{}\n");
+            let date = format!("@{} +0000", 1_700_000_000 + n * 1000);
+            let out = Command::new("git")
+                .current_dir(d)
+                .args(["add", "-A"])
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+            let out = Command::new("git")
+                .current_dir(d)
+                .args(["commit", "-q", "-m", &n.to_string()])
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("GIT_AUTHOR_NAME", "t")
+                .env("GIT_AUTHOR_EMAIL", "t@t")
+                .env("GIT_COMMITTER_NAME", "t")
+                .env("GIT_COMMITTER_EMAIL", "t@t")
+                .env("GIT_AUTHOR_DATE", &date)
+                .env("GIT_COMMITTER_DATE", &date)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        };
+        commit(1);
+        commit(2);
+        git(d, &["checkout", "-q", "-b", "side"]);
+        commit(3);
+        commit(5);
+        git(d, &["checkout", "-q", "main"]);
+        commit(4);
+        commit(6);
+        git(d, &["merge", "-q", "--no-edit", "side"]);
+        let repo = Repo::discover(d).unwrap();
+        let fresh = |time: i64| -> Option<Oid> {
+            let mut walk = repo.repo.revwalk().unwrap();
+            walk.set_sorting(git2::Sort::TIME).unwrap();
+            walk.push_head().unwrap();
+            walk.map(Result::unwrap)
+                .find(|o| repo.repo.find_commit(*o).unwrap().time().seconds() <= time)
+        };
+        let times: Vec<i64> = [3, 7, 1, 0, 5, 2, 6, 4, 9]
+            .iter()
+            .map(|n| 1_700_000_000 + n * 1000 + 500)
+            .chain([1_600_000_000, 1_700_001_000])
+            .collect();
+        for time in times {
+            assert_eq!(repo.commit_at(time).unwrap(), fresh(time), "at {time}");
+        }
     }
 }

@@ -531,3 +531,176 @@ principals = ["arn:aws:iam::444455556666:role/app-blue", "app-green"]
         "{text}"
     );
 }
+
+/// `{stem}` and `{dir}` in a bind's principals name the principal after each bound file, so one
+/// `[[bind]]` covers a folder of per-role files; a role missing from the snapshot is "no
+/// evidence", not an error.
+#[test]
+fn bind_templates_name_the_principal_after_the_file() {
+    let dir = project(&[(
+        "iamtrim.toml",
+        r#"snapshot = "snap"
+max-snapshot-age = "36500d"
+[[bind]]
+files = ["roles/*.json"]
+principals = ["{stem}"]
+[[bind]]
+files = ["teams/*/policy.json"]
+principals = ["arn:aws:iam::123456789012:role/{dir}"]
+"#,
+    )]);
+    copy(
+        &example().join("snapshot/get-finding-v2.MyRole.json"),
+        &dir,
+        "snap/MyRole.json",
+    );
+    for rel in [
+        "roles/MyRole.json",
+        "roles/Other.json",
+        "teams/MyRole/policy.json",
+        "teams/Other/policy.json",
+    ] {
+        copy(&example().join("policy.json"), &dir, rel);
+    }
+    let out = iamtrim()
+        .current_dir(dir.path())
+        .args(["check", "roles", "teams", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules = |path: &str| -> Vec<String> {
+        let f = v["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == path)
+            .unwrap_or_else(|| panic!("{path} in {v}"));
+        let mut r: Vec<String> = f["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["rule"].as_str().unwrap().to_string())
+            .collect();
+        r.dedup();
+        r
+    };
+    for bound in ["roles/MyRole.json", "teams/MyRole/policy.json"] {
+        assert_eq!(
+            rules(bound),
+            ["unused-action", "overbroad-wildcard"],
+            "{bound}"
+        );
+    }
+    for unbound in ["roles/Other.json", "teams/Other/policy.json"] {
+        assert_eq!(rules(unbound), ["no-evidence"], "{unbound}");
+    }
+}
+
+#[test]
+fn an_unknown_bind_placeholder_points_at_the_principal() {
+    let dir = project(&[(
+        "iamtrim.toml",
+        "snapshot = \"snap\"\n[[bind]]\nfiles = [\"roles/*.json\"]\nprincipals = [\"role/{role}\"]\n",
+    )]);
+    copy(&example().join("policy.json"), &dir, "roles/a.json");
+    let out = iamtrim()
+        .current_dir(dir.path())
+        .args(["check", "roles"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown placeholder `{role}`"), "{err}");
+    assert!(err.contains("4 │ principals = [\"role/{role}\"]"), "{err}");
+}
+
+/// `role/a_b` and `role/a/b` (a role path) sanitize to the same file name: each principal
+/// keeps its own file.
+#[test]
+fn indexed_snapshot_keeps_principals_whose_file_names_collide() {
+    let finding = read(&example().join("snapshot/get-finding-v2.MyRole.json"));
+    let arn = "arn:aws:iam::123456789012:role/MyRole";
+    assert!(finding.contains(arn));
+    let dir = project(&[
+        (
+            "in/a.json",
+            &finding.replace(arn, "arn:aws:iam::123456789012:role/a_b"),
+        ),
+        (
+            "in/b.json",
+            &finding.replace(arn, "arn:aws:iam::123456789012:role/a/b"),
+        ),
+    ]);
+    let out = iamtrim()
+        .current_dir(dir.path())
+        .args(["snapshot", "import", "in", "-o", "snap/"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let index: Value = serde_json::from_str(&read(&dir.path().join("snap/index.json"))).unwrap();
+    let files: Vec<&str> = index["principals"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert_eq!(files.len(), 2);
+    assert_ne!(files[0], files[1]);
+    let out = iamtrim()
+        .current_dir(dir.path())
+        .args(["snapshot", "show", "snap"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("role/a_b\n") && text.contains("role/a/b\n"),
+        "{text}"
+    );
+}
+
+/// An index.json written by another JSON tool (escaped slashes, keys out of order) reads the
+/// same.
+#[test]
+fn indexed_snapshot_reads_escaped_and_unsorted_index() {
+    let dir = project(&[(
+        "snap/index.json",
+        r#"{"version": 1, "layout": "by-principal",
+  "principals": {
+    "arn:aws:iam::123456789012:role\/Zed": "principals/z.json",
+    "arn:aws:iam::123456789012:role/MyRole": "principals\/m.json"
+  }}"#,
+    )]);
+    copy(
+        &example().join("snapshot/get-finding-v2.MyRole.json"),
+        &dir,
+        "snap/principals/m.json",
+    );
+    let zed = read(&example().join("snapshot/get-finding-v2.MyRole.json"))
+        .replace("role/MyRole", "role/Zed");
+    std::fs::write(dir.path().join("snap/principals/z.json"), zed).unwrap();
+    let catalog = example().join("catalog");
+    let out = recommend(
+        &example().join("policy.json"),
+        &dir.path().join("snap"),
+        &[
+            "--principal",
+            "MyRole",
+            "--catalog",
+            catalog.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        read(&example().join("expected-fixed.json"))
+    );
+}
