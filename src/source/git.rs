@@ -21,6 +21,10 @@ pub enum GitError {
     Outside { path: String, root: String },
     #[error("cannot resolve `{rev}`: {message}")]
     Rev { rev: String, message: String },
+    #[error(
+        "{0} is a split index, which iamtrim cannot read; `git update-index --no-split-index` turns it back into one file"
+    )]
+    SplitIndex(String),
     #[error("git: {0}")]
     Git(#[from] git2::Error),
 }
@@ -195,7 +199,12 @@ impl Repo {
     /// implementation, and the fallback for indexes `index_file` does not read.
     fn staged_by_libgit2(&self, only: Option<&[String]>) -> Result<Vec<SourceFile>, GitError> {
         let head = self.head_tree()?;
-        let index = self.index()?;
+        let index = self.index().map_err(|e| match e {
+            GitError::Git(g) if g.message().contains("'link'") => {
+                GitError::SplitIndex(self.index_path.display().to_string())
+            }
+            e => e,
+        })?;
         let mut opts = DiffOptions::new();
         opts.ignore_submodules(true);
         let diff = self
@@ -352,6 +361,8 @@ impl Repo {
             });
         }
         out.sort_by(|a, b| a.repo_path.cmp(&b.repo_path));
+        // A conflicted file has an entry per stage: it is one file in the working tree.
+        out.dedup_by(|a, b| a.repo_path == b.repo_path);
         Ok(out)
     }
 
@@ -606,7 +617,8 @@ mod tests {
             None
         );
         let err = repo.staged(None).expect_err("an error").to_string();
-        assert!(err.contains("link"), "{err}");
+        assert!(err.contains("split index"), "{err}");
+        assert!(err.contains("--no-split-index"), "{err}");
     }
 
     #[test]
@@ -634,6 +646,16 @@ mod tests {
         let (fast, slow) = both(d);
         assert!(slow.is_empty(), "{:?}", names(&slow));
         assert_eq!(fast, Some(slow));
+        // --all checks the conflicted file once, from the working tree.
+        let repo = Repo::discover(d).unwrap();
+        let tracked: Vec<String> = repo
+            .tracked()
+            .unwrap()
+            .into_iter()
+            .filter_map(|f| f.repo_path)
+            .filter(|p| p == "top.json")
+            .collect();
+        assert_eq!(tracked, ["top.json"]);
     }
 
     /// The lazy, shared history walk answers any sequence of times as a fresh TIME-sorted
@@ -664,7 +686,11 @@ mod tests {
                 .env("GIT_COMMITTER_DATE", &date)
                 .output()
                 .unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         };
         commit(1);
         commit(2);
