@@ -142,7 +142,8 @@ pub struct CatalogInfo {
 struct Slot {
     prefix: Box<str>,
     raw: &'static str,
-    decoded: OnceLock<Service>,
+    /// Boxed: a slot per service is allocated every run, a decoded service only when used.
+    decoded: OnceLock<Box<Service>>,
 }
 
 /// The catalogue of every IAM action.
@@ -216,7 +217,7 @@ impl Catalog {
             .map(|s| Slot {
                 prefix: s.prefix.clone(),
                 raw: "",
-                decoded: OnceLock::from(s),
+                decoded: OnceLock::from(Box::new(s)),
             })
             .collect();
         Catalog { info, slots }
@@ -246,7 +247,7 @@ impl Catalog {
     pub fn service(&self, idx: usize) -> &Service {
         let slot = &self.slots[idx];
         slot.decoded
-            .get_or_init(|| embedded::decode_service(&slot.prefix, slot.raw))
+            .get_or_init(|| Box::new(embedded::decode_service(&slot.prefix, slot.raw)))
     }
 
     /// Indices of the services whose prefix matches a glob (case-insensitively).

@@ -24,8 +24,9 @@ pub struct Indexed {
     owned: Vec<String>,
     /// (ARN, file relative to `dir`), sorted by ARN.
     entries: Vec<(Str, Str)>,
-    /// Each entry's findings once read (same order as `entries`).
-    loaded: Box<[OnceLock<Option<PrincipalFindings>>]>,
+    /// Each entry's findings once read (same order as `entries`); boxed, so the cells of
+    /// 10,000 unread principals cost 80 KB, not 2.5 MB.
+    loaded: Box<[OnceLock<Option<Box<PrincipalFindings>>>]>,
     policies: BTreeMap<String, Vec<String>>,
     newest: Option<i64>,
 }
@@ -199,12 +200,12 @@ impl Indexed {
         if cell.get().is_none() {
             let path = self.dir.join(self.str(file));
             let snap = Snapshot::load(&path)?;
-            let found = snap.principals.get(arn).cloned();
+            let found = snap.principals.get(arn).cloned().map(Box::new);
             let _ = cell.set(found);
         }
         Ok(cell
             .get()
-            .and_then(Option::as_ref)
+            .and_then(Option::as_deref)
             .map(|f| (self.str(key), f)))
     }
 }

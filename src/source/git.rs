@@ -279,7 +279,8 @@ impl Repo {
                         index.entries.binary_search_by(|x| index.path(x).cmp(&path))
                     {
                         let x = &index.entries[i];
-                        same[i] = x.oid == e.id().as_bytes() && x.mode == e.filemode() as u32;
+                        same[i] = index.oid(x) == e.id().as_bytes()
+                            && index.mode(x) == e.filemode() as u32;
                     }
                 }
             }
@@ -293,10 +294,10 @@ impl Repo {
         let mut out = Vec::new();
         for (i, e) in index.entries.iter().enumerate() {
             let epath = index.path(e);
-            if same[i] || !regular(e.mode) || under_clean(epath) {
+            if same[i] || !regular(index.mode(e)) || under_clean(epath) {
                 continue;
             }
-            let oid = Oid::from_bytes(&e.oid)?;
+            let oid = Oid::from_bytes(&index.oid(e))?;
             let Ok(path) = std::str::from_utf8(epath) else {
                 // Not UTF-8: let libgit2 decide how to name it.
                 return Ok(None);

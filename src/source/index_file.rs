@@ -8,12 +8,14 @@
 
 /// One index entry (stage 0 only; conflict stages and intent-to-add entries are left out, as
 /// they are not part of what would be committed).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Twelve bytes, whatever the path's length: the file's bytes stay where they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry {
-    /// Where its path is in `IndexFile::paths`.
-    path: std::ops::Range<usize>,
-    pub mode: u32,
-    pub oid: [u8; 20],
+    /// Where the entry starts in the file (its mode and object id are read from there).
+    at: u32,
+    /// Where its path is: in the file (versions 2 and 3), or in `IndexFile::v4_paths`.
+    from: u32,
+    to: u32,
 }
 
 /// A directory the cache-tree knows to be unchanged since its tree object was computed: every
@@ -25,11 +27,13 @@ pub struct ValidTree {
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct IndexFile {
+pub struct IndexFile<'a> {
+    bytes: &'a [u8],
     /// In index order (sorted by path).
     pub entries: Vec<Entry>,
-    /// Every entry's path, one after another (one allocation for the lot).
-    paths: Vec<u8>,
+    /// Version 4 compresses paths against the previous entry's: they are spelled out here, one
+    /// after another.
+    v4_paths: Option<Vec<u8>>,
     pub valid_trees: Vec<ValidTree>,
     /// Entries in a conflicted (stage 1-3) state were seen.
     pub conflicts: bool,
@@ -39,6 +43,7 @@ const OID: usize = 20;
 /// ctime, mtime (8 each), dev, ino, mode, uid, gid, size (4 each), oid, flags (2).
 const FIXED: usize = 16 + 6 * 4 + OID + 2;
 const MODE_AT: usize = 16 + 2 * 4;
+const OID_AT: usize = 16 + 6 * 4;
 
 fn be32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
@@ -64,15 +69,28 @@ fn varint(b: &[u8], at: &mut usize) -> Option<usize> {
     Some(value)
 }
 
-impl IndexFile {
+impl IndexFile<'_> {
     pub fn path(&self, e: &Entry) -> &[u8] {
-        &self.paths[e.path.clone()]
+        let range = e.from as usize..e.to as usize;
+        match &self.v4_paths {
+            Some(p) => &p[range],
+            None => &self.bytes[range],
+        }
+    }
+
+    pub fn mode(&self, e: &Entry) -> u32 {
+        be32(self.bytes, e.at as usize + MODE_AT).unwrap_or(0)
+    }
+
+    pub fn oid(&self, e: &Entry) -> [u8; OID] {
+        let at = e.at as usize + OID_AT;
+        self.bytes[at..at + OID].try_into().unwrap_or([0; OID])
     }
 }
 
 /// Parses an index file; `None` when it is not one this reader fully understands.
-pub fn parse(b: &[u8]) -> Option<IndexFile> {
-    if b.len() < 12 + OID || &b[..4] != b"DIRC" {
+pub fn parse(b: &[u8]) -> Option<IndexFile<'_>> {
+    if b.len() < 12 + OID || &b[..4] != b"DIRC" || u32::try_from(b.len()).is_err() {
         return None;
     }
     let version = be32(b, 4)?;
@@ -83,7 +101,9 @@ pub fn parse(b: &[u8]) -> Option<IndexFile> {
     let end = b.len() - OID; // the trailing checksum (not verified, as git does not)
     let mut at = 12;
     let mut out = IndexFile {
+        bytes: b,
         entries: Vec::with_capacity(count.min(end / FIXED)),
+        v4_paths: (version == 4).then(Vec::new),
         ..IndexFile::default()
     };
     // The previous entry's path (version 4 paths are relative to it), in `paths` when kept.
@@ -94,8 +114,7 @@ pub fn parse(b: &[u8]) -> Option<IndexFile> {
             return None;
         }
         let mode = be32(b, start + MODE_AT)?;
-        let oid: [u8; OID] = b[start + 40..start + 40 + OID].try_into().ok()?;
-        let flags = be16(b, start + 40 + OID)?;
+        let flags = be16(b, start + OID_AT + OID)?;
         at = start + FIXED;
         let mut intent_to_add = false;
         if flags & 0x4000 != 0 {
@@ -107,22 +126,23 @@ pub fn parse(b: &[u8]) -> Option<IndexFile> {
             intent_to_add = ext & 0x2000 != 0;
         }
         let stage = (flags >> 12) & 0x3;
-        let name: &[u8] = if version == 4 {
+        // The path: where it is in the file, or (version 4) where it is in `v4_paths`.
+        let (from, to) = if version == 4 {
             let strip = varint(b, &mut at)?;
             let nul = memchr::memchr(0, b.get(at..end)?)?;
             let keep = prev.len().checked_sub(strip)?;
             prev.truncate(keep);
             prev.extend_from_slice(&b[at..at + nul]);
             at += nul + 1;
-            &prev
+            (0, prev.len())
         } else {
             let nul = memchr::memchr(0, b.get(at..end)?)?;
-            let p = &b[at..at + nul];
+            let from = at;
             // NUL-terminated, padded with NULs to a multiple of eight bytes.
             at = start + (at - start + nul + 8) / 8 * 8;
-            p
+            (from, from + nul)
         };
-        if at > end || name.is_empty() {
+        if at > end || from == to {
             return None;
         }
         // A sparse-directory entry only appears with the `sdir` extension (rejected below), but
@@ -133,12 +153,18 @@ pub fn parse(b: &[u8]) -> Option<IndexFile> {
         if stage != 0 {
             out.conflicts = true;
         } else if !intent_to_add {
-            let from = out.paths.len();
-            out.paths.extend_from_slice(name);
+            let (from, to) = match &mut out.v4_paths {
+                Some(paths) => {
+                    let from = paths.len();
+                    paths.extend_from_slice(&prev);
+                    (from, paths.len())
+                }
+                None => (from, to),
+            };
             out.entries.push(Entry {
-                path: from..out.paths.len(),
-                mode,
-                oid,
+                at: start as u32,
+                from: u32::try_from(from).ok()?,
+                to: u32::try_from(to).ok()?,
             });
         }
     }
@@ -228,7 +254,8 @@ mod tests {
     fn empty_index() {
         let mut b = b"DIRC\0\0\0\x02\0\0\0\0".to_vec();
         b.extend_from_slice(&[0; 20]);
-        assert_eq!(parse(&b), Some(IndexFile::default()));
+        let index = parse(&b).expect("an empty index");
+        assert!(index.entries.is_empty() && index.valid_trees.is_empty());
     }
 
     #[test]
@@ -252,6 +279,8 @@ mod tests {
         let full = parse(&b).expect("whole index");
         assert_eq!(full.entries.len(), 2);
         assert_eq!(full.path(&full.entries[1]), b"dir/b.json");
+        assert_eq!(full.mode(&full.entries[1]), 0o100644);
+        assert_eq!(full.oid(&full.entries[1]), [7; 20]);
         for cut in 0..b.len() {
             let _ = parse(&b[..cut]);
         }
