@@ -1,6 +1,7 @@
 //! `iamtrim check`: which files, their evidence, lint, fix, report.
 
 use crate::app::{AppError, exit, load_catalog_with};
+use crate::catalog::Catalog;
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::config::Config;
 use crate::diagnostic::{Applicability, Finding, Severity};
@@ -12,10 +13,12 @@ use crate::output::{self, Out};
 use crate::policy::{json, model};
 use crate::source::git::Repo;
 use crate::source::{Origin, SourceFile};
+use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Mutex;
 
 /// Larger files are reported, not parsed: IAM's own limits are 6,144 characters for a managed
 /// policy and 10,240 for a role's inline policies.
@@ -134,11 +137,20 @@ fn granted(text: &str) -> BTreeSet<String> {
 
 /// Patterns of `text` that the file did not grant at the evidence's `analyzedAt` (by git
 /// history); empty when history has no version from before then.
-fn added_after_analysis(repo: &Repo, repo_path: &str, text: &str, ev: &Evidence) -> Vec<String> {
+fn added_after_analysis(
+    repo: &Mutex<Repo>,
+    repo_path: &str,
+    text: &str,
+    ev: &Evidence,
+) -> Vec<String> {
     let Some(t) = ev.analyzed_at.as_deref().and_then(time::parse) else {
         return Vec::new();
     };
-    let Ok(Some(old)) = repo.file_at(repo_path, t) else {
+    let old = match repo.lock() {
+        Ok(r) => r.file_at(repo_path, t),
+        Err(_) => return Vec::new(),
+    };
+    let Ok(Some(old)) = old else {
         return Vec::new();
     };
     let before = granted(&String::from_utf8_lossy(&old));
@@ -190,146 +202,42 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
         Applicability::Safe
     };
     let fixing = args.fix || args.diff;
+    let files = sources(args, &config, repo.as_ref(), &cwd)?;
+    let shared = Shared {
+        config: &config,
+        catalog: &catalog,
+        snapshot: snapshot.as_ref(),
+        stale,
+        min,
+        fixing,
+        diff: args.diff,
+        repo: repo.map(Mutex::new),
+    };
+    // Files are independent: checked on every core when there are enough of them to pay for
+    // the threads, then reported in order.
+    let outcomes: Vec<Result<Outcome, AppError>> = if files.len() >= PARALLEL_FROM {
+        files
+            .par_iter()
+            .map(|src| check_one(src, &shared))
+            .collect()
+    } else {
+        files.iter().map(|src| check_one(src, &shared)).collect()
+    };
     let mut report = CheckReport::default();
     let mut internal = false;
-    for src in sources(args, &config, repo.as_ref(), &cwd)? {
-        let path = &src.path;
-        let rel = config.relative(path);
-        if config.exclude.as_ref().is_some_and(|g| g.is_match(&rel)) {
-            continue;
-        }
-        let expect = match &config.include {
-            Some(g) if g.is_match(&rel) => Expect::Policy,
-            Some(_) => continue,
-            None => Expect::Detect,
-        };
-        let shown = rel.display().to_string();
-        let repo_path = src.repo_path.clone().unwrap_or_else(|| shown.clone());
-        let file = |text: String, findings: Vec<Finding>| FileReport {
-            path: shown.clone(),
-            repo_path: repo_path.clone(),
-            text,
-            findings,
-        };
-        let too_big = match &src.bytes {
-            Some(b) => b.len() as u64 > MAX_FILE_BYTES,
-            None => std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_FILE_BYTES),
-        };
-        if too_big {
-            report.checked += 1;
-            report.files.push(file(
-                String::new(),
-                vec![Finding::new(
-                    "invalid-policy",
-                    0..0,
-                    format!(
-                        "the file is over {} MiB; IAM policies are at most a few KiB: not checked",
-                        MAX_FILE_BYTES >> 20
-                    ),
-                )],
-            ));
-            continue;
-        }
-        let bytes = match &src.bytes {
-            Some(b) => b.clone(),
-            None => match std::fs::read(path) {
-                Ok(b) => b,
-                Err(e) => {
-                    report.checked += 1;
-                    report.files.push(file(
-                        String::new(),
-                        vec![Finding::new(
-                            "invalid-policy",
-                            0..0,
-                            format!("cannot read the file: {e}"),
-                        )],
-                    ));
-                    continue;
-                }
-            },
-        };
-        let mut evidence: Option<Evidence> = match &snapshot {
-            Some(s) => {
-                let stem = path
-                    .file_stem()
-                    .map(|x| x.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                Some(evidence_for(&config.principals_for(&rel), &stem, s, stale)?)
-            }
-            None => None,
-        };
-        let mut linted =
-            match lint::lint(&bytes, expect, evidence.as_ref(), &catalog, &config.rules) {
-                Ok(l) => l,
-                Err(e) => {
-                    internal = true;
-                    out.error(&format!("{shown}: {e}"));
-                    continue;
-                }
-            };
-        // Non-policy JSON (pre-commit passes every JSON file) is skipped silently.
-        if !linted.is_policy {
-            continue;
-        }
-        report.checked += 1;
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        // History only for files with findings that rest on the snapshot.
-        if let (Some(repo), Some(ev), Some(rp)) = (&repo, &mut evidence, &src.repo_path)
-            && linted
-                .findings
-                .iter()
-                .any(|f| EVIDENCE_RULES.contains(&f.rule))
-        {
-            let new = added_after_analysis(repo, rp, &text, ev);
-            if !new.is_empty() {
-                ev.not_judged = new;
-                match lint::lint(&bytes, expect, Some(ev), &catalog, &config.rules) {
-                    Ok(l) => linted = l,
-                    Err(e) => {
-                        internal = true;
-                        out.error(&format!("{shown}: {e}"));
-                        continue;
-                    }
-                }
+    for outcome in outcomes {
+        let o = outcome?;
+        for m in o.messages {
+            match m {
+                Message::Error(e) => out.error(&e),
+                Message::Text(t) => out.text(&t),
             }
         }
-        let findings = linted.findings;
-        let has_fix = findings.iter().any(|f| {
-            f.fix
-                .as_ref()
-                .is_some_and(|x| x.applicability >= min && !x.edits.is_empty())
-        });
-        if fixing
-            && has_fix
-            && let Some(ev) = &evidence
-        {
-            match lint::fix(&text, min, ev, &catalog, &config.rules) {
-                Ok(fixed) if fixed.text != text => {
-                    if args.diff {
-                        out.text(&output::diff::unified(&shown, &text, &fixed.text));
-                    } else if let Err(why) =
-                        write_fixed(&src, repo.as_ref(), &config.root, &bytes, &fixed.text)
-                    {
-                        out.error(&format!("{shown}: not fixed: {why}"));
-                    } else {
-                        report.fixed += fixed.applied;
-                        report.fixed_files += 1;
-                        let left =
-                            lint::lint_text(&fixed.text, expect, Some(ev), &catalog, &config.rules)
-                                .map(|l| l.findings)
-                                .unwrap_or_default();
-                        report.files.push(file(fixed.text, left));
-                        continue;
-                    }
-                }
-                Ok(_) => {}
-                Err(e @ (FixError::Verify(_) | FixError::Broken(_))) => {
-                    internal = true;
-                    out.error(&format!("{shown}: {e}"));
-                }
-            }
-        }
-        report.files.push(file(text, findings));
+        internal |= o.internal;
+        report.checked += usize::from(o.checked);
+        report.fixed += o.fixed;
+        report.fixed_files += usize::from(o.fixed > 0);
+        report.files.extend(o.file);
     }
     match args.format {
         CheckFormat::Human => {
@@ -354,12 +262,204 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
     }))
 }
 
+/// Below this many files a run stays on one thread (starting the pool costs more than it saves).
+const PARALLEL_FROM: usize = 16;
+
+/// What every file's check reads.
+struct Shared<'a> {
+    config: &'a Config,
+    catalog: &'a Catalog,
+    snapshot: Option<&'a Snapshot>,
+    stale: bool,
+    min: Applicability,
+    fixing: bool,
+    diff: bool,
+    /// One file at a time asks git (history, staging a fix).
+    repo: Option<Mutex<Repo>>,
+}
+
+/// What the run prints for a file, in order, before the report.
+enum Message {
+    Error(String),
+    Text(String),
+}
+
+/// One file's result.
+#[derive(Default)]
+struct Outcome {
+    file: Option<FileReport>,
+    messages: Vec<Message>,
+    checked: bool,
+    /// Fixes applied and written.
+    fixed: usize,
+    internal: bool,
+}
+
+/// Checks (and with `--fix` fixes) one file.
+fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
+    let Shared {
+        config,
+        catalog,
+        snapshot,
+        stale,
+        min,
+        fixing,
+        diff,
+        ref repo,
+    } = *sh;
+    let mut o = Outcome::default();
+    {
+        let path = &src.path;
+        let rel = config.relative(path);
+        if config.exclude.as_ref().is_some_and(|g| g.is_match(&rel)) {
+            return Ok(o);
+        }
+        let expect = match &config.include {
+            Some(g) if g.is_match(&rel) => Expect::Policy,
+            Some(_) => return Ok(o),
+            None => Expect::Detect,
+        };
+        let shown = rel.display().to_string();
+        let repo_path = src.repo_path.clone().unwrap_or_else(|| shown.clone());
+        let file = |text: String, findings: Vec<Finding>| FileReport {
+            path: shown.clone(),
+            repo_path: repo_path.clone(),
+            text,
+            findings,
+        };
+        let too_big = match &src.bytes {
+            Some(b) => b.len() as u64 > MAX_FILE_BYTES,
+            None => std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_FILE_BYTES),
+        };
+        if too_big {
+            o.checked = true;
+            o.file = Some(file(
+                String::new(),
+                vec![Finding::new(
+                    "invalid-policy",
+                    0..0,
+                    format!(
+                        "the file is over {} MiB; IAM policies are at most a few KiB: not checked",
+                        MAX_FILE_BYTES >> 20
+                    ),
+                )],
+            ));
+            return Ok(o);
+        }
+        let bytes = match &src.bytes {
+            Some(b) => b.clone(),
+            None => match std::fs::read(path) {
+                Ok(b) => b,
+                Err(e) => {
+                    o.checked = true;
+                    o.file = Some(file(
+                        String::new(),
+                        vec![Finding::new(
+                            "invalid-policy",
+                            0..0,
+                            format!("cannot read the file: {e}"),
+                        )],
+                    ));
+                    return Ok(o);
+                }
+            },
+        };
+        let mut evidence: Option<Evidence> = match snapshot {
+            Some(s) => {
+                let stem = path
+                    .file_stem()
+                    .map(|x| x.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                Some(evidence_for(&config.principals_for(&rel), &stem, s, stale)?)
+            }
+            None => None,
+        };
+        let mut linted = match lint::lint(&bytes, expect, evidence.as_ref(), catalog, &config.rules)
+        {
+            Ok(l) => l,
+            Err(e) => {
+                o.internal = true;
+                o.messages.push(Message::Error(format!("{shown}: {e}")));
+                return Ok(o);
+            }
+        };
+        // Non-policy JSON (pre-commit passes every JSON file) is skipped silently.
+        if !linted.is_policy {
+            return Ok(o);
+        }
+        o.checked = true;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        // History only for files with findings that rest on the snapshot.
+        if let (Some(repo), Some(ev), Some(rp)) = (repo, &mut evidence, &src.repo_path)
+            && linted
+                .findings
+                .iter()
+                .any(|f| EVIDENCE_RULES.contains(&f.rule))
+        {
+            let new = added_after_analysis(repo, rp, &text, ev);
+            if !new.is_empty() {
+                ev.not_judged = new;
+                match lint::lint(&bytes, expect, Some(ev), catalog, &config.rules) {
+                    Ok(l) => linted = l,
+                    Err(e) => {
+                        o.internal = true;
+                        o.messages.push(Message::Error(format!("{shown}: {e}")));
+                        return Ok(o);
+                    }
+                }
+            }
+        }
+        let findings = linted.findings;
+        let has_fix = findings.iter().any(|f| {
+            f.fix
+                .as_ref()
+                .is_some_and(|x| x.applicability >= min && !x.edits.is_empty())
+        });
+        if fixing
+            && has_fix
+            && let Some(ev) = &evidence
+        {
+            match lint::fix(&text, min, ev, catalog, &config.rules) {
+                Ok(fixed) if fixed.text != text => {
+                    if diff {
+                        o.messages.push(Message::Text(output::diff::unified(
+                            &shown,
+                            &text,
+                            &fixed.text,
+                        )));
+                    } else if let Err(why) =
+                        write_fixed(src, repo.as_ref(), &config.root, &bytes, &fixed.text)
+                    {
+                        o.messages
+                            .push(Message::Error(format!("{shown}: not fixed: {why}")));
+                    } else {
+                        o.fixed = fixed.applied;
+                        let left =
+                            lint::lint_text(&fixed.text, expect, Some(ev), catalog, &config.rules)
+                                .map(|l| l.findings)
+                                .unwrap_or_default();
+                        o.file = Some(file(fixed.text, left));
+                        return Ok(o);
+                    }
+                }
+                Ok(_) => {}
+                Err(e @ (FixError::Verify(_) | FixError::Broken(_))) => {
+                    o.internal = true;
+                    o.messages.push(Message::Error(format!("{shown}: {e}")));
+                }
+            }
+        }
+        o.file = Some(file(text, findings));
+    }
+    Ok(o)
+}
+
 /// Writes a fixed file atomically. Staged or committed content is fixed only when the working
 /// copy is the same (and a staged fix is staged too). A symlink is written through only when its
 /// target lies inside the repository (the config's folder).
 fn write_fixed(
     src: &SourceFile,
-    repo: Option<&Repo>,
+    repo: Option<&Mutex<Repo>>,
     root: &Path,
     original: &[u8],
     text: &str,
@@ -395,6 +495,7 @@ fn write_fixed(
     if src.origin == Origin::Index
         && let (Some(repo), Some(rp)) = (repo, &src.repo_path)
     {
+        let repo = repo.lock().map_err(|_| "git is unavailable".to_string())?;
         repo.stage(rp, text.as_bytes()).map_err(|e| e.to_string())?;
     }
     Ok(())

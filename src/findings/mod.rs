@@ -185,9 +185,20 @@ impl Snapshot {
                 });
                 continue;
             }
-            for file in snapshot_files(p)? {
-                let value = read_json(&file)?;
-                contents.push(aws::read_any(&file.display().to_string(), &value)?);
+            let files = snapshot_files(p)?;
+            let read = |file: &PathBuf| -> Result<aws::FileContents, FindingsError> {
+                let value = read_json(file)?;
+                aws::read_any(&file.display().to_string(), &value)
+            };
+            // A folder of raw AWS output can hold a file per principal: read them on every core.
+            let read: Vec<Result<aws::FileContents, FindingsError>> = if files.len() >= 16 {
+                use rayon::prelude::*;
+                files.par_iter().map(read).collect()
+            } else {
+                files.iter().map(read).collect()
+            };
+            for r in read {
+                contents.push(r?);
             }
         }
         Ok(Snapshot::merge(contents))

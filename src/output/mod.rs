@@ -29,10 +29,10 @@ impl Out {
         )
     }
 
-    /// Pretty JSON (two-space indent) and a final newline.
-    pub fn json(&mut self, value: &Value) {
-        let text = serde_json::to_string_pretty(value).unwrap_or_default();
-        let _ = writeln!(self.stdout, "{text}");
+    /// Pretty JSON (two-space indent) and a final newline, written as it is serialized.
+    pub fn json<T: serde::Serialize + ?Sized>(&mut self, value: &T) {
+        let _ = serde_json::to_writer_pretty(&mut self.stdout, value);
+        let _ = writeln!(self.stdout);
     }
 
     pub fn lines(&mut self, lines: &[String]) {

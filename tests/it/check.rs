@@ -363,3 +363,57 @@ fn wrapped_forms_are_checked_and_fixed() {
     assert_eq!(read(&dir.path().join("role-policy.json")), expected);
     assert!(String::from_utf8_lossy(&out.stdout).contains("Checked 1 policy file"));
 }
+
+/// Enough files to be checked on several threads: every good file fixed byte for byte, every
+/// broken one reported (the run goes on), the report in path order, the same as file by file.
+#[test]
+fn many_files_are_checked_in_parallel_and_reported_in_order() {
+    let dir = example_project();
+    let policy = read(&example().join("policy.json"));
+    let mut names = Vec::new();
+    for i in 0..40 {
+        let name = format!("p{i:02}.json");
+        let text = if i % 7 == 3 {
+            policy[..policy.len() / 2].to_string() // truncated: invalid-policy
+        } else {
+            policy.clone()
+        };
+        std::fs::write(dir.path().join(&name), text).unwrap();
+        names.push(name);
+    }
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = check(dir.path(), &[&["--format", "json"], args].concat());
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let all = json(&names.iter().map(String::as_str).collect::<Vec<_>>());
+    let paths: Vec<&str> = all["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, names);
+    // Each file's findings are what checking it alone gives.
+    for (i, name) in names.iter().enumerate().step_by(5) {
+        let alone = json(&[name.as_str()]);
+        assert_eq!(alone["files"][0], all["files"][i], "{name}");
+    }
+    let out = check(
+        dir.path(),
+        &[
+            &["--fix"][..],
+            &names.iter().map(String::as_str).collect::<Vec<_>>(),
+        ]
+        .concat(),
+    );
+    assert_eq!(out.status.code(), Some(1), "the broken files remain");
+    let fixed = read(&example().join("expected-fixed.json"));
+    for (i, name) in names.iter().enumerate() {
+        let now = read(&dir.path().join(name));
+        if i % 7 == 3 {
+            assert_eq!(now, policy[..policy.len() / 2], "{name} left alone");
+        } else {
+            assert_eq!(now, fixed, "{name}");
+        }
+    }
+}
