@@ -242,7 +242,7 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
     match args.format {
         CheckFormat::Human => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            out.text(&output::human::render(&report, color, 100));
+            output::human::render(&report, color, 100, &mut |t| out.text(t));
         }
         CheckFormat::Json => out.json(&output::json::render(&report)),
         CheckFormat::Sarif => out.json(&output::sarif::render(&report)),

@@ -69,12 +69,11 @@ pub fn evidence_for(
         stale,
         ..Evidence::default()
     };
-    let mut sets: Vec<&UnusedSet> = Vec::new();
+    let mut found = Vec::new();
     for b in &bound {
         match snapshot.find(b)? {
             Some((arn, f)) if !f.details_missing => {
                 ev.found.push(arn.to_string());
-                sets.push(&f.unused);
                 let older = match (&ev.analyzed_at, &f.analyzed_at) {
                     (None, _) => true,
                     (Some(cur), Some(new)) => time::parse(new) < time::parse(cur),
@@ -86,10 +85,12 @@ pub fn evidence_for(
                 if ev.last_accessed < f.last_accessed {
                     ev.last_accessed = f.last_accessed.clone();
                 }
+                found.push(f);
             }
             _ => ev.missing.push(b.clone()),
         }
     }
+    let sets: Vec<&UnusedSet> = found.iter().map(|f| &f.unused).collect();
     ev.bound = bound;
     if ev.missing.is_empty()
         && let Some((first, rest)) = sets.split_first()

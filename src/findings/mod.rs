@@ -10,6 +10,7 @@ mod unused;
 
 pub use unused::{UnusedService, UnusedSet};
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -157,7 +158,7 @@ impl Snapshot {
         let mut rec_files = Vec::new();
         for arn in &arns {
             if let Some((_, f)) = ix.get(arn)? {
-                self.principals.insert(arn.clone(), f.clone());
+                self.principals.insert(arn.clone(), f);
                 rec_files.push(arn.clone());
             }
         }
@@ -310,19 +311,24 @@ impl Snapshot {
         self.notes.extend(newer_snapshot.notes);
     }
 
-    /// The principal's findings, by ARN or bare role/user name.
-    pub fn find(&self, wanted: &str) -> Result<Option<(&str, &PrincipalFindings)>, FindingsError> {
+    /// The principal's findings, by ARN or bare role/user name. From an indexed folder they
+    /// are read from the principal's file on each call and not kept: a run over 10,000 files
+    /// bound to 10,000 principals would otherwise hold every principal's findings to the end.
+    pub fn find(
+        &self,
+        wanted: &str,
+    ) -> Result<Option<(&str, Cow<'_, PrincipalFindings>)>, FindingsError> {
         if let Some((arn, f)) = self.principals.get_key_value(wanted) {
-            return Ok(Some((arn.as_str(), f)));
+            return Ok(Some((arn.as_str(), Cow::Borrowed(f))));
         }
         if let Some(ix) = &self.indexed {
-            if let Some(hit) = ix.get(wanted)? {
-                return Ok(Some(hit));
+            if let Some((arn, f)) = ix.get(wanted)? {
+                return Ok(Some((arn, Cow::Owned(f))));
             }
             if !wanted.contains(':')
                 && let Some(arn) = ix.arns().find(|a| principal_matches(a, wanted))
             {
-                return ix.get(arn);
+                return Ok(ix.get(arn)?.map(|(a, f)| (a, Cow::Owned(f))));
             }
         }
         if wanted.contains(':') {
@@ -332,7 +338,7 @@ impl Snapshot {
             .principals
             .iter()
             .find(|(arn, _)| !arn.is_empty() && principal_matches(arn, wanted))
-            .map(|(a, f)| (a.as_str(), f)))
+            .map(|(a, f)| (a.as_str(), Cow::Borrowed(f))))
     }
 
     /// The newest `analyzedAt` of any finding, in seconds since the epoch.

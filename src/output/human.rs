@@ -108,7 +108,9 @@ fn file_diag(file: &FileReport) -> FileDiag {
 }
 
 /// Renders the whole report; `color` for a terminal.
-pub fn render(report: &CheckReport, color: bool, width: usize) -> String {
+/// Renders the report, handing `write` the text a piece at a time (a file's report, then the
+/// summary), so a run over thousands of files never holds all of its output at once.
+pub fn render(report: &CheckReport, color: bool, width: usize, write: &mut dyn FnMut(&str)) {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -131,16 +133,23 @@ pub fn render(report: &CheckReport, color: bool, width: usize) -> String {
         .iter()
         .filter(|f| !f.findings.is_empty())
         .collect();
-    // Rendering is most of a big run's time: every core takes a share, the order is kept.
-    let parts: Vec<String> = if with_findings.len() >= 16 {
-        with_findings.par_iter().map(|f| one(f)).collect()
-    } else {
-        with_findings.iter().map(|f| one(f)).collect()
-    };
-    let mut out = parts.concat();
-    out.push_str(&summary(report));
-    out
+    // Rendering is a large share of a big run: every core takes a part of each chunk, and the
+    // chunk is written in order before the next is rendered.
+    for chunk in with_findings.chunks(RENDER_CHUNK) {
+        let parts: Vec<String> = if chunk.len() >= 16 {
+            chunk.par_iter().map(|f| one(f)).collect()
+        } else {
+            chunk.iter().map(|f| one(f)).collect()
+        };
+        for p in &parts {
+            write(p);
+        }
+    }
+    write(&summary(report));
 }
+
+/// Files rendered per round (bounds the rendered text held at once).
+const RENDER_CHUNK: usize = 256;
 
 pub fn summary(report: &CheckReport) -> String {
     let all: Vec<&Finding> = report.files.iter().flat_map(|f| &f.findings).collect();
