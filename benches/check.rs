@@ -10,6 +10,7 @@ fn main() {
     // Build the git repositories before any timing (each takes seconds to generate).
     staged_repo();
     staged_repo_bind_per_file();
+    repo_10000();
     divan::main();
 }
 
@@ -75,7 +76,7 @@ fn corpus_all(n: usize) {
 /// and one staged change.
 fn staged_repo() -> PathBuf {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| make_staged_repo(false))
+    DIR.get_or_init(|| make_repo(1000, false))
         .path()
         .to_path_buf()
 }
@@ -83,12 +84,14 @@ fn staged_repo() -> PathBuf {
 /// The same with one `[[bind]]` table per file (a 1,000-table iamtrim.toml).
 fn staged_repo_bind_per_file() -> PathBuf {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| make_staged_repo(true))
+    DIR.get_or_init(|| make_repo(1000, true))
         .path()
         .to_path_buf()
 }
 
-fn make_staged_repo(bind_per_file: bool) -> tempfile::TempDir {
+/// A git repository of `n` generated policies, their snapshot by principal, and one policy
+/// changed and staged.
+fn make_repo(n: usize, bind_per_file: bool) -> tempfile::TempDir {
     {
         let dir = tempfile::TempDir::new().unwrap();
         let status = Command::new("python3")
@@ -96,7 +99,7 @@ fn make_staged_repo(bind_per_file: bool) -> tempfile::TempDir {
                 env!("CARGO_MANIFEST_DIR"),
                 "/scripts/gen-corpus.py"
             ))
-            .arg("1000")
+            .arg(n.to_string())
             .arg(dir.path())
             .args(bind_per_file.then_some("--bind-per-file"))
             .status()
@@ -159,6 +162,20 @@ fn make_staged_repo(bind_per_file: bool) -> tempfile::TempDir {
         git(&["add", "policies/app-00500.json"]);
         dir
     }
+}
+
+/// A git repository with 10,000 tracked policies (DESIGN's `check --all` bar).
+fn repo_10000() -> PathBuf {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| make_repo(10_000, false))
+        .path()
+        .to_path_buf()
+}
+
+/// `check --all` on 10,000 tracked policies with their snapshot (30,000 findings, human output).
+#[divan::bench(sample_count = 5)]
+fn all_10000() {
+    check(&repo_10000(), &["--all"]);
 }
 
 /// The pre-commit path: `check --staged` with one changed policy among 1,000 tracked files.

@@ -233,14 +233,7 @@ impl Repo {
         &self,
         only: Option<&[String]>,
     ) -> Result<Option<Vec<SourceFile>>, GitError> {
-        let Ok(file) = std::fs::File::open(&self.index_path) else {
-            return Ok(None);
-        };
-        // Mapped, as git and libgit2 do: git replaces the index by renaming a new file over it,
-        // so the mapped file never changes under us. (Reading it would copy it into fresh pages,
-        // a page fault every 4 KiB: most of this function's time on a large index.)
-        // SAFETY: the mapping is only read, and the file is not modified in place (see above).
-        let Ok(bytes) = (unsafe { memmap2::Mmap::map(&file) }) else {
+        let Some(bytes) = self.map_index()? else {
             return Ok(None);
         };
         let Some(index) = index_file::parse(&bytes) else {
@@ -347,24 +340,51 @@ impl Repo {
 
     /// Every tracked regular file, read from the working tree.
     pub fn tracked(&self) -> Result<Vec<SourceFile>, GitError> {
-        let index = self.index()?;
-        let mut out = Vec::new();
-        for e in index.iter() {
-            if !regular(e.mode) {
-                continue;
-            }
-            let path = String::from_utf8_lossy(&e.path).into_owned();
-            out.push(SourceFile {
+        let mut paths: Vec<String> = match self.map_index()? {
+            Some(map) => match index_file::parse_keeping(&map, true) {
+                Some(index) => index
+                    .entries
+                    .iter()
+                    .filter(|e| regular(index.mode(e)))
+                    .map(|e| String::from_utf8_lossy(index.path(e)).into_owned())
+                    .collect(),
+                None => self.tracked_by_libgit2()?,
+            },
+            None => self.tracked_by_libgit2()?,
+        };
+        paths.sort();
+        // A conflicted file has an entry per stage: it is one file in the working tree.
+        paths.dedup();
+        Ok(paths
+            .into_iter()
+            .map(|path| SourceFile {
                 path: self.root.join(&path),
                 repo_path: Some(path),
                 origin: Origin::Worktree,
                 bytes: None,
-            });
-        }
-        out.sort_by(|a, b| a.repo_path.cmp(&b.repo_path));
-        // A conflicted file has an entry per stage: it is one file in the working tree.
-        out.dedup_by(|a, b| a.repo_path == b.repo_path);
-        Ok(out)
+            })
+            .collect())
+    }
+
+    fn tracked_by_libgit2(&self) -> Result<Vec<String>, GitError> {
+        let index = self.index()?;
+        Ok(index
+            .iter()
+            .filter(|e| regular(e.mode))
+            .map(|e| String::from_utf8_lossy(&e.path).into_owned())
+            .collect())
+    }
+
+    /// The index file mapped into memory, as git and libgit2 read it: git replaces the index by
+    /// renaming a new file over it, so the mapped file never changes under us. (Reading it would
+    /// copy it into fresh pages, a page fault every 4 KiB.) `None`: there is no index to map.
+    fn map_index(&self) -> Result<Option<memmap2::Mmap>, GitError> {
+        let Ok(file) = std::fs::File::open(&self.index_path) else {
+            return Ok(None);
+        };
+        // SAFETY: the mapping is only read, and git does not modify the index in place (see
+        // above).
+        Ok(unsafe { memmap2::Mmap::map(&file) }.ok())
     }
 
     /// Stages new content for `repo_path` (after a fix in `--staged` mode).
@@ -555,6 +575,20 @@ mod tests {
                 "index version {version}"
             );
             assert_eq!(fast, Some(slow), "index version {version}");
+            // --all: every tracked regular file (intent-to-add included), as libgit2 lists them.
+            let repo = Repo::discover(d).unwrap();
+            let tracked: Vec<String> = repo
+                .tracked()
+                .unwrap()
+                .into_iter()
+                .filter_map(|f| f.repo_path)
+                .collect();
+            let mut reference = repo.tracked_by_libgit2().unwrap();
+            reference.sort();
+            reference.dedup();
+            assert_eq!(tracked, reference, "index version {version}");
+            assert!(tracked.iter().any(|p| p == "unstaged.json"));
+            assert!(!tracked.iter().any(|p| p == "a/p09.json"));
         }
     }
 

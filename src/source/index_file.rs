@@ -90,6 +90,13 @@ impl IndexFile<'_> {
 
 /// Parses an index file; `None` when it is not one this reader fully understands.
 pub fn parse(b: &[u8]) -> Option<IndexFile<'_>> {
+    parse_keeping(b, false)
+}
+
+/// [`parse`], keeping also conflicted and intent-to-add entries when `every_entry` (the files
+/// that are tracked, not only what would be committed); a conflicted path then appears once per
+/// stage.
+pub fn parse_keeping(b: &[u8], every_entry: bool) -> Option<IndexFile<'_>> {
     if b.len() < 12 + OID || &b[..4] != b"DIRC" || u32::try_from(b.len()).is_err() {
         return None;
     }
@@ -152,7 +159,8 @@ pub fn parse(b: &[u8]) -> Option<IndexFile<'_>> {
         }
         if stage != 0 {
             out.conflicts = true;
-        } else if !intent_to_add {
+        }
+        if every_entry || (stage == 0 && !intent_to_add) {
             let (from, to) = match &mut out.v4_paths {
                 Some(paths) => {
                     let from = paths.len();
