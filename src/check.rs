@@ -182,8 +182,9 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
     };
     let config = Config::discover(args.config.as_deref(), &cwd)?;
     let catalog = load_catalog_with(&args.catalog, Some(&config))?;
-    let snapshot = match args.snapshot.clone().or_else(|| config.snapshot.clone()) {
-        Some(p) => Some(Snapshot::load(&p)?),
+    let snapshot_path = args.snapshot.clone().or_else(|| config.snapshot.clone());
+    let snapshot = match &snapshot_path {
+        Some(p) => Some(Snapshot::load(p)?),
         None => None,
     };
     let now = time::now();
@@ -204,6 +205,7 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
     let fixing = args.fix || args.diff;
     let files = sources(args, &config, repo.as_ref(), &cwd)?;
     let shared = Shared {
+        snapshot_rel: snapshot_path.as_deref().map(|p| config.relative(p)),
         config: &config,
         catalog: &catalog,
         snapshot: snapshot.as_ref(),
@@ -276,6 +278,8 @@ struct Shared<'a> {
     diff: bool,
     /// One file at a time asks git (history, staging a fix).
     repo: Option<Mutex<Repo>>,
+    /// The snapshot file or folder, relative to the config's folder: never a policy.
+    snapshot_rel: Option<PathBuf>,
 }
 
 /// What the run prints for a file, in order, before the report.
@@ -306,12 +310,15 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
         fixing,
         diff,
         ref repo,
+        ref snapshot_rel,
     } = *sh;
     let mut o = Outcome::default();
     {
         let path = &src.path;
         let rel = config.relative(path);
-        if config.exclude.as_ref().is_some_and(|g| g.is_match(&rel)) {
+        if config.exclude.as_ref().is_some_and(|g| g.is_match(&rel))
+            || snapshot_rel.as_ref().is_some_and(|s| rel.starts_with(s))
+        {
             return Ok(o);
         }
         let expect = match &config.include {

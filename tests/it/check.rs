@@ -417,3 +417,24 @@ fn many_files_are_checked_in_parallel_and_reported_in_order() {
         }
     }
 }
+
+/// The snapshot is never checked as a policy, even when `include` selects every JSON file.
+#[test]
+fn the_snapshot_is_not_a_policy() {
+    let dir = example_project();
+    let toml = read(&dir.path().join("iamtrim.toml"));
+    std::fs::write(
+        dir.path().join("iamtrim.toml"),
+        format!("include = [\"**/*.json\"]\nexclude = [\"catalog/**\"]\n{toml}"),
+    )
+    .unwrap();
+    let out = check(dir.path(), &["--format", "json", "."]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let paths: Vec<&str> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["expected-fixed.json", "policy.json"], "{v}");
+}
