@@ -1,9 +1,11 @@
 //! `--format sarif`: SARIF 2.1.0 as GitHub code scanning reads it.
 
 use super::position::LineIndex;
-use super::report::CheckReport;
+use super::report::{CheckReport, FileReport};
 use crate::diagnostic::Severity;
 use crate::rules::RULES;
+use serde::Serialize;
+use serde::ser::SerializeSeq;
 use serde_json::{Value, json};
 
 fn level(s: Severity) -> &'static str {
@@ -33,7 +35,40 @@ fn region(index: &LineIndex, text: &str, start: usize, end: usize) -> Value {
     })
 }
 
-pub fn render(report: &CheckReport) -> Value {
+/// The SARIF log: its envelope typed, its results serialized a file at a time (a run over
+/// 10,000 files would otherwise hold a JSON tree of ~600 MB).
+#[derive(Serialize)]
+pub struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Value,
+    column_kind: &'static str,
+    results: Results<'a>,
+}
+
+struct Results<'a>(&'a CheckReport);
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let total = self.0.files.iter().map(|f| f.findings.len()).sum();
+        let mut seq = s.serialize_seq(Some(total))?;
+        for file in &self.0.files {
+            for result in file_results(file) {
+                seq.serialize_element(&result)?;
+            }
+        }
+        seq.end()
+    }
+}
+
+fn tool() -> Value {
     let rules: Vec<Value> = RULES
         .iter()
         .map(|r| {
@@ -47,67 +82,74 @@ pub fn render(report: &CheckReport) -> Value {
             })
         })
         .collect();
+    json!({"driver": {
+        "name": "iamtrim",
+        "version": env!("CARGO_PKG_VERSION"),
+        "informationUri": "https://crates.io/crates/iamtrim",
+        "rules": rules,
+    }})
+}
+
+/// One file's results.
+fn file_results(file: &FileReport) -> Vec<Value> {
     let mut results = Vec::new();
-    for file in &report.files {
-        let index = LineIndex::new(&file.text);
-        let mut seen: Vec<(u64, usize)> = Vec::new();
-        for f in &file.findings {
-            let (line, _) = index.position(&file.text, f.span.start);
-            let line_text = file.text.lines().nth(line - 1).unwrap_or("").trim();
-            // The rule and the primary line's text, with an occurrence count for repeats: stable
-            // when unrelated lines are added or removed.
-            let key = fnv1a(format!("{}\u{0}{line_text}", f.rule).as_bytes());
-            let n = match seen.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, c)) => {
-                    *c += 1;
-                    *c
-                }
-                None => {
-                    seen.push((key, 1));
-                    1
-                }
-            };
-            let mut result = json!({
-                "ruleId": f.rule,
-                "ruleIndex": RULES.iter().position(|r| r.id == f.rule).unwrap_or(0),
-                "level": level(f.severity),
-                "message": {"text": match &f.help {
-                    Some(h) => format!("{} ({h})", f.message),
-                    None => f.message.clone(),
-                }},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": file.repo_path, "uriBaseId": "%SRCROOT%"},
-                    "region": region(&index, &file.text, f.span.start, f.span.end),
-                }}],
-                "partialFingerprints": {"primaryLocationLineHash": format!("{key:016x}:{n}")},
-            });
-            if let Some(fix) = f.fix.as_ref().filter(|x| !x.edits.is_empty()) {
-                result["fixes"] = json!([{
-                    "description": {"text": f.help.clone().unwrap_or_else(|| f.message.clone())},
-                    "artifactChanges": [{
-                        "artifactLocation": {"uri": file.repo_path, "uriBaseId": "%SRCROOT%"},
-                        "replacements": fix.edits.iter().map(|e| json!({
-                            "deletedRegion": region(&index, &file.text, e.span.start, e.span.end),
-                            "insertedContent": {"text": e.replacement},
-                        })).collect::<Vec<_>>(),
-                    }],
-                }]);
+    let index = LineIndex::new(&file.text);
+    let mut seen: Vec<(u64, usize)> = Vec::new();
+    for f in &file.findings {
+        let (line, _) = index.position(&file.text, f.span.start);
+        let line_text = file.text.lines().nth(line - 1).unwrap_or("").trim();
+        // The rule and the primary line's text, with an occurrence count for repeats: stable
+        // when unrelated lines are added or removed.
+        let key = fnv1a(format!("{}\u{0}{line_text}", f.rule).as_bytes());
+        let n = match seen.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, c)) => {
+                *c += 1;
+                *c
             }
-            results.push(result);
-        }
-    }
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "iamtrim",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://crates.io/crates/iamtrim",
-                "rules": rules,
+            None => {
+                seen.push((key, 1));
+                1
+            }
+        };
+        let mut result = json!({
+            "ruleId": f.rule,
+            "ruleIndex": RULES.iter().position(|r| r.id == f.rule).unwrap_or(0),
+            "level": level(f.severity),
+            "message": {"text": match &f.help {
+                Some(h) => format!("{} ({h})", f.message),
+                None => f.message.clone(),
             }},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": file.repo_path, "uriBaseId": "%SRCROOT%"},
+                "region": region(&index, &file.text, f.span.start, f.span.end),
+            }}],
+            "partialFingerprints": {"primaryLocationLineHash": format!("{key:016x}:{n}")},
+        });
+        if let Some(fix) = f.fix.as_ref().filter(|x| !x.edits.is_empty()) {
+            result["fixes"] = json!([{
+                "description": {"text": f.help.clone().unwrap_or_else(|| f.message.clone())},
+                "artifactChanges": [{
+                    "artifactLocation": {"uri": file.repo_path, "uriBaseId": "%SRCROOT%"},
+                    "replacements": fix.edits.iter().map(|e| json!({
+                        "deletedRegion": region(&index, &file.text, e.span.start, e.span.end),
+                        "insertedContent": {"text": e.replacement},
+                    })).collect::<Vec<_>>(),
+                }],
+            }]);
+        }
+        results.push(result);
+    }
+    results
+}
+
+pub fn render(report: &CheckReport) -> Log<'_> {
+    Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [Run {
+            tool: tool(),
+            column_kind: "unicodeCodePoints",
+            results: Results(report),
         }],
-    })
+    }
 }
