@@ -106,6 +106,7 @@ pub fn lint_text(
     };
     let (policy, issues) = model::read(doc);
     let mut findings = rules::from_issues(&issues);
+    findings.extend(rules::check_unknown(&policy, catalog));
     if let Some(ev) = evidence {
         if let Some(f) = rules::check_evidence(ev, policy.statement_key_span.clone()) {
             findings.push(f);

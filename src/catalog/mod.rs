@@ -266,6 +266,30 @@ impl Catalog {
         )
     }
 
+    /// Every service prefix, in order.
+    pub fn prefixes(&self) -> impl Iterator<Item = &str> {
+        self.slots.iter().map(|s| s.prefix.as_ref())
+    }
+
+    /// Whether `pattern` matches at least one catalogued action (without building the set).
+    pub fn matches_any(&self, pattern: &ActionPattern) -> bool {
+        if pattern.raw() == "*" {
+            return !self.slots.is_empty();
+        }
+        let name = pattern.name_glob();
+        self.services_matching(pattern.service_glob()).any(|svc| {
+            let service = self.service(svc);
+            if !name.contains(['*', '?']) {
+                return service.find(name).is_some();
+            }
+            let head_len = name.find(['*', '?']).unwrap_or(0);
+            let head = name[..head_len].to_ascii_lowercase();
+            service
+                .prefix_range(&head)
+                .any(|i| pattern::glob_match(name.as_bytes(), service.actions[i].lower.as_bytes()))
+        })
+    }
+
     /// Every action matched by `pattern`.
     pub fn expand(&self, pattern: &ActionPattern) -> ActionSet {
         let mut set = ActionSet::default();

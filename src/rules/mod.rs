@@ -5,6 +5,7 @@ mod invalid_policy;
 mod newer_than_snapshot;
 mod no_evidence;
 mod overbroad_wildcard;
+mod unknown_action;
 mod unused_action;
 mod unused_policy;
 mod unused_service;
@@ -20,6 +21,7 @@ use crate::refine::Refinement;
 pub use invalid_policy::from_issues;
 pub use newer_than_snapshot::check as check_not_judged;
 pub use no_evidence::check as check_evidence;
+pub use unknown_action::check as check_unknown;
 
 /// What `iamtrim rules` and `iamtrim explain` show.
 pub struct RuleInfo {
@@ -35,6 +37,7 @@ pub static RULES: &[&RuleInfo] = &[
     &newer_than_snapshot::INFO,
     &no_evidence::INFO,
     &overbroad_wildcard::INFO,
+    &unknown_action::INFO,
     &unused_action::INFO,
     &unused_policy::INFO,
     &unused_service::INFO,

@@ -438,3 +438,41 @@ fn the_snapshot_is_not_a_policy() {
         .collect();
     assert_eq!(paths, ["expected-fixed.json", "policy.json"], "{v}");
 }
+
+/// An entry that matches nothing is reported (with a did-you-mean) and left alone by `--fix`,
+/// which still fixes the rest of the file.
+#[test]
+fn unknown_actions_are_reported_and_kept_by_fix() {
+    let dir = example_project();
+    let policy = read(&dir.path().join("policy.json"));
+    let typo = policy.replacen(
+        "\"lambda:AddPermission\",",
+        "\"lambda:AddPermission\",\n        \"lambda:InvokeFuncton\",",
+        1,
+    );
+    assert_ne!(typo, policy);
+    std::fs::write(dir.path().join("policy.json"), &typo).unwrap();
+    let out = check(dir.path(), &["policy.json", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let unknown: Vec<&serde_json::Value> = v["files"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "unknown-action")
+        .collect();
+    assert_eq!(unknown.len(), 1, "{v}");
+    assert_eq!(unknown[0]["help"], "did you mean `lambda:InvokeFunction`?");
+    let out = check(dir.path(), &["policy.json", "--fix"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let want = read(&example().join("expected-fixed.json")).replacen(
+        "\"lambda:Invoke*\"",
+        "\"lambda:InvokeFuncton\",\n        \"lambda:Invoke*\"",
+        1,
+    );
+    assert_eq!(read(&dir.path().join("policy.json")), want);
+}

@@ -1,0 +1,182 @@
+use super::RuleInfo;
+use crate::catalog::{ActionPattern, Catalog};
+use crate::diagnostic::{Finding, Severity};
+use crate::policy::model::Policy;
+
+pub static INFO: RuleInfo = RuleInfo {
+    id: "unknown-action",
+    summary: "An action pattern matches no action in the catalogue",
+    default: Severity::Warning,
+    doc: "## What it does
+Reports an `Action` or `NotAction` entry that matches no action of the IAM action catalogue:
+a service prefix that does not exist, or a name no action of the service has. When a catalogued
+name is within two edits of it, the help says which.
+
+## Why is this bad?
+IAM accepts the policy, but the entry grants (or, in a `Deny` or `NotAction`, withholds)
+nothing: usually a typo, so the access its author meant to grant or deny is not what IAM does.
+It can also be an action newer than iamtrim's catalogue; `iamtrim catalog` shows the catalogue's
+date, and refinement leaves such entries as they are.
+
+## Example
+```json
+\"Action\": [\"s3:GetObjcet\", \"s4:ListBucket\"]
+```
+Did you mean `s3:GetObject` and `s3:ListBucket`?
+
+## Fix safety
+No fix: changing an entry to the suggested name grants what the entry does not grant today, a
+decision for its author.",
+};
+
+/// Every entry of every statement that matches nothing in `catalog`.
+pub fn check(policy: &Policy, catalog: &Catalog) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for p in policy.statements.iter().flat_map(|s| &s.patterns) {
+        let Some(pattern) = ActionPattern::parse(&p.text) else {
+            continue; // not `service:name`: the grammar rule reports it
+        };
+        if catalog.matches_any(&pattern) {
+            continue;
+        }
+        let service = pattern.service_written();
+        let known_service = !pattern.literal_service() || catalog.service_index(service).is_some();
+        let (message, suggestion) = if known_service {
+            (
+                format!(
+                    "`{}` matches no {} action in the catalogue",
+                    p.text,
+                    if pattern.literal_service() {
+                        service
+                    } else {
+                        "catalogued"
+                    }
+                ),
+                suggest_action(catalog, &pattern),
+            )
+        } else {
+            (
+                format!(
+                    "`{}`: there is no service `{service}` in the catalogue",
+                    p.text
+                ),
+                suggest_service(catalog, service, pattern.name_glob()),
+            )
+        };
+        let info = catalog.info();
+        let help = match suggestion {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!(
+                "a typo, or newer than the catalogue ({}, {}); refinement leaves it as it is",
+                info.source, info.date
+            ),
+        };
+        out.push(
+            Finding::new(INFO.id, p.span.clone(), message)
+                .label("matches nothing")
+                .help(help),
+        );
+    }
+    out
+}
+
+/// The closest catalogued action of the pattern's service, for an explicit action.
+fn suggest_action(catalog: &Catalog, pattern: &ActionPattern) -> Option<String> {
+    if pattern.is_wildcard() {
+        return None;
+    }
+    let svc = catalog.service_index(pattern.service_written())?;
+    let service = catalog.service(svc);
+    let name = pattern.name_glob();
+    closest(name, service.actions.iter().map(|a| a.name.as_ref()))
+        .map(|n| format!("{}:{n}", pattern.service_written()))
+}
+
+/// `prefix:name` for the closest catalogued service prefix that has a `name` action.
+fn suggest_service(catalog: &Catalog, service: &str, name: &str) -> Option<String> {
+    let has_name = |prefix: &&str| {
+        let candidate = format!("{prefix}:{name}");
+        ActionPattern::parse(&candidate).is_some_and(|p| catalog.matches_any(&p))
+    };
+    // Distance first: `has_name` decodes the service.
+    let near = catalog
+        .prefixes()
+        .filter(|p| p.len().abs_diff(service.len()) <= 2 && distance(service, p) <= 2)
+        .filter(has_name);
+    closest(service, near).map(|p| format!("{p}:{name}"))
+}
+
+/// The one candidate within two edits (ASCII case-insensitive) that is nearer than any other.
+fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let mut best: Option<(usize, &str)> = None;
+    let mut tie = false;
+    for c in candidates {
+        if c.len().abs_diff(word.len()) > 2 {
+            continue;
+        }
+        let d = distance(word, c);
+        if d > 2 {
+            continue;
+        }
+        match best {
+            Some((b, _)) if d > b => {}
+            Some((b, _)) if d == b => tie = true,
+            _ => {
+                best = Some((d, c));
+                tie = false;
+            }
+        }
+    }
+    best.filter(|_| !tie).map(|(_, c)| c)
+}
+
+/// Edit distance with adjacent transpositions (optimal string alignment), ASCII
+/// case-insensitive.
+fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<u8> = a.bytes().map(|c| c.to_ascii_lowercase()).collect();
+    let b: Vec<u8> = b.bytes().map(|c| c.to_ascii_lowercase()).collect();
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for i in 0..=a.len() {
+        d[i * w] = i;
+    }
+    for (j, cell) in d.iter_mut().enumerate().take(w) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[(i - 1) * w + j] + 1)
+                .min(d[i * w + j - 1] + 1)
+                .min(d[(i - 1) * w + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[(i - 2) * w + j - 2] + 1);
+            }
+            d[i * w + j] = v;
+        }
+    }
+    d[a.len() * w + b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances() {
+        assert_eq!(distance("GetObject", "getobject"), 0);
+        assert_eq!(distance("GetObjcet", "GetObject"), 1);
+        assert_eq!(distance("GetObjet", "GetObject"), 1);
+        assert_eq!(distance("s4", "s3"), 1);
+        assert_eq!(distance("abc", ""), 3);
+    }
+
+    #[test]
+    fn closest_needs_one_best() {
+        let words = ["GetObject", "PutObject", "GetObjectAcl"];
+        assert_eq!(closest("GetObjcet", words.into_iter()), Some("GetObject"));
+        assert_eq!(closest("Nothing", words.into_iter()), None);
+        // Two candidates one edit away: no guess.
+        assert_eq!(closest("ab", ["aa", "bb"].into_iter()), None);
+    }
+}
