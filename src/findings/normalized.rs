@@ -98,29 +98,152 @@ pub fn read_with_recommendations(
                 })
             })
             .collect();
-        if !steps.is_empty() {
-            recs.push(Recommendation {
-                principal: Some(principal.clone()),
-                status: Some("SUCCEEDED".into()),
-                completed_at: None,
-                steps,
-            });
-        }
-        findings.push(PrincipalFindings {
-            principal: Some(principal),
-            id: text("findingId"),
-            status: Some("ACTIVE".into()),
-            finding_type: text("findingType"),
-            analyzed_at: text("analyzedAt"),
-            last_accessed: text("lastAccessed"),
-            details_missing: e
-                .get("detailsMissing")
+        let (f, rec) = finish(
+            principal,
+            Texts {
+                id: text("findingId"),
+                finding_type: text("findingType"),
+                analyzed_at: text("analyzedAt"),
+                last_accessed: text("lastAccessed"),
+            },
+            e.get("detailsMissing")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
             unused,
-        });
+            steps,
+        );
+        findings.push(f);
+        recs.extend(rec);
     }
     Ok((findings, recs))
+}
+
+/// The optional texts of an entry.
+struct Texts {
+    id: Option<String>,
+    finding_type: Option<String>,
+    analyzed_at: Option<String>,
+    last_accessed: Option<String>,
+}
+
+/// One entry's findings, and its recommendation when it has steps (both readers end here).
+fn finish(
+    principal: String,
+    t: Texts,
+    details_missing: bool,
+    unused: UnusedSet,
+    steps: Vec<RecommendedStep>,
+) -> (PrincipalFindings, Option<Recommendation>) {
+    let rec = (!steps.is_empty()).then(|| Recommendation {
+        principal: Some(principal.clone()),
+        status: Some("SUCCEEDED".into()),
+        completed_at: None,
+        steps,
+    });
+    (
+        PrincipalFindings {
+            principal: Some(principal),
+            id: t.id,
+            status: Some("ACTIVE".into()),
+            finding_type: t.finding_type,
+            analyzed_at: t.analyzed_at,
+            last_accessed: t.last_accessed,
+            details_missing,
+            unused,
+        },
+        rec,
+    )
+}
+
+/// A normalized file read straight from its bytes into borrowed views, with no JSON tree: the
+/// path for an indexed snapshot's principal files, read once per checked file. `None` when the
+/// text is not exactly the expected shape (a type differs, say): the tolerant reader above then
+/// decides what it holds.
+pub fn read_fast(bytes: &[u8]) -> Option<(Vec<PrincipalFindings>, Vec<Recommendation>)> {
+    use serde::Deserialize;
+    use std::borrow::Cow;
+    #[derive(Deserialize)]
+    struct File<'a> {
+        version: u64,
+        #[serde(borrow)]
+        principals: Vec<Entry<'a>>,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Entry<'a> {
+        principal: Cow<'a, str>,
+        finding_id: Option<String>,
+        finding_type: Option<String>,
+        analyzed_at: Option<String>,
+        last_accessed: Option<String>,
+        #[serde(default)]
+        unused_role: bool,
+        #[serde(default)]
+        details_missing: bool,
+        // Borrowed: a name with a JSON escape (none has one) sends the file to the tolerant
+        // reader.
+        #[serde(default, borrow)]
+        unused_services: Vec<&'a str>,
+        #[serde(default, borrow)]
+        unused_actions: std::collections::BTreeMap<&'a str, Vec<&'a str>>,
+        #[serde(default)]
+        recommendations: Vec<Step>,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Step {
+        existing_policy_id: String,
+        #[serde(default)]
+        detach: bool,
+        recommended_policy: Option<String>,
+        policy_updated_at: Option<String>,
+    }
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let file: File = serde_json::from_slice(bytes).ok()?;
+    if file.version != VERSION {
+        return None;
+    }
+    let mut findings = Vec::with_capacity(file.principals.len());
+    let mut recs = Vec::new();
+    for e in file.principals {
+        let mut unused = UnusedSet {
+            everything: e.unused_role,
+            ..UnusedSet::default()
+        };
+        for s in &e.unused_services {
+            unused.add_service(s);
+        }
+        for (svc, names) in &e.unused_actions {
+            for n in names {
+                unused.add_action(svc, n);
+            }
+        }
+        let steps = e
+            .recommendations
+            .into_iter()
+            .map(|r| RecommendedStep {
+                existing_policy_id: r.existing_policy_id,
+                detach: r.detach,
+                recommended_policy: r.recommended_policy,
+                policy_updated_at: r.policy_updated_at,
+            })
+            .collect();
+        let (f, rec) = finish(
+            e.principal.into_owned(),
+            Texts {
+                id: e.finding_id,
+                finding_type: e.finding_type,
+                analyzed_at: e.analyzed_at,
+                last_accessed: e.last_accessed,
+            },
+            e.details_missing,
+            unused,
+            steps,
+        );
+        findings.push(f);
+        recs.extend(rec);
+    }
+    Some((findings, recs))
 }
 
 /// The normalized text of a snapshot: principals sorted by ARN, services and actions sorted,
@@ -200,4 +323,47 @@ pub fn write(snapshot: &Snapshot) -> String {
     let mut text = String::from_utf8(buf).expect("serde_json writes UTF-8");
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast reader and the tolerant one agree on what `write` produces, for every shape of
+    /// the AWS test data (whole services, whole roles, recommendations, last-accessed times).
+    #[test]
+    fn fast_and_tolerant_readers_agree() {
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+        let sets: [&[&str]; 2] = [
+            &["aws-cli"],
+            &[
+                "snapshot/two-roles.json",
+                "snapshot/paged.json",
+                "snapshot/archived.json",
+            ],
+        ];
+        for set in sets {
+            let dir = set.join(" ");
+            let paths: Vec<_> = set.iter().map(|p| data.join(p)).collect();
+            let snap = Snapshot::load_all(&paths).unwrap();
+            assert!(!snap.principals.is_empty(), "{dir}");
+            let text = write(&snap);
+            let value: Value = serde_json::from_str(&text).unwrap();
+            let tolerant = read_with_recommendations("t", &value).unwrap();
+            let fast = read_fast(text.as_bytes()).expect("the fast reader takes its own output");
+            assert_eq!(fast, tolerant, "{dir}");
+        }
+    }
+
+    #[test]
+    fn the_fast_reader_declines_what_it_does_not_know() {
+        assert_eq!(read_fast(b"{\"version\": 2, \"principals\": []}"), None);
+        assert_eq!(read_fast(b"{\"version\": 1, \"principals\": {}}"), None);
+        assert_eq!(
+            read_fast(b"{\"version\": 1, \"principals\": [{\"principal\": \"a\", \"unusedServices\": [\"s\\u0033\"]}]}"),
+            None,
+            "an escaped name goes to the tolerant reader"
+        );
+        assert!(read_fast(b"{\"version\": 1, \"principals\": []}").is_some());
+    }
 }

@@ -40,19 +40,24 @@ impl UnusedSet {
     /// Adds one action; `action` may be bare (`GetObject`) or prefixed (`s3:GetObject`).
     pub fn add_action(&mut self, service: &str, action: &str) {
         let (svc, name) = match action.split_once(':') {
-            Some((s, n)) => (s.to_ascii_lowercase(), n),
-            None => (service.to_ascii_lowercase(), action),
+            Some((s, n)) => (s, n),
+            None => (service, action),
         };
-        match self
-            .services
-            .entry(svc)
-            .or_insert_with(|| UnusedService::Actions(BTreeMap::new()))
-        {
-            UnusedService::All => {}
-            UnusedService::Actions(set) => {
-                set.entry(name.to_ascii_lowercase())
-                    .or_insert_with(|| name.to_string());
-            }
+        // Prefixes come lower-cased from AWS: allocate a key only for a new service.
+        let lower: std::borrow::Cow<str> = if svc.bytes().any(|b| b.is_ascii_uppercase()) {
+            svc.to_ascii_lowercase().into()
+        } else {
+            svc.into()
+        };
+        if !self.services.contains_key(lower.as_ref()) {
+            self.services.insert(
+                lower.clone().into_owned(),
+                UnusedService::Actions(BTreeMap::new()),
+            );
+        }
+        if let Some(UnusedService::Actions(set)) = self.services.get_mut(lower.as_ref()) {
+            set.entry(name.to_ascii_lowercase())
+                .or_insert_with(|| name.to_string());
         }
     }
 
