@@ -105,6 +105,14 @@ impl Service {
             .ok()
     }
 
+    /// [`Service::find`] for a name already lower-cased, searching from index `from` on (names
+    /// looked up in ascending order can each start where the last was found).
+    pub fn find_lower_from(&self, name_lower: &str, from: usize) -> Option<usize> {
+        let rest = self.actions.get(from..)?;
+        let i = from + rest.partition_point(|a| a.lower.as_bytes() < name_lower.as_bytes());
+        (self.actions.get(i)?.lower.as_ref() == name_lower).then_some(i)
+    }
+
     /// The half-open index range of actions whose lower-cased name starts with `prefix_lower`.
     pub fn prefix_range(&self, prefix_lower: &str) -> std::ops::Range<usize> {
         self.prefix_range_within(prefix_lower, 0..self.actions.len())

@@ -125,9 +125,13 @@ impl UnusedSet {
             match u {
                 UnusedService::All => bits.fill(),
                 UnusedService::Actions(names) => {
+                    // The keys are lower-cased and ascending, like the catalogue's names: each
+                    // search starts where the last one ended.
+                    let mut from = 0;
                     for n in names.keys() {
-                        if let Some(i) = service.find(n) {
+                        if let Some(i) = service.find_lower_from(n, from) {
                             bits.set(i);
+                            from = i + 1;
                         }
                     }
                 }
@@ -157,5 +161,30 @@ mod tests {
         expected.add_action("kms", "Decrypt");
         assert_eq!(both, expected);
         assert_eq!(UnusedSet::everything().intersect(&a), a);
+    }
+
+    /// `resolve` (ascending searches from the last hit) finds what one search per name finds.
+    #[test]
+    fn resolve_matches_a_lookup_per_name() {
+        let catalog = Catalog::embedded();
+        for prefix in ["s3", "ec2", "iam", "dynamodb"] {
+            let svc = catalog.service_index(prefix).unwrap();
+            let service = catalog.service(svc);
+            let mut set = UnusedSet::default();
+            let mut expected = Bits::new(service.actions.len());
+            for (i, a) in service.actions.iter().enumerate() {
+                if i % 3 == 0 || i % 7 == 5 {
+                    set.add_action(prefix, &a.name);
+                    expected.set(service.find(&a.name).unwrap());
+                }
+            }
+            // Names the catalogue does not know, sorting between and around the real ones.
+            for name in ["AAAA", "GetNothing", "zzzz", "Describe"] {
+                set.add_action(prefix, name);
+            }
+            let mut want = ActionSet::default();
+            want.union_bits(svc, &expected);
+            assert_eq!(set.resolve(catalog), want, "{prefix}");
+        }
     }
 }
