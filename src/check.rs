@@ -243,8 +243,10 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
     }
     match args.format {
         CheckFormat::Human => {
-            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            output::human::render(&report, color, 100, &mut |t| out.text(t));
+            let terminal = std::io::stdout().is_terminal();
+            let color = terminal && std::env::var_os("NO_COLOR").is_none();
+            let wrap = terminal.then_some(100);
+            output::human::render(&report, color, wrap, &mut |t| out.text(t));
         }
         CheckFormat::Json => out.json(&output::json::render(&report)),
         CheckFormat::Sarif => out.json(&output::sarif::render(&report)),

@@ -109,19 +109,25 @@ fn file_diag(file: &FileReport) -> FileDiag {
 
 /// Renders the whole report; `color` for a terminal.
 /// Renders the report, handing `write` the text a piece at a time (a file's report, then the
-/// summary), so a run over thousands of files never holds all of its output at once.
-pub fn render(report: &CheckReport, color: bool, width: usize, write: &mut dyn FnMut(&str)) {
+/// summary), so a run over thousands of files never holds all of its output at once. `wrap`:
+/// the width to wrap messages at (on a terminal); `None` keeps each message on one line, which
+/// is what `grep` and CI logs want (and wrapping was a sixth of a 10,000-file run).
+pub fn render(report: &CheckReport, color: bool, wrap: Option<usize>, write: &mut dyn FnMut(&str)) {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
     };
     let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(width)
         .with_links(false)
         // Messages are ASCII (action names, ARNs): break at spaces only, not by the Unicode
-        // line-breaking algorithm, which was a sixth of a 10,000-file run.
-        .with_word_separator(textwrap::WordSeparator::AsciiSpace);
+        // line-breaking algorithm.
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        .with_break_words(false);
+    let handler = match wrap {
+        Some(width) => handler.with_width(width),
+        None => handler.with_width(usize::MAX / 4).with_wrap_lines(false),
+    };
     let one = |file: &FileReport| {
         let mut out = String::new();
         let _ = handler.render_report(&mut out, &file_diag(file));
@@ -209,4 +215,39 @@ pub fn summary(report: &CheckReport) -> String {
         s.push('\n');
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// On a terminal messages wrap at the width; piped, each stays on one line.
+    #[test]
+    fn wraps_only_when_asked() {
+        let text = "{\"Action\": \"s3:Get*\"}\n".to_string();
+        let long = "word ".repeat(30);
+        let report = CheckReport {
+            files: vec![FileReport {
+                path: "p.json".into(),
+                repo_path: "p.json".into(),
+                findings: vec![Finding::new("unused-action", 11..20, long.trim()).label("x")],
+                text,
+            }],
+            checked: 1,
+            ..CheckReport::default()
+        };
+        let render_with = |wrap| {
+            let mut out = String::new();
+            render(&report, false, wrap, &mut |t| out.push_str(t));
+            out
+        };
+        let piped = render_with(None);
+        assert!(piped.contains(long.trim()), "{piped}");
+        let wrapped = render_with(Some(60));
+        assert!(!wrapped.contains(long.trim()), "{wrapped}");
+        assert!(
+            wrapped.lines().all(|l| l.chars().count() <= 60),
+            "{wrapped}"
+        );
+    }
 }
