@@ -100,8 +100,20 @@ impl Service {
 
     /// Index of the action with this (case-insensitive) name.
     pub fn find(&self, name: &str) -> Option<usize> {
+        // Lower-case once (on the stack: action names are short), then compare bytes.
+        let mut buf = [0u8; 128];
+        let Some(lower) = buf.get_mut(..name.len()) else {
+            return self
+                .actions
+                .binary_search_by(|a| cmp_lower(&a.lower, name))
+                .ok();
+        };
+        for (d, s) in lower.iter_mut().zip(name.bytes()) {
+            *d = s.to_ascii_lowercase();
+        }
+        let lower: &[u8] = lower;
         self.actions
-            .binary_search_by(|a| cmp_lower(&a.lower, name))
+            .binary_search_by(|a| a.lower.as_bytes().cmp(lower))
             .ok()
     }
 

@@ -101,9 +101,14 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
 }
 
 fn quoted_list(items: &[String]) -> String {
-    items
-        .iter()
-        .map(|s| format!("\"{s}\""))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut out = String::with_capacity(items.iter().map(|s| s.len() + 4).sum());
+    for (i, s) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    }
+    out
 }
