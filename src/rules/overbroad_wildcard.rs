@@ -22,8 +22,9 @@ AWS's own example: `s3:Get*` with 22 unused actions becomes `s3:GetAccess*`,
 `s3:GetObject*`, `s3:GetStorage*`.
 
 ## Fix safety
-Safe with action-level, fresh evidence; unsafe when the snapshot is stale or the statement uses
-`NotAction`.",
+Safe with action-level, fresh evidence; unsafe when the snapshot is stale, the statement uses
+`NotAction`, or the wildcard spans services (`*`, `s3*:Get*`): its replacement lists catalogued
+services only, so a service newer than the catalogue would lose access nobody judged.",
 };
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
@@ -38,6 +39,27 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             _ => edits::replace_element(ctx.text, &d.siblings, d.index, with),
         };
         let unused = ctx.unused_matched(&p.text);
+        // A wildcard in the service part (`*`, `s3*:Get*`) also covers services newer than the
+        // catalogue, which the replacement (catalogued services only) would drop unseen.
+        let across_services =
+            crate::catalog::ActionPattern::parse(&p.text).is_some_and(|x| !x.literal_service());
+        let mut help = if with.len() > LONG_LIST {
+            format!(
+                "replace with {} patterns: {}, and {} more (`--diff` shows them all)",
+                with.len(),
+                quoted_list(&with[..LONG_LIST / 2]),
+                with.len() - LONG_LIST / 2
+            )
+        } else {
+            format!("replace with {}", quoted_list(with))
+        };
+        if across_services {
+            let info = ctx.catalog.info();
+            help.push_str(&format!(
+                "; services newer than the catalogue ({}, {}) would lose access, so the fix is unsafe",
+                info.source, info.date
+            ));
+        }
         out.push(
             Finding::new(
                 INFO.id,
@@ -52,10 +74,10 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 ),
             )
             .label("covers unused actions")
-            .help(format!("replace with {}", quoted_list(with)))
+            .help(help)
             .fix(Some(Fix {
                 edits: vec![edit],
-                applicability: ctx.applicability(false),
+                applicability: ctx.applicability(across_services),
             }))
             .principals(ctx.evidence.found.clone()),
         );
@@ -99,6 +121,9 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         );
     }
 }
+
+/// Replacements longer than this are summarized in the help (the fix has them all).
+const LONG_LIST: usize = 12;
 
 fn quoted_list(items: &[String]) -> String {
     let mut out = String::with_capacity(items.iter().map(|s| s.len() + 4).sum());

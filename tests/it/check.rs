@@ -476,3 +476,43 @@ fn unknown_actions_are_reported_and_kept_by_fix() {
     );
     assert_eq!(read(&dir.path().join("policy.json")), want);
 }
+
+/// `*` (a wildcard across services) is narrowed only with --unsafe-fixes: its replacement lists
+/// catalogued services only. The help summarizes the long list; the fix has all of it.
+#[test]
+fn star_is_narrowed_only_as_an_unsafe_fix() {
+    let dir = example_project();
+    let star = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\n      \"Effect\": \"Allow\",\n      \"Action\": \"*\",\n      \"Resource\": \"*\"\n    }\n  ]\n}\n";
+    std::fs::write(dir.path().join("policy.json"), star).unwrap();
+    let out = check(dir.path(), &["policy.json", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = &v["files"][0]["findings"][0];
+    assert_eq!(f["rule"], "overbroad-wildcard", "{v}");
+    assert_eq!(f["fix"]["applicability"], "unsafe");
+    let help = f["help"].as_str().unwrap();
+    assert!(help.contains("more (`--diff` shows them all)"), "{help}");
+    assert!(help.contains("would lose access"), "{help}");
+    // --fix leaves it; --unsafe-fixes narrows it, and the result is clean.
+    let out = check(dir.path(), &["policy.json", "--fix"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(read(&dir.path().join("policy.json")), star);
+    let out = check(dir.path(), &["policy.json", "--fix", "--unsafe-fixes"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fixed = read(&dir.path().join("policy.json"));
+    assert!(
+        fixed.contains("\"s3:GetObject*\"") && !fixed.contains("\"Action\": \"*\""),
+        "{fixed}"
+    );
+    let out = check(dir.path(), &["policy.json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
