@@ -466,8 +466,10 @@ mod tests {
     use super::*;
     use std::process::Command;
 
-    fn git(dir: &Path, args: &[&str]) {
-        let out = Command::new("git")
+    /// git in `dir`, away from the user's config and any surrounding hook's repository, with
+    /// `env` on top; its output, whether it succeeded or not.
+    fn git_output(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+        Command::new("git")
             .current_dir(dir)
             .args(args)
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
@@ -479,13 +481,20 @@ mod tests {
             .env("GIT_AUTHOR_EMAIL", "t@t")
             .env("GIT_COMMITTER_NAME", "t")
             .env("GIT_COMMITTER_EMAIL", "t@t")
+            .envs(env.iter().copied())
             .output()
-            .unwrap();
+            .unwrap()
+    }
+
+    /// git in `dir`, which must succeed; its standard output.
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let out = git_output(dir, args, &[]);
         assert!(
             out.status.success(),
             "git {args:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     fn write(dir: &Path, rel: &str, text: &str) {
@@ -605,17 +614,15 @@ mod tests {
         git(d, &["read-tree", "HEAD"]);
         git(
             d,
-            &["update-index", "--add", "--cacheinfo", &{
-                let blob = Command::new("git")
-                    .current_dir(d)
-                    .args(["hash-object", "-w", "b/c/q05.json"])
-                    .output()
-                    .unwrap();
-                format!(
+            &[
+                "update-index",
+                "--add",
+                "--cacheinfo",
+                &format!(
                     "100644,{},b/c/q05.json",
-                    String::from_utf8_lossy(&blob.stdout).trim()
-                )
-            }],
+                    git(d, &["hash-object", "-w", "b/c/q05.json"]).trim()
+                ),
+            ],
         );
         let (fast, slow2) = both(d);
         assert_eq!(slow2, slow);
@@ -667,16 +674,7 @@ mod tests {
         write(d, "top.json", "{\"main\": 1}\n");
         write(d, "a/p05.json", "{\"merged\": 1}\n");
         git(d, &["commit", "-q", "-am", "main"]);
-        let status = Command::new("git")
-            .current_dir(d)
-            .args(["merge", "-q", "other"])
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@t")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@t")
-            .output()
-            .unwrap();
+        let status = git_output(d, &["merge", "-q", "other"], &[]);
         assert!(!status.status.success(), "the merge conflicts");
         let (fast, slow) = both(d);
         assert!(slow.is_empty(), "{:?}", names(&slow));
@@ -703,24 +701,9 @@ mod tests {
         let commit = |n: i64| {
             write(d, &format!("f{n}.json"), "{}\n");
             let date = format!("@{} +0000", 1_700_000_000 + n * 1000);
-            let out = Command::new("git")
-                .current_dir(d)
-                .args(["add", "-A"])
-                .output()
-                .unwrap();
-            assert!(out.status.success());
-            let out = Command::new("git")
-                .current_dir(d)
-                .args(["commit", "-q", "-m", &n.to_string()])
-                .env("GIT_CONFIG_GLOBAL", "/dev/null")
-                .env("GIT_AUTHOR_NAME", "t")
-                .env("GIT_AUTHOR_EMAIL", "t@t")
-                .env("GIT_COMMITTER_NAME", "t")
-                .env("GIT_COMMITTER_EMAIL", "t@t")
-                .env("GIT_AUTHOR_DATE", &date)
-                .env("GIT_COMMITTER_DATE", &date)
-                .output()
-                .unwrap();
+            git(d, &["add", "-A"]);
+            let when = [("GIT_AUTHOR_DATE", &*date), ("GIT_COMMITTER_DATE", &*date)];
+            let out = git_output(d, &["commit", "-q", "-m", &n.to_string()], &when);
             assert!(
                 out.status.success(),
                 "{}",
