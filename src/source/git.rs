@@ -25,6 +25,10 @@ pub enum GitError {
         "{0} is a split index, which iamtrim cannot read; `git update-index --no-split-index` turns it back into one file"
     )]
     SplitIndex(String),
+    #[error(
+        "{0} is a sparse index, which iamtrim cannot read; `git sparse-checkout init --no-sparse-index` turns it back into a full one"
+    )]
+    SparseIndex(String),
     #[error("git: {0}")]
     Git(#[from] git2::Error),
 }
@@ -199,10 +203,10 @@ impl Repo {
     /// implementation, and the fallback for indexes `index_file` does not read.
     fn staged_by_libgit2(&self, only: Option<&[String]>) -> Result<Vec<SourceFile>, GitError> {
         let head = self.head_tree()?;
+        let shown = || self.index_path.display().to_string();
         let index = self.index().map_err(|e| match e {
-            GitError::Git(g) if g.message().contains("'link'") => {
-                GitError::SplitIndex(self.index_path.display().to_string())
-            }
+            GitError::Git(g) if g.message().contains("'link'") => GitError::SplitIndex(shown()),
+            GitError::Git(g) if g.message().contains("'sdir'") => GitError::SparseIndex(shown()),
             e => e,
         })?;
         let mut opts = DiffOptions::new();
@@ -661,6 +665,23 @@ mod tests {
         let err = repo.staged(None).expect_err("an error").to_string();
         assert!(err.contains("split index"), "{err}");
         assert!(err.contains("--no-split-index"), "{err}");
+    }
+
+    #[test]
+    fn a_sparse_index_is_an_error_not_a_wrong_answer() {
+        let t = repo_with_history();
+        let d = t.path();
+        git(d, &["sparse-checkout", "init", "--cone", "--sparse-index"]);
+        git(d, &["sparse-checkout", "set", "a"]);
+        write(d, "a/p04.json", "{\"sparse\": 1}\n");
+        git(d, &["add", "a/p04.json"]);
+        let repo = Repo::discover(d).unwrap();
+        assert_eq!(
+            repo.staged_from_index_file(None).unwrap().map(|v| v.len()),
+            None
+        );
+        let err = repo.staged(None).expect_err("an error").to_string();
+        assert!(err.contains("sparse index"), "{err}");
     }
 
     #[test]
