@@ -315,151 +315,148 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
         ref snapshot_rel,
     } = *sh;
     let mut o = Outcome::default();
+    let path = &src.path;
+    let rel = config.relative(path);
+    if config.exclude.as_ref().is_some_and(|g| g.is_match(&rel))
+        || snapshot_rel.as_ref().is_some_and(|s| rel.starts_with(s))
     {
-        let path = &src.path;
-        let rel = config.relative(path);
-        if config.exclude.as_ref().is_some_and(|g| g.is_match(&rel))
-            || snapshot_rel.as_ref().is_some_and(|s| rel.starts_with(s))
-        {
-            return Ok(o);
-        }
-        let expect = match &config.include {
-            Some(g) if g.is_match(&rel) => Expect::Policy,
-            Some(_) => return Ok(o),
-            None => Expect::Detect,
-        };
-        let shown = rel.display().to_string();
-        let repo_path = src.repo_path.clone().unwrap_or_else(|| shown.clone());
-        let file = |text: String, findings: Vec<Finding>| FileReport {
-            path: shown.clone(),
-            repo_path: repo_path.clone(),
-            text,
-            findings,
-        };
-        let too_big = match &src.bytes {
-            Some(b) => b.len() as u64 > MAX_FILE_BYTES,
-            None => std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_FILE_BYTES),
-        };
-        if too_big {
-            o.checked = true;
-            o.file = Some(file(
-                String::new(),
-                vec![Finding::new(
-                    "invalid-policy",
-                    0..0,
-                    format!(
-                        "the file is over {} MiB; IAM policies are at most a few KiB: not checked",
-                        MAX_FILE_BYTES >> 20
-                    ),
-                )],
-            ));
-            return Ok(o);
-        }
-        let bytes = match &src.bytes {
-            Some(b) => b.clone(),
-            None => match std::fs::read(path) {
-                Ok(b) => b,
-                Err(e) => {
-                    o.checked = true;
-                    o.file = Some(file(
-                        String::new(),
-                        vec![Finding::new(
-                            "invalid-policy",
-                            0..0,
-                            format!("cannot read the file: {e}"),
-                        )],
-                    ));
-                    return Ok(o);
-                }
-            },
-        };
-        let mut evidence: Option<Evidence> = match snapshot {
-            Some(s) => {
-                let stem = path
-                    .file_stem()
-                    .map(|x| x.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                Some(evidence_for(&config.principals_for(&rel), &stem, s, stale)?)
-            }
-            None => None,
-        };
-        let mut linted = match lint::lint(&bytes, expect, evidence.as_ref(), catalog, &config.rules)
-        {
-            Ok(l) => l,
+        return Ok(o);
+    }
+    let expect = match &config.include {
+        Some(g) if g.is_match(&rel) => Expect::Policy,
+        Some(_) => return Ok(o),
+        None => Expect::Detect,
+    };
+    let shown = rel.display().to_string();
+    let repo_path = src.repo_path.clone().unwrap_or_else(|| shown.clone());
+    let file = |text: String, findings: Vec<Finding>| FileReport {
+        path: shown.clone(),
+        repo_path: repo_path.clone(),
+        text,
+        findings,
+    };
+    let too_big = match &src.bytes {
+        Some(b) => b.len() as u64 > MAX_FILE_BYTES,
+        None => std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_FILE_BYTES),
+    };
+    if too_big {
+        o.checked = true;
+        o.file = Some(file(
+            String::new(),
+            vec![Finding::new(
+                "invalid-policy",
+                0..0,
+                format!(
+                    "the file is over {} MiB; IAM policies are at most a few KiB: not checked",
+                    MAX_FILE_BYTES >> 20
+                ),
+            )],
+        ));
+        return Ok(o);
+    }
+    let bytes = match &src.bytes {
+        Some(b) => b.clone(),
+        None => match std::fs::read(path) {
+            Ok(b) => b,
             Err(e) => {
-                o.internal = true;
-                o.messages.push(Message::Error(format!("{shown}: {e}")));
+                o.checked = true;
+                o.file = Some(file(
+                    String::new(),
+                    vec![Finding::new(
+                        "invalid-policy",
+                        0..0,
+                        format!("cannot read the file: {e}"),
+                    )],
+                ));
                 return Ok(o);
             }
-        };
-        // Non-policy JSON (pre-commit passes every JSON file) is skipped silently.
-        if !linted.is_policy {
+        },
+    };
+    let mut evidence: Option<Evidence> = match snapshot {
+        Some(s) => {
+            let stem = path
+                .file_stem()
+                .map(|x| x.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Some(evidence_for(&config.principals_for(&rel), &stem, s, stale)?)
+        }
+        None => None,
+    };
+    let mut linted = match lint::lint(&bytes, expect, evidence.as_ref(), catalog, &config.rules) {
+        Ok(l) => l,
+        Err(e) => {
+            o.internal = true;
+            o.messages.push(Message::Error(format!("{shown}: {e}")));
             return Ok(o);
         }
-        o.checked = true;
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        // History only for files with findings that rest on the snapshot.
-        if let (Some(repo), Some(ev), Some(rp)) = (repo, &mut evidence, &src.repo_path)
-            && linted
-                .findings
-                .iter()
-                .any(|f| EVIDENCE_RULES.contains(&f.rule))
-        {
-            let new = added_after_analysis(repo, rp, &text, ev);
-            if !new.is_empty() {
-                ev.not_judged = new;
-                match lint::lint(&bytes, expect, Some(ev), catalog, &config.rules) {
-                    Ok(l) => linted = l,
-                    Err(e) => {
-                        o.internal = true;
-                        o.messages.push(Message::Error(format!("{shown}: {e}")));
-                        return Ok(o);
-                    }
-                }
-            }
-        }
-        let findings = linted.findings;
-        let has_fix = findings.iter().any(|f| {
-            f.fix
-                .as_ref()
-                .is_some_and(|x| x.applicability >= min && !x.edits.is_empty())
-        });
-        if fixing
-            && has_fix
-            && let Some(ev) = &evidence
-        {
-            match lint::fix(&text, min, ev, catalog, &config.rules) {
-                Ok(fixed) if fixed.text != text => {
-                    if diff {
-                        o.messages.push(Message::Text(output::diff::unified(
-                            &shown,
-                            &text,
-                            &fixed.text,
-                        )));
-                    } else if let Err(why) =
-                        write_fixed(src, repo.as_ref(), &config.root, &bytes, &fixed.text)
-                    {
-                        o.messages
-                            .push(Message::Error(format!("{shown}: not fixed: {why}")));
-                    } else {
-                        o.fixed = fixed.applied;
-                        let left =
-                            lint::lint_text(&fixed.text, expect, Some(ev), catalog, &config.rules)
-                                .map(|l| l.findings)
-                                .unwrap_or_default();
-                        o.file = Some(file(fixed.text, left));
-                        return Ok(o);
-                    }
-                }
-                Ok(_) => {}
-                Err(e @ (FixError::Verify(_) | FixError::Broken(_))) => {
+    };
+    // Non-policy JSON (pre-commit passes every JSON file) is skipped silently.
+    if !linted.is_policy {
+        return Ok(o);
+    }
+    o.checked = true;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    // History only for files with findings that rest on the snapshot.
+    if let (Some(repo), Some(ev), Some(rp)) = (repo, &mut evidence, &src.repo_path)
+        && linted
+            .findings
+            .iter()
+            .any(|f| EVIDENCE_RULES.contains(&f.rule))
+    {
+        let new = added_after_analysis(repo, rp, &text, ev);
+        if !new.is_empty() {
+            ev.not_judged = new;
+            match lint::lint(&bytes, expect, Some(ev), catalog, &config.rules) {
+                Ok(l) => linted = l,
+                Err(e) => {
                     o.internal = true;
                     o.messages.push(Message::Error(format!("{shown}: {e}")));
+                    return Ok(o);
                 }
             }
         }
-        o.file = Some(file(text, findings));
     }
+    let findings = linted.findings;
+    let has_fix = findings.iter().any(|f| {
+        f.fix
+            .as_ref()
+            .is_some_and(|x| x.applicability >= min && !x.edits.is_empty())
+    });
+    if fixing
+        && has_fix
+        && let Some(ev) = &evidence
+    {
+        match lint::fix(&text, min, ev, catalog, &config.rules) {
+            Ok(fixed) if fixed.text != text => {
+                if diff {
+                    o.messages.push(Message::Text(output::diff::unified(
+                        &shown,
+                        &text,
+                        &fixed.text,
+                    )));
+                } else if let Err(why) =
+                    write_fixed(src, repo.as_ref(), &config.root, &bytes, &fixed.text)
+                {
+                    o.messages
+                        .push(Message::Error(format!("{shown}: not fixed: {why}")));
+                } else {
+                    o.fixed = fixed.applied;
+                    let left =
+                        lint::lint_text(&fixed.text, expect, Some(ev), catalog, &config.rules)
+                            .map(|l| l.findings)
+                            .unwrap_or_default();
+                    o.file = Some(file(fixed.text, left));
+                    return Ok(o);
+                }
+            }
+            Ok(_) => {}
+            Err(e @ (FixError::Verify(_) | FixError::Broken(_))) => {
+                o.internal = true;
+                o.messages.push(Message::Error(format!("{shown}: {e}")));
+            }
+        }
+    }
+    o.file = Some(file(text, findings));
     Ok(o)
 }
 
