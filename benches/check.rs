@@ -65,7 +65,8 @@ fn one_file_pinned_catalog() {
     check(&example(), &["policy.json", "--catalog", "catalog"]);
 }
 
-/// `check` of a whole generated corpus (policies, one snapshot file per role, a [[bind]] each).
+/// `check` of a whole generated corpus (policies, one raw snapshot file per role, one templated
+/// `[[bind]]`).
 #[divan::bench(args = [100, 1000], sample_count = 5)]
 fn corpus_all(n: usize) {
     let dir = corpus(n);
