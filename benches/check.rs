@@ -25,6 +25,14 @@ fn corpus(n: usize) -> PathBuf {
     if let Some((_, d)) = dirs.iter().find(|(k, _)| *k == n) {
         return d.path().to_path_buf();
     }
+    let dir = gen_corpus(n, false);
+    let path = dir.path().to_path_buf();
+    dirs.push((n, dir));
+    path
+}
+
+/// `scripts/gen-corpus.py` into a new temporary folder.
+fn gen_corpus(n: usize, bind_per_file: bool) -> tempfile::TempDir {
     let dir = tempfile::TempDir::new().unwrap();
     let status = Command::new("python3")
         .arg(concat!(
@@ -33,12 +41,11 @@ fn corpus(n: usize) -> PathBuf {
         ))
         .arg(n.to_string())
         .arg(dir.path())
+        .args(bind_per_file.then_some("--bind-per-file"))
         .status()
         .unwrap();
     assert!(status.success());
-    let path = dir.path().to_path_buf();
-    dirs.push((n, dir));
-    path
+    dir
 }
 
 fn check(dir: &std::path::Path, args: &[&str]) {
@@ -93,76 +100,63 @@ fn staged_repo_bind_per_file() -> PathBuf {
 /// A git repository of `n` generated policies, their snapshot by principal, and one policy
 /// changed and staged.
 fn make_repo(n: usize, bind_per_file: bool) -> tempfile::TempDir {
-    {
-        let dir = tempfile::TempDir::new().unwrap();
-        let status = Command::new("python3")
-            .arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/scripts/gen-corpus.py"
-            ))
-            .arg(n.to_string())
-            .arg(dir.path())
-            .args(bind_per_file.then_some("--bind-per-file"))
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let git = |args: &[&str]| {
-            let ok = Command::new("git")
-                .current_dir(dir.path())
-                .args(args)
-                .env("GIT_CONFIG_GLOBAL", "/dev/null")
-                .stdout(Stdio::null())
-                .status()
-                .unwrap()
-                .success();
-            assert!(ok, "git {args:?}");
-        };
-        // The snapshot as `iamtrim snapshot import -o DIR/` lays it out: by principal.
-        let ok = Command::new(env!("CARGO_BIN_EXE_iamtrim"))
+    let dir = gen_corpus(n, bind_per_file);
+    let git = |args: &[&str]| {
+        let ok = Command::new("git")
             .current_dir(dir.path())
-            .args([
-                "snapshot",
-                "import",
-                "snapshot",
-                "-o",
-                "snapshot-by-principal/",
-            ])
+            .args(args)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .stdout(Stdio::null())
             .status()
             .unwrap()
             .success();
-        assert!(ok);
-        std::fs::remove_dir_all(dir.path().join("snapshot")).unwrap();
-        let toml = std::fs::read_to_string(dir.path().join("iamtrim.toml")).unwrap();
-        std::fs::write(
-            dir.path().join("iamtrim.toml"),
-            toml.replace(
-                "snapshot = \"snapshot\"",
-                "snapshot = \"snapshot-by-principal\"",
-            ),
-        )
-        .unwrap();
-        git(&["init", "-q", "-b", "main"]);
-        git(&["add", "-A"]);
-        git(&[
-            "-c",
-            "user.name=b",
-            "-c",
-            "user.email=b@b",
-            "commit",
-            "-q",
-            "-m",
-            "corpus",
-        ]);
-        let p = dir.path().join("policies/app-00500.json");
-        let text = std::fs::read_to_string(&p).unwrap();
-        std::fs::write(
-            &p,
-            text.replacen("\"Version\"", "\"Id\": \"changed\",\n  \"Version\"", 1),
-        )
-        .unwrap();
-        git(&["add", "policies/app-00500.json"]);
-        dir
-    }
+        assert!(ok, "git {args:?}");
+    };
+    // The snapshot as `iamtrim snapshot import -o DIR/` lays it out: by principal.
+    let ok = Command::new(env!("CARGO_BIN_EXE_iamtrim"))
+        .current_dir(dir.path())
+        .args([
+            "snapshot",
+            "import",
+            "snapshot",
+            "-o",
+            "snapshot-by-principal/",
+        ])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    std::fs::remove_dir_all(dir.path().join("snapshot")).unwrap();
+    let toml = std::fs::read_to_string(dir.path().join("iamtrim.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("iamtrim.toml"),
+        toml.replace(
+            "snapshot = \"snapshot\"",
+            "snapshot = \"snapshot-by-principal\"",
+        ),
+    )
+    .unwrap();
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "-A"]);
+    git(&[
+        "-c",
+        "user.name=b",
+        "-c",
+        "user.email=b@b",
+        "commit",
+        "-q",
+        "-m",
+        "corpus",
+    ]);
+    let p = dir.path().join("policies/app-00500.json");
+    let text = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(
+        &p,
+        text.replacen("\"Version\"", "\"Id\": \"changed\",\n  \"Version\"", 1),
+    )
+    .unwrap();
+    git(&["add", "policies/app-00500.json"]);
+    dir
 }
 
 /// A git repository with 10,000 tracked policies (DESIGN's `check --all` bar).

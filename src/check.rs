@@ -339,37 +339,29 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
         Some(b) => b.len() as u64 > MAX_FILE_BYTES,
         None => std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_FILE_BYTES),
     };
-    if too_big {
+    // A file that cannot be read as text: one finding at its start.
+    let not_read = |mut o: Outcome, why: String| {
         o.checked = true;
         o.file = Some(file(
             String::new(),
-            vec![Finding::new(
-                "invalid-policy",
-                0..0,
-                format!(
-                    "the file is over {} MiB; IAM policies are at most a few KiB: not checked",
-                    MAX_FILE_BYTES >> 20
-                ),
-            )],
+            vec![Finding::new("invalid-policy", 0..0, why)],
         ));
-        return Ok(o);
+        Ok(o)
+    };
+    if too_big {
+        return not_read(
+            o,
+            format!(
+                "the file is over {} MiB; IAM policies are at most a few KiB: not checked",
+                MAX_FILE_BYTES >> 20
+            ),
+        );
     }
     let bytes = match &src.bytes {
         Some(b) => b.clone(),
         None => match std::fs::read(path) {
             Ok(b) => b,
-            Err(e) => {
-                o.checked = true;
-                o.file = Some(file(
-                    String::new(),
-                    vec![Finding::new(
-                        "invalid-policy",
-                        0..0,
-                        format!("cannot read the file: {e}"),
-                    )],
-                ));
-                return Ok(o);
-            }
+            Err(e) => return not_read(o, format!("cannot read the file: {e}")),
         },
     };
     let mut evidence: Option<Evidence> = match snapshot {

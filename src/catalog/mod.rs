@@ -296,18 +296,8 @@ impl Catalog {
         if pattern.raw() == "*" {
             return !self.slots.is_empty();
         }
-        let name = pattern.name_glob();
-        self.services_matching(pattern.service_glob()).any(|svc| {
-            let service = self.service(svc);
-            if !name.contains(['*', '?']) {
-                return service.find(name).is_some();
-            }
-            let head_len = name.find(['*', '?']).unwrap_or(0);
-            let head = name[..head_len].to_ascii_lowercase();
-            service
-                .prefix_range(&head)
-                .any(|i| pattern::glob_match(name.as_bytes(), service.actions[i].lower.as_bytes()))
-        })
+        self.services_matching(pattern.service_glob())
+            .any(|svc| pattern.matches_any_in(self.service(svc)))
     }
 
     /// Every action matched by `pattern`.

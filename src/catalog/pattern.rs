@@ -79,11 +79,8 @@ impl<'a> ActionPattern<'a> {
                 bits.set(i);
             }
         } else {
-            // Only names that start with the literal head can match.
-            let head_len = name.find(['*', '?']).unwrap_or(0);
-            let head = name[..head_len].to_ascii_lowercase();
-            let range = service.prefix_range(&head);
-            if head_len + 1 == name.len() && name.ends_with('*') {
+            let range = Self::head_range(name, service);
+            if name.len() == name.find(['*', '?']).unwrap_or(0) + 1 && name.ends_with('*') {
                 // `Prefix*`, the commonest shape: the range is the answer.
                 bits.set_range(range);
                 return;
@@ -94,6 +91,23 @@ impl<'a> ActionPattern<'a> {
                 }
             }
         }
+    }
+
+    /// Whether the name part matches at least one action of `service` (no set built).
+    pub fn matches_any_in(&self, service: &Service) -> bool {
+        let name = self.name_glob();
+        if !has_wildcard(name) {
+            return service.find(name).is_some();
+        }
+        Self::head_range(name, service)
+            .any(|i| glob_match(name.as_bytes(), service.actions[i].lower.as_bytes()))
+    }
+
+    /// The actions whose names start with the literal head of the wildcard `name`: only they
+    /// can match it.
+    fn head_range(name: &str, service: &Service) -> std::ops::Range<usize> {
+        let head_len = name.find(['*', '?']).unwrap_or(0);
+        service.prefix_range(&name[..head_len].to_ascii_lowercase())
     }
 
     /// Whether this pattern matches `service:action`.

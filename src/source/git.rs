@@ -648,40 +648,41 @@ mod tests {
         assert_eq!(fast, Some(slow));
     }
 
+    /// Neither reader handles git's split index (`link`) or sparse index (`sdir`): the fast
+    /// path declines, and the error says which it is and how to undo it.
     #[test]
-    fn a_split_index_is_an_error_not_a_wrong_answer() {
-        // Neither reader handles git's split index (`link`): the fast path declines, libgit2
-        // says why.
-        let t = repo_with_history();
-        let d = t.path();
-        git(d, &["update-index", "--split-index"]);
-        write(d, "a/p04.json", "{\"split\": 1}\n");
-        git(d, &["add", "a/p04.json"]);
-        let repo = Repo::discover(d).unwrap();
-        assert_eq!(
-            repo.staged_from_index_file(None).unwrap().map(|v| v.len()),
-            None
-        );
-        let err = repo.staged(None).expect_err("an error").to_string();
-        assert!(err.contains("split index"), "{err}");
-        assert!(err.contains("--no-split-index"), "{err}");
-    }
-
-    #[test]
-    fn a_sparse_index_is_an_error_not_a_wrong_answer() {
-        let t = repo_with_history();
-        let d = t.path();
-        git(d, &["sparse-checkout", "init", "--cone", "--sparse-index"]);
-        git(d, &["sparse-checkout", "set", "a"]);
-        write(d, "a/p04.json", "{\"sparse\": 1}\n");
-        git(d, &["add", "a/p04.json"]);
-        let repo = Repo::discover(d).unwrap();
-        assert_eq!(
-            repo.staged_from_index_file(None).unwrap().map(|v| v.len()),
-            None
-        );
-        let err = repo.staged(None).expect_err("an error").to_string();
-        assert!(err.contains("sparse index"), "{err}");
+    fn split_and_sparse_indexes_are_errors_not_wrong_answers() {
+        let cases: [(&[&[&str]], &[&str]); 2] = [
+            (
+                &[&["update-index", "--split-index"]],
+                &["split index", "--no-split-index"],
+            ),
+            (
+                &[
+                    &["sparse-checkout", "init", "--cone", "--sparse-index"],
+                    &["sparse-checkout", "set", "a"],
+                ],
+                &["sparse index", "--no-sparse-index"],
+            ),
+        ];
+        for (setup, said) in cases {
+            let t = repo_with_history();
+            let d = t.path();
+            for args in setup {
+                git(d, args);
+            }
+            write(d, "a/p04.json", "{\"changed\": 1}\n");
+            git(d, &["add", "a/p04.json"]);
+            let repo = Repo::discover(d).unwrap();
+            assert_eq!(
+                repo.staged_from_index_file(None).unwrap().map(|v| v.len()),
+                None
+            );
+            let err = repo.staged(None).expect_err("an error").to_string();
+            for s in said {
+                assert!(err.contains(s), "{err}");
+            }
+        }
     }
 
     #[test]

@@ -35,8 +35,6 @@ pub struct IndexFile<'a> {
     /// after another.
     v4_paths: Option<Vec<u8>>,
     pub valid_trees: Vec<ValidTree>,
-    /// Entries in a conflicted (stage 1-3) state were seen.
-    pub conflicts: bool,
 }
 
 const OID: usize = 20;
@@ -156,9 +154,6 @@ pub fn parse_keeping(b: &[u8], every_entry: bool) -> Option<IndexFile<'_>> {
         // a tree in the entry list is never a file to check either way.
         if mode & 0o170000 == 0o040000 {
             return None;
-        }
-        if stage != 0 {
-            out.conflicts = true;
         }
         if every_entry || (stage == 0 && !intent_to_add) {
             let (from, to) = match &mut out.v4_paths {

@@ -36,17 +36,22 @@ impl Repo {
         self.dir.path()
     }
 
-    pub fn git(&self, args: &[&str]) -> Output {
-        let out = Command::new("git")
-            .current_dir(self.path())
+    /// git in this repository, away from the user's config and any surrounding hook's
+    /// repository (`GIT_DIR`, `GIT_INDEX_FILE`, `GIT_WORK_TREE`).
+    pub fn git_command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new("git");
+        cmd.current_dir(self.path())
             .args(args)
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env_remove("GIT_DIR")
             .env_remove("GIT_INDEX_FILE")
-            .env_remove("GIT_WORK_TREE")
-            .output()
-            .unwrap();
+            .env_remove("GIT_WORK_TREE");
+        cmd
+    }
+
+    pub fn git(&self, args: &[&str]) -> Output {
+        let out = self.git_command(args).output().unwrap();
         assert!(
             out.status.success(),
             "git {args:?}: {}",
@@ -64,15 +69,10 @@ impl Repo {
     /// Stages everything and commits with author and committer date `date` (ISO 8601).
     pub fn commit(&self, msg: &str, date: &str) {
         self.git(&["add", "-A"]);
-        let out = Command::new("git")
-            .current_dir(self.path())
-            .args(["commit", "-q", "-m", msg])
+        let out = self
+            .git_command(&["commit", "-q", "-m", msg])
             .env("GIT_AUTHOR_DATE", date)
             .env("GIT_COMMITTER_DATE", date)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_INDEX_FILE")
-            .env_remove("GIT_WORK_TREE")
             .output()
             .unwrap();
         assert!(
@@ -187,16 +187,9 @@ fn the_git_hook_checks_what_commit_a_and_commit_paths_commit() {
         std::env::var("PATH").unwrap_or_default()
     );
     let commit = |args: &[&str]| {
-        Command::new("git")
-            .current_dir(r.path())
-            .arg("commit")
-            .args(args)
+        r.git_command(&[&["commit"][..], args].concat())
             .env("PATH", &path)
             .env("NO_COLOR", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_INDEX_FILE")
-            .env_remove("GIT_WORK_TREE")
             .output()
             .unwrap()
     };
