@@ -445,11 +445,21 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
             Err(e @ (FixError::Verify(_) | FixError::Broken(_))) => {
                 o.internal = true;
                 o.messages.push(Message::Error(format!("{shown}: {e}")));
+                // Nothing of this file is offered as fixable once its fixes failed verification.
+                o.file = Some(file(text, without_fixes(findings)));
+                return Ok(o);
             }
         }
     }
     o.file = Some(file(text, findings));
     Ok(o)
+}
+
+fn without_fixes(mut findings: Vec<Finding>) -> Vec<Finding> {
+    for f in &mut findings {
+        f.fix = None;
+    }
+    findings
 }
 
 /// Writes a fixed file atomically. Staged or committed content is fixed only when the working

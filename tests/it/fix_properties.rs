@@ -126,13 +126,19 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
-    fn fixes_verify_converge_and_keep_json_valid(case in case_strategy(), style in 0u8..4, crlf in any::<bool>()) {
+    fn fixes_verify_converge_and_keep_json_valid(case in case_strategy(), style in 0u8..4, crlf in any::<bool>(), sids in any::<u8>()) {
         let cat = Catalog::embedded();
+        // Statements without a `Sid` and with the same `Resource` look alike: the fix verifier
+        // must pair them by identity (issue 9: it paired a removed one with its look-alike).
         let statements: Vec<Value> = case.statements.iter().enumerate().map(|(i, s)| {
             let patterns: Vec<String> = s.patterns.iter().map(|p| build_pattern(cat, p)).collect();
             let actions = if patterns.len() == 1 { json!(patterns[0]) } else { json!(patterns) };
             let key = if s.not_action { "NotAction" } else { "Action" };
-            json!({"Sid": format!("S{i}"), "Effect": if s.deny { "Deny" } else { "Allow" }, key: actions, "Resource": "*"})
+            let mut st = json!({"Effect": if s.deny { "Deny" } else { "Allow" }, key: actions, "Resource": "*"});
+            if sids & (1 << (i % 8)) != 0 {
+                st["Sid"] = json!(format!("S{i}"));
+            }
+            st
         }).collect();
         let policy = json!({"Version": "2012-10-17", "Statement": statements});
         let text = render(&policy, style, crlf);

@@ -5,6 +5,7 @@ mod check;
 mod common;
 mod fix_properties;
 mod git;
+mod hardening;
 mod malformed;
 mod output;
 mod properties;
