@@ -59,6 +59,16 @@ pub fn remove_element(items: &[Span], i: usize) -> Edit {
     }
 }
 
+/// The separator of a list laid out on one line: `", "` where the file puts a space after its
+/// colons (`"Action": [`), `","` where it is minified.
+fn inline_separator(text: &str, pos: usize) -> &'static str {
+    let before = &text[line_start(text, pos)..pos];
+    match before.rfind(':') {
+        Some(i) if before[i + 1..].starts_with([' ', '\t']) => ", ",
+        _ => ",",
+    }
+}
+
 /// The separator the array uses between its elements.
 fn separator(text: &str, items: &[Span], i: usize) -> String {
     if first_on_line(text, items[i].start) {
@@ -67,10 +77,8 @@ fn separator(text: &str, items: &[Span], i: usize) -> String {
         text[items[i - 1].end..items[i].start].to_string()
     } else if items.len() > 1 {
         text[items[i].end..items[i + 1].start].to_string()
-    } else if text.contains('\n') {
-        ", ".to_string()
     } else {
-        ",".to_string()
+        inline_separator(text, items[i].start).to_string()
     }
 }
 
@@ -84,21 +92,24 @@ pub fn replace_element(text: &str, items: &[Span], i: usize, with: &[String]) ->
 }
 
 /// Turns a string value (`"Action": "s3:Get*"`) into an array of patterns: one a line, indented one
-/// level deeper than the key, in a file that has lines; on one line in a minified file.
+/// level deeper than the key, where the key stands on a line of its own; on one line, in the
+/// file's spacing, where it shares its line (a minified or one-line policy).
 pub fn string_to_array(text: &str, key_span: &Span, value_span: &Span, with: &[String]) -> Edit {
     let quoted: Vec<String> = with.iter().map(|p| quote(p)).collect();
-    let replacement =
-        if text[..key_span.start].contains('\n') || text[value_span.end..].contains('\n') {
-            let le = line_ending(text);
-            let base = indent_at(text, key_span.start);
-            let inner = format!("{base}{}", indent_unit(text));
-            format!(
-                "[{le}{inner}{}{le}{base}]",
-                quoted.join(&format!(",{le}{inner}"))
-            )
-        } else {
-            format!("[{}]", quoted.join(","))
-        };
+    let replacement = if first_on_line(text, key_span.start) {
+        let le = line_ending(text);
+        let base = indent_at(text, key_span.start);
+        let inner = format!("{base}{}", indent_unit(text));
+        format!(
+            "[{le}{inner}{}{le}{base}]",
+            quoted.join(&format!(",{le}{inner}"))
+        )
+    } else {
+        format!(
+            "[{}]",
+            quoted.join(inline_separator(text, value_span.start))
+        )
+    };
     Edit {
         span: value_span.clone(),
         replacement,
@@ -183,6 +194,35 @@ mod tests {
             apply(mini, &[e]),
             "{\"Action\":[\"s3:A*\",\"s3:B\",\"s3:List*\"]}"
         );
+    }
+
+    #[test]
+    fn one_line_policies_stay_on_one_line() {
+        // Minified with a final newline, one line with spaces, CRLF after a one-line policy.
+        for (text, expected) in [
+            (
+                "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"s3:Get*\",\"Resource\":\"*\"}}\n",
+                "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":[\"s3:A*\",\"s3:B\"],\"Resource\":\"*\"}}\n",
+            ),
+            (
+                "{\"Statement\": {\"Effect\": \"Allow\", \"Action\": \"s3:Get*\"}}\r\n",
+                "{\"Statement\": {\"Effect\": \"Allow\", \"Action\": [\"s3:A*\", \"s3:B\"]}}\r\n",
+            ),
+            (
+                "{\n  \"Statement\": [\n    {\"Effect\": \"Allow\", \"Action\": \"s3:Get*\"}\n  ]\n}\n",
+                "{\n  \"Statement\": [\n    {\"Effect\": \"Allow\", \"Action\": [\"s3:A*\", \"s3:B\"]}\n  ]\n}\n",
+            ),
+        ] {
+            let key = spans(text, &["\"Action\""])[0].clone();
+            let val = spans(text, &["\"s3:Get*\""])[0].clone();
+            let e = string_to_array(text, &key, &val, &["s3:A*".into(), "s3:B".into()]);
+            assert_eq!(apply(text, &[e]), expected);
+        }
+        // A one-entry array in a minified file.
+        let mini = "{\"Action\":[\"s3:Get*\"]}\n";
+        let items = spans(mini, &["\"s3:Get*\""]);
+        let e = replace_element(mini, &items, 0, &["s3:A*".into(), "s3:B".into()]);
+        assert_eq!(apply(mini, &[e]), "{\"Action\":[\"s3:A*\",\"s3:B\"]}\n");
     }
 
     #[test]

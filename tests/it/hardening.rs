@@ -119,3 +119,54 @@ fn removed_statements_are_paired_by_identity() {
         assert_eq!(text(dir.path(), "p.json"), *after, "{what}");
     }
 }
+
+/// Class 3: a one-line policy stays on one line when a string `Action` becomes several entries, or
+/// a string `NotAction` gains some; in its own spacing (minified, or with spaces), LF or CRLF.
+#[test]
+fn one_line_policies_stay_one_line() {
+    let unused: &[(&str, Option<&[&str]>)] = &[
+        ("s3", Some(&["GetObjectTorrent", "GetBucketPolicy"])),
+        ("sqs", Some(&["DeleteQueue"])),
+    ];
+    let cases = [
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject*","Resource":"*"}]}"#.to_string() + "\n",
+        r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:GetBucket*", "Resource": "*"}}"#.to_string() + "\r\n",
+        r#"{"Statement":[{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}]}"#.to_string(),
+    ];
+    for (i, before) in cases.iter().enumerate() {
+        let dir = project(unused, &[("p.json", before)]);
+        let out = check(dir.path(), &["p.json", "--fix", "--unsafe-fixes"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        let after = text(dir.path(), "p.json");
+        assert_ne!(&after, before, "case {i}: nothing fixed");
+        let body = after.trim_end_matches(['\r', '\n']);
+        assert!(
+            !body.contains('\n'),
+            "case {i} lost its one-line layout:\n{after}"
+        );
+        assert_eq!(
+            &after[body.len()..],
+            &before[before.trim_end_matches(['\r', '\n']).len()..]
+        );
+        // Spacing kept: minified stays without spaces, spaced keeps ", ".
+        assert_eq!(
+            body.contains(", "),
+            before.contains(", "),
+            "case {i}: {after}"
+        );
+        let v: Value = serde_json::from_str(body).unwrap();
+        let st = &v["Statement"];
+        let st = if st.is_array() { &st[0] } else { st };
+        let list = st.get("Action").or(st.get("NotAction")).unwrap();
+        assert!(
+            list.as_array().is_some_and(|a| a.len() > 1),
+            "case {i}: {after}"
+        );
+    }
+}
