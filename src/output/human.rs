@@ -3,6 +3,7 @@
 //! NO_COLOR.
 
 use super::report::{CheckReport, FileReport};
+use super::source::IndexedSource;
 use crate::diagnostic::{Applicability, Finding, Severity};
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 use rayon::prelude::*;
@@ -11,7 +12,7 @@ use std::fmt;
 #[derive(Debug)]
 struct FileDiag {
     message: String,
-    src: NamedSource<String>,
+    src: NamedSource<IndexedSource>,
     related: Vec<FindingDiag>,
 }
 
@@ -37,6 +38,8 @@ impl Diagnostic for FileDiag {
 
 #[derive(Debug)]
 struct FindingDiag {
+    /// Its own excerpt when its line is too long to draw whole.
+    src: Option<super::source::Excerpt>,
     message: String,
     rule: &'static str,
     severity: Severity,
@@ -52,6 +55,9 @@ impl fmt::Display for FindingDiag {
 impl std::error::Error for FindingDiag {}
 
 impl Diagnostic for FindingDiag {
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.src.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(self.rule))
     }
@@ -76,34 +82,41 @@ fn to_miette(s: Severity) -> miette::Severity {
     }
 }
 
-fn finding_diag(f: &Finding) -> FindingDiag {
+fn finding_diag(f: &Finding, path: &str, source: &IndexedSource) -> FindingDiag {
     let fixable = match f.fix.as_ref().map(|x| x.applicability) {
         Some(Applicability::Safe) => " (fix: --fix)",
         Some(Applicability::Unsafe) => " (fix: --unsafe-fixes)",
         _ => "",
     };
+    let (src, span) = match source.excerpt(path, &f.span) {
+        Some((ex, span)) => (Some(ex), span),
+        None => (None, f.span.clone()),
+    };
     FindingDiag {
+        src,
         message: f.message.clone(),
         rule: f.rule,
         severity: f.severity,
-        label: LabeledSpan::new_with_span(
-            Some(f.label.clone()).filter(|l| !l.is_empty()),
-            f.span.clone(),
-        ),
+        label: LabeledSpan::new_with_span(Some(f.label.clone()).filter(|l| !l.is_empty()), span),
         help: f.help.as_ref().map(|h| format!("{h}{fixable}")),
     }
 }
 
 fn file_diag(file: &FileReport) -> FileDiag {
     let n = file.findings.len();
+    let source = IndexedSource::new(file.text.clone());
     FileDiag {
         message: format!(
             "{}: {n} finding{}",
             file.path,
             if n == 1 { "" } else { "s" }
         ),
-        src: NamedSource::new(file.path.clone(), file.text.clone()),
-        related: file.findings.iter().map(finding_diag).collect(),
+        related: file
+            .findings
+            .iter()
+            .map(|f| finding_diag(f, &file.path, &source))
+            .collect(),
+        src: NamedSource::new(file.path.clone(), source),
     }
 }
 

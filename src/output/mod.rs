@@ -7,6 +7,7 @@ pub mod json;
 pub mod position;
 pub mod report;
 pub mod sarif;
+mod source;
 
 use serde_json::{Value, json};
 use std::io::Write;

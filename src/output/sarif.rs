@@ -7,6 +7,7 @@ use crate::rules::RULES;
 use serde::Serialize;
 use serde::ser::SerializeSeq;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -94,22 +95,22 @@ fn tool() -> Value {
 fn file_results(file: &FileReport) -> Vec<Value> {
     let mut results = Vec::new();
     let index = LineIndex::new(&file.text);
-    let mut seen: Vec<(u64, usize)> = Vec::new();
+    // Per (rule, line): its hash, computed once (a minified policy is one long line holding
+    // every finding); per hash: how many times it was seen.
+    let mut hashes: HashMap<(&str, usize), u64> = HashMap::new();
+    let mut seen: HashMap<u64, usize> = HashMap::new();
     for f in &file.findings {
         let (line, _) = index.position(&file.text, f.span.start);
-        let line_text = file.text.lines().nth(line - 1).unwrap_or("").trim();
         // The rule and the primary line's text, with an occurrence count for repeats: stable
         // when unrelated lines are added or removed.
-        let key = fnv1a(format!("{}\u{0}{line_text}", f.rule).as_bytes());
-        let n = match seen.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, c)) => {
-                *c += 1;
-                *c
-            }
-            None => {
-                seen.push((key, 1));
-                1
-            }
+        let key = *hashes.entry((f.rule, line)).or_insert_with(|| {
+            let line_text = index.line_text(&file.text, line).trim();
+            fnv1a(format!("{}\u{0}{line_text}", f.rule).as_bytes())
+        });
+        let n = {
+            let c = seen.entry(key).or_insert(0);
+            *c += 1;
+            *c
         };
         let mut result = json!({
             "ruleId": f.rule,

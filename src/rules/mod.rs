@@ -117,7 +117,7 @@ pub struct Decided<'a> {
     pub pattern: &'a crate::policy::model::PatternAt,
     pub decision: &'a crate::refine::Decision,
     /// The spans of every entry of its list (for removal and replacement edits).
-    pub siblings: Vec<crate::diagnostic::Span>,
+    pub siblings: &'a [crate::diagnostic::Span],
     pub index: usize,
     pub stmt: &'a crate::policy::model::Stmt,
 }
@@ -135,13 +135,13 @@ impl Ctx<'_> {
             if res.removed {
                 continue;
             }
-            let siblings: Vec<_> = stmt.patterns.iter().map(|p| p.span.clone()).collect();
+            let siblings = &stmt.pattern_spans[..];
             for (index, (pattern, decision)) in stmt.patterns.iter().zip(&res.decisions).enumerate()
             {
                 out.push(Decided {
                     pattern,
                     decision,
-                    siblings: siblings.clone(),
+                    siblings,
                     index,
                     stmt,
                 });

@@ -36,7 +36,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         let edit = match (stmt.action_is_string, &stmt.action_key_span, with.len()) {
             (true, _, 1) => edits::replace_value(&p.span, &with[0]),
             (true, Some(key), _) => edits::string_to_array(ctx.text, key, &p.span, with),
-            _ => edits::replace_element(ctx.text, &d.siblings, d.index, with),
+            _ => edits::replace_element(ctx.text, d.siblings, d.index, with),
         };
         let unused = ctx.unused_matched(&p.text);
         // A wildcard in the service part (`*`, `s3*:Get*`) also covers services newer than the

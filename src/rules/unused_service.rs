@@ -38,7 +38,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             .label("service unused")
             .help(format!("remove `{}`", p.text))
             .fix(Some(Fix {
-                edits: vec![edits::remove_element(&d.siblings, d.index)],
+                edits: vec![edits::remove_element(d.siblings, d.index)],
                 applicability: ctx.applicability(true),
             }))
             .principals(ctx.evidence.found.clone()),

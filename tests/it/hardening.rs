@@ -170,3 +170,63 @@ fn one_line_policies_stay_one_line() {
         );
     }
 }
+
+/// A policy of `n` entries: mostly names the catalogue lacks (each an `unknown-action` warning)
+/// and a tenth unused (each an `unused-action` error with a fix), pretty or minified.
+fn long_policy(n: usize, minified: bool) -> String {
+    let actions: Vec<String> = (0..n)
+        .map(|i| {
+            if i % 10 == 0 {
+                "sqs:DeleteQueue".to_string()
+            } else {
+                format!("s3:GetObjectX{i}")
+            }
+        })
+        .chain(["s3:GetObject".to_string()])
+        .collect();
+    let v = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]});
+    if minified {
+        v.to_string()
+    } else {
+        serde_json::to_string_pretty(&v).unwrap()
+    }
+}
+
+/// The fastest of three runs of `args` on a fresh copy of `policy`.
+fn fastest(policy: &str, args: &[&str]) -> std::time::Duration {
+    (0..3)
+        .map(|_| {
+            let dir = project(&[("sqs", Some(&["DeleteQueue"]))], &[("p.json", policy)]);
+            let t = std::time::Instant::now();
+            let out = check(dir.path(), args);
+            let took = t.elapsed();
+            assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+            took
+        })
+        .min()
+        .unwrap()
+}
+
+/// Class 9: time (and with it memory: the quadratic cost was a list of sibling spans cloned per
+/// entry, and miette reading every snippet from the start of the file) grows linearly with the
+/// length of an `Action` list, pretty or minified, for every output and for `--fix`. Eight times
+/// the entries may cost at most 24 times as much (a quadratic cost would be 64 times).
+#[test]
+fn cost_is_linear_in_the_length_of_an_action_list() {
+    for minified in [false, true] {
+        let (small, big) = (long_policy(1_000, minified), long_policy(8_000, minified));
+        for args in [
+            &["p.json"][..],
+            &["p.json", "--format", "sarif"],
+            &["p.json", "--format", "json"],
+            &["p.json", "--fix"],
+        ] {
+            let (a, b) = (fastest(&small, args), fastest(&big, args));
+            let ratio = b.as_secs_f64() / a.as_secs_f64();
+            assert!(
+                ratio < 24.0,
+                "{args:?} minified={minified}: 1,000 entries {a:?}, 8,000 entries {b:?} ({ratio:.1}x)"
+            );
+        }
+    }
+}
