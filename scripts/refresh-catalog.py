@@ -157,7 +157,8 @@ def add_managed_policy_actions(services, extra):
             services[service][name] = UNKNOWN
             added += 1
     return [
-        f"# extra-source: {label} (the default versions of {policies} AWS managed policies)",
+        f"# extra-source: {label}",
+        f"# extra-policies: {policies} (their default versions)",
         f"# extra-actions: {added}",
         f"# extra-skipped: {sum(skipped.values())} actions of {len(skipped)} services the source does not list"
         + (f" ({', '.join(sorted(skipped))})" if skipped else ""),
