@@ -412,11 +412,18 @@ fn expand(args: &ExpandArgs, out: &mut Out) -> Result<ExitCode, AppError> {
 fn catalog(args: &CatalogArgs, out: &mut Out) -> Result<ExitCode, AppError> {
     let catalog = load_catalog(args)?;
     let info = catalog.info();
-    out.lines(&[
-        format!("source:   {}", info.source),
+    let mut lines = vec![format!("source:   {}", info.source)];
+    if let Some(extra) = &info.extra_source {
+        lines.push(format!(
+            "extra:    {extra}: {} actions AWS does not document (access level unknown)",
+            info.extra_actions
+        ));
+    }
+    lines.extend([
         format!("date:     {}", info.date),
         format!("services: {}", info.services),
         format!("actions:  {}", info.actions),
     ]);
+    out.lines(&lines);
     Ok(ExitCode::from(exit::OK))
 }

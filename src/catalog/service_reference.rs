@@ -93,6 +93,8 @@ pub(super) fn load(dir: &Path) -> Result<Catalog, CatalogError> {
                         .and_then(|x| x.properties)
                         .unwrap_or_default(),
                 ),
+                // The Service Reference is AWS's documentation: nothing in it is undocumented.
+                undocumented: false,
             })
             .collect();
         services.push(Service::new(&file.name, actions));

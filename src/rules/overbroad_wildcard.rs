@@ -24,7 +24,10 @@ AWS's own example: `s3:Get*` with 22 unused actions becomes `s3:GetAccess*`,
 ## Fix safety
 Safe with action-level, fresh evidence; unsafe when the snapshot is stale, the statement uses
 `NotAction`, or the wildcard spans services (`*`, `s3*:Get*`): its replacement lists catalogued
-services only, so a service newer than the catalogue would lose access nobody judged.",
+services only, so a service newer than the catalogue would lose access nobody judged. Unsafe too
+when a service it covers has actions AWS does not document (known from its managed policies, such
+as `memorydb:ReplicateMultiRegionClusterData`): it may have more that no source knows, which the
+replacement would drop.",
 };
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
@@ -60,6 +63,8 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 info.source, info.date
             ));
         }
+        let undocumented = ctx.catalog.undocumented_services(&p.text);
+        help.push_str(&undocumented_note(&undocumented));
         out.push(
             Finding::new(
                 INFO.id,
@@ -77,7 +82,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             .help(help)
             .fix(Some(Fix {
                 edits: vec![edit],
-                applicability: ctx.applicability(across_services),
+                applicability: ctx.applicability(across_services || !undocumented.is_empty()),
             }))
             .principals(ctx.evidence.found.clone()),
         );
@@ -136,4 +141,18 @@ fn quoted_list(items: &[String]) -> String {
         out.push('"');
     }
     out
+}
+
+/// Why a fix over services with undocumented actions is unsafe, for the help (empty when none).
+fn undocumented_note(services: &[&str]) -> String {
+    match services {
+        [] => String::new(),
+        [one] => format!(
+            "; `{one}` has actions AWS does not document (known from its managed policies): the fix is unsafe"
+        ),
+        many => format!(
+            "; `{}` have actions AWS does not document (known from their managed policies): the fix is unsafe",
+            many.join("`, `")
+        ),
+    }
 }

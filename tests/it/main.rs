@@ -1,6 +1,7 @@
 //! iamtrim's integration tests: one binary, one module per area.
 
 mod catalog;
+mod catalog_extra;
 mod check;
 mod common;
 mod fix_properties;
