@@ -187,7 +187,11 @@ fn recommend(args: &RecommendArgs, out: &mut Out) -> Result<ExitCode, AppError> 
         source,
     })?;
     let ins = document::statements_in(doc);
-    let refinement = refine::refine(&ins, &unused.resolve(&catalog), &catalog)?;
+    let refinement = if unused.everything {
+        refine::refine_role_unused(&ins)
+    } else {
+        refine::refine(&ins, &unused.resolve(&catalog), &catalog)?
+    };
     if !refinement.detach {
         document::apply(doc, &ins, &refinement);
     }

@@ -119,7 +119,11 @@ pub fn lint_text(
         let unused = ev.unused_actions(catalog);
         if !unused.is_empty() {
             let ins: Vec<_> = policy.statements.iter().map(|s| s.input.clone()).collect();
-            let refinement = refine::refine(&ins, &unused, catalog)?;
+            let refinement = if ev.unused.everything {
+                refine::refine_role_unused(&ins)
+            } else {
+                refine::refine(&ins, &unused, catalog)?
+            };
             let ctx = Ctx {
                 text,
                 policy: &policy,

@@ -51,6 +51,8 @@ pub struct Stmt {
 /// A policy document read from its JSON tree.
 #[derive(Debug, Clone)]
 pub struct Policy {
+    /// The policy document's span (the whole file, or the object inside an AWS CLI wrapper).
+    pub span: Span,
     pub statements: Vec<Stmt>,
     /// Span of the `Statement` key, for whole-policy findings.
     pub statement_key_span: Span,
@@ -186,6 +188,7 @@ pub fn read(doc: &Value) -> (Policy, Vec<Issue>) {
     }
     (
         Policy {
+            span: doc.span.clone(),
             statements,
             statement_key_span,
             statement_is_array,

@@ -133,6 +133,35 @@ pub fn refine(
     Ok(refinement)
 }
 
+/// The refinement when the role itself is unused (`UnusedIAMRole`): nothing it allows is used,
+/// whatever the catalogue knows, so every `Allow` statement goes and the policy is to be detached.
+/// No rewrite: a `NotAction` statement would have to exclude every catalogued service and would
+/// still allow the services newer than the catalogue.
+pub fn refine_role_unused(statements: &[StatementIn]) -> Refinement {
+    let outs: Vec<StatementOut> = statements
+        .iter()
+        .map(|s| match (s.effect, s.key) {
+            (Effect::Allow, ActionKey::Action | ActionKey::NotAction) => StatementOut {
+                decisions: vec![
+                    if s.key == ActionKey::Action {
+                        Decision::Remove
+                    } else {
+                        Decision::Keep
+                    };
+                    s.patterns.len()
+                ],
+                not_action_added: Vec::new(),
+                removed: true,
+            },
+            _ => StatementOut::keep_all(s.patterns.len()),
+        })
+        .collect();
+    Refinement {
+        detach: statements.iter().any(|s| s.effect == Effect::Allow),
+        statements: outs,
+    }
+}
+
 fn refine_statement(
     s: &StatementIn,
     unused: &ActionSet,

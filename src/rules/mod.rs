@@ -5,6 +5,7 @@ mod invalid_policy;
 mod newer_than_snapshot;
 mod no_evidence;
 mod overbroad_wildcard;
+mod quota;
 mod unknown_action;
 mod unused_action;
 mod unused_policy;
@@ -162,6 +163,7 @@ pub fn check_unused(ctx: &Ctx) -> Vec<Finding> {
     unused_service::check(ctx, &mut out);
     unused_action::check(ctx, &mut out);
     overbroad_wildcard::check(ctx, &mut out);
+    quota::check(ctx, &mut out);
     out
 }
 

@@ -230,3 +230,132 @@ fn cost_is_linear_in_the_length_of_an_action_list() {
         }
     }
 }
+
+/// A finding that the whole role is unused.
+fn role_unused_finding() -> Value {
+    json!({
+        "analyzedAt": "2026-11-20T08:15:02+00:00",
+        "id": "f-2",
+        "resource": ROLE,
+        "resourceType": "AWS::IAM::Role",
+        "resourceOwnerAccount": "123456789012",
+        "status": "ACTIVE",
+        "findingType": "UnusedIAMRole",
+        "findingDetails": [{"unusedIamRoleDetails": {"lastAccessed": "2026-01-01T00:00:00Z"}}],
+    })
+}
+
+/// Class 2: a whole role unused means "detach": `unused-policy`, no rewrite by `--fix
+/// --unsafe-fixes`, only `DETACH_POLICY` from `recommend --format aws`; for `NotAction`
+/// statements, wildcards, explicit actions and mixed policies alike.
+#[test]
+fn unused_role_means_detach_whatever_the_statements() {
+    let policies = [
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}]}"#,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":["iam:*","organizations:*"],"Resource":"*"},{"Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*"}]}"#,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:Get*","sqs:SendMessage"],"Resource":"*"},{"Effect":"Allow","NotAction":"ec2:*","Resource":"*"}]}"#,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+    ];
+    for policy in policies {
+        let dir = project_with(&role_unused_finding(), &[("p.json", policy)]);
+        let out = check(dir.path(), &["p.json", "--format", "json"]);
+        assert_eq!(out.status.code(), Some(1), "{policy}: {}", stderr(&out));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let rules: Vec<&str> = report["files"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap())
+            .collect();
+        assert_eq!(rules, ["unused-policy"], "{policy}");
+        let out = check(dir.path(), &["p.json", "--fix", "--unsafe-fixes"]);
+        assert_eq!(out.status.code(), Some(1), "{policy}: {}", stderr(&out));
+        assert_eq!(text(dir.path(), "p.json"), policy, "a detach is no rewrite");
+        let out = iamtrim()
+            .current_dir(dir.path())
+            .args([
+                "recommend",
+                "p.json",
+                "--config",
+                "iamtrim.toml",
+                "--format",
+                "aws",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let steps: Vec<&str> = answer["recommendedSteps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                s["unusedPermissionsRecommendedStep"]["recommendedAction"]
+                    .as_str()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(steps, ["DETACH_POLICY"], "{policy}");
+    }
+}
+
+/// The actions `pattern` expands to, every `step`-th one, as (service, [names]).
+fn every_nth(pattern: &str, step: usize) -> Vec<String> {
+    let out = iamtrim().args(["expand", pattern]).output().unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .step_by(step)
+        .map(|l| l.split_once(':').unwrap().1.to_string())
+        .collect()
+}
+
+fn wildcard_fixes(dir: &Path) -> Vec<(String, String)> {
+    let out = check(dir, &["p.json", "--format", "json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["files"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "overbroad-wildcard")
+        .map(|f| {
+            (
+                f["fix"]["applicability"].as_str().unwrap().to_string(),
+                f["help"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Class 5: a refinement that grows a policy past IAM's size limit says so, with the sizes, and
+/// its fix is unsafe; one that stays within the limit is untouched.
+#[test]
+fn refinements_past_the_size_quota_are_unsafe_and_say_so() {
+    let ec2 = every_nth("ec2:*", 3);
+    let names: Vec<&str> = ec2.iter().map(String::as_str).collect();
+    let big = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["ec2:*", "s3:GetObject"], "Resource": "*"}]}"#;
+    let dir = project(&[("ec2", Some(&names))], &[("p.json", big)]);
+    let fixes = wildcard_fixes(dir.path());
+    assert_eq!(fixes.len(), 1);
+    let (applicability, help) = &fixes[0];
+    assert_eq!(applicability, "unsafe", "{help}");
+    assert!(
+        help.contains("over IAM's limit of 6144 for a managed policy")
+            && help.contains("(now 106)"),
+        "{help}"
+    );
+    // --fix leaves it; --unsafe-fixes applies it.
+    let out = check(dir.path(), &["p.json", "--fix"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(dir.path(), "p.json"), big);
+
+    // A narrowing that stays small is still safe.
+    let s3 = every_nth("s3:GetObject*", 4);
+    let names: Vec<&str> = s3.iter().map(String::as_str).collect();
+    let small = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject*", "Resource": "*"}]}"#;
+    let dir = project(&[("s3", Some(&names))], &[("p.json", small)]);
+    let fixes = wildcard_fixes(dir.path());
+    assert_eq!(fixes.len(), 1);
+    assert_eq!(fixes[0].0, "safe", "{}", fixes[0].1);
+    assert!(!fixes[0].1.contains("limit"));
+}
