@@ -2,6 +2,7 @@
 //! the span underlined and the fix in the help. Plain (no colour) when not a terminal or with
 //! NO_COLOR.
 
+use super::escape::{self, Shown};
 use super::report::{CheckReport, FileReport};
 use crate::diagnostic::{Applicability, Finding, Severity};
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
@@ -76,34 +77,42 @@ fn to_miette(s: Severity) -> miette::Severity {
     }
 }
 
-fn finding_diag(f: &Finding) -> FindingDiag {
+/// A finding, its span moved as `shown` moved the text.
+fn finding_diag(f: &Finding, shown: &Shown<'_>) -> FindingDiag {
     let fixable = match f.fix.as_ref().map(|x| x.applicability) {
         Some(Applicability::Safe) => " (fix: --fix)",
         Some(Applicability::Unsafe) => " (fix: --unsafe-fixes)",
         _ => "",
     };
     FindingDiag {
-        message: f.message.clone(),
+        message: escape::line(&f.message).into_owned(),
         rule: f.rule,
         severity: f.severity,
         label: LabeledSpan::new_with_span(
-            Some(f.label.clone()).filter(|l| !l.is_empty()),
-            f.span.clone(),
+            Some(escape::line(&f.label).into_owned()).filter(|l| !l.is_empty()),
+            shown.span(&f.span),
         ),
-        help: f.help.as_ref().map(|h| format!("{h}{fixable}")),
+        help: f
+            .help
+            .as_ref()
+            .map(|h| format!("{}{fixable}", escape::line(h))),
     }
 }
 
+/// Everything from input (the path, the messages, which quote the file, and the file's text) is
+/// shown with its control characters escaped.
 fn file_diag(file: &FileReport) -> FileDiag {
     let n = file.findings.len();
+    let path = escape::line(&file.path);
+    let shown = escape::text(&file.text);
     FileDiag {
-        message: format!(
-            "{}: {n} finding{}",
-            file.path,
-            if n == 1 { "" } else { "s" }
-        ),
-        src: NamedSource::new(file.path.clone(), file.text.clone()),
-        related: file.findings.iter().map(finding_diag).collect(),
+        message: format!("{path}: {n} finding{}", if n == 1 { "" } else { "s" }),
+        related: file
+            .findings
+            .iter()
+            .map(|f| finding_diag(f, &shown))
+            .collect(),
+        src: NamedSource::new(&path, shown.text.into_owned()),
     }
 }
 
