@@ -179,6 +179,76 @@ impl Temp {
     }
 }
 
+impl Temp {
+    /// Puts the new text at `path` only if what it replaces is `expected`, with no window for
+    /// another program's write to be lost: the two files are swapped atomically (`renameat2`'s
+    /// exchange), the one swapped out is compared, and swapped back if it is not `expected`.
+    /// Where the system cannot swap, a plain rename after the caller's comparison.
+    fn exchange(mut self, path: &Path, expected: &[u8]) -> Result<(), WriteError> {
+        let g = in_flight();
+        if g.stopping {
+            return Err(std::io::Error::new(std::io::ErrorKind::Interrupted, "interrupted").into());
+        }
+        let tmp = self.file()?.path().to_path_buf();
+        match swap(&tmp, path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Unsupported => {
+                drop(g);
+                return Ok(self.persist(path)?);
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let limit = (expected.len() as u64).max(1);
+        let displaced = read_bounded(&tmp, limit);
+        if matches!(&displaced, Ok(b) if b == expected) {
+            // What was replaced is what was read: done (dropping `self` removes it).
+            return Ok(());
+        }
+        // Another program's text was swapped out: it goes back.
+        if let Err(e) = swap(&tmp, path) {
+            // Both are kept: the other text stays where it is, under the temporary name.
+            if let Some(f) = self.file.take() {
+                let _ = f.into_temp_path().keep();
+            }
+            return Err(std::io::Error::other(format!(
+                "the file changed while iamtrim was fixing it, and its new text could not be put back: it is in {} ({e})",
+                tmp.display()
+            ))
+            .into());
+        }
+        Err(WriteError::Changed)
+    }
+}
+
+/// Swaps two files atomically; `Unsupported` where the system or file system cannot.
+#[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
+fn swap(a: &Path, b: &Path) -> std::io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    match renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
+        Ok(()) => Ok(()),
+        Err(e)
+            if e == rustix::io::Errno::INVAL
+                || e == rustix::io::Errno::NOSYS
+                || e == rustix::io::Errno::NOTSUP
+                || e == rustix::io::Errno::OPNOTSUPP =>
+        {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                "no atomic exchange",
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+fn swap(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "no atomic exchange",
+    ))
+}
+
 impl Drop for Temp {
     fn drop(&mut self) {
         if let Some(file) = self.file.take() {
@@ -257,8 +327,8 @@ pub enum WriteError {
 
 /// `write_atomic`, but only while `path` still holds `expected` (what the new text was made
 /// from): another process may have replaced it since it was read, and its text must not be lost.
-/// Checked after the new text is on disk, just before the rename, so the window is as short as
-/// a rename.
+/// Checked once the new text is on disk, and again, atomically, on what the new file replaced
+/// (see `Temp::exchange`).
 pub fn write_atomic_if_unchanged(
     path: &Path,
     expected: &[u8],
@@ -271,8 +341,7 @@ pub fn write_atomic_if_unchanged(
         Ok(_) | Err(ReadError::TooBig(_)) => return Err(WriteError::Changed),
         Err(e) => return Err(e.into()),
     }
-    tmp.persist(path)?;
-    Ok(())
+    tmp.exchange(path, expected)
 }
 
 #[cfg(test)]
@@ -337,6 +406,24 @@ mod tests {
         std::fs::remove_file(&f).unwrap();
         assert!(write_atomic_if_unchanged(&f, &read, b"fixed").is_err());
         assert!(!f.exists());
+        assert!(leftovers(dir.path()).is_empty());
+    }
+
+    /// The last check, on what the new file replaced: a write that lands after the first
+    /// comparison is swapped back, not lost.
+    #[test]
+    fn a_write_just_before_the_rename_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("p.json");
+        std::fs::write(&f, b"old").unwrap();
+        let tmp = prepare(&f, b"fixed").unwrap();
+        std::fs::write(dir.path().join("theirs"), b"theirs").unwrap();
+        std::fs::rename(dir.path().join("theirs"), &f).unwrap();
+        assert!(matches!(tmp.exchange(&f, b"old"), Err(WriteError::Changed)));
+        assert_eq!(std::fs::read(&f).unwrap(), b"theirs");
+        let tmp = prepare(&f, b"fixed").unwrap();
+        tmp.exchange(&f, b"theirs").unwrap();
+        assert_eq!(std::fs::read(&f).unwrap(), b"fixed");
         assert!(leftovers(dir.path()).is_empty());
     }
 
