@@ -32,7 +32,11 @@ impl Out {
 
     /// Pretty JSON (two-space indent) and a final newline, written as it is serialized.
     pub fn json<T: serde::Serialize + ?Sized>(&mut self, value: &T) {
-        let _ = serde_json::to_writer_pretty(&mut self.stdout, value);
+        let f = escape::JsonFormatter(serde_json::ser::PrettyFormatter::with_indent(b"  "));
+        let _ = value.serialize(&mut serde_json::Serializer::with_formatter(
+            &mut self.stdout,
+            f,
+        ));
         let _ = writeln!(self.stdout);
     }
 
