@@ -3,6 +3,7 @@
 mod catalog;
 mod check;
 mod common;
+mod containment;
 mod fix_properties;
 mod git;
 mod malformed;
