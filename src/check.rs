@@ -7,11 +7,12 @@ use crate::config::Config;
 use crate::diagnostic::{Applicability, Finding, Severity};
 use crate::findings::binding::{Evidence, evidence_for, is_stale};
 use crate::findings::{Snapshot, time};
+use crate::fsio::{ReadError, WriteError};
 use crate::lint::{self, Expect, FixError};
 use crate::output::report::{CheckReport, FileReport};
 use crate::output::{self, Out};
 use crate::policy::{json, model};
-use crate::source::git::Repo;
+use crate::source::git::{GitError, Repo};
 use crate::source::{Origin, SourceFile};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
@@ -175,11 +176,7 @@ fn added_after_analysis(
 
 pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
-    let repo = match Repo::discover(&cwd) {
-        Ok(r) => Some(r),
-        Err(e @ crate::source::git::GitError::Bare(_)) => return Err(AppError::Git(e)),
-        Err(_) => None,
-    };
+    let repo = discover_repo(args, &cwd)?;
     let config = Config::discover(args.config.as_deref(), &cwd)?;
     let catalog = load_catalog_with(&args.catalog, Some(&config))?;
     let snapshot_path = args.snapshot.clone().or_else(|| config.snapshot.clone());
@@ -266,6 +263,19 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
     }))
 }
 
+/// The repository around `cwd`, if any. Outside one, plain paths are still checked; but a
+/// repository named by `GIT_DIR` or a `.git` file that is not one is an error, and so is one
+/// that cannot be opened when the run needs git.
+fn discover_repo(args: &CheckArgs, cwd: &Path) -> Result<Option<Repo>, AppError> {
+    let needs_git = args.staged || args.base.is_some() || args.all;
+    match Repo::discover(cwd) {
+        Ok(r) => Ok(Some(r)),
+        Err(GitError::NotARepo(_)) => Ok(None),
+        Err(GitError::Unusable { .. }) if !needs_git => Ok(None),
+        Err(e) => Err(AppError::Git(e)),
+    }
+}
+
 /// Below this many files a run stays on one thread (starting the pool costs more than it saves).
 const PARALLEL_FROM: usize = 16;
 
@@ -335,34 +345,17 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
         text,
         findings,
     };
-    let too_big = match &src.bytes {
-        Some(b) => b.len() as u64 > MAX_FILE_BYTES,
-        None => std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_FILE_BYTES),
-    };
-    // A file that cannot be read as text: one finding at its start.
-    let not_read = |mut o: Outcome, why: String| {
-        o.checked = true;
-        o.file = Some(file(
-            String::new(),
-            vec![Finding::new("invalid-policy", 0..0, why)],
-        ));
-        Ok(o)
-    };
-    if too_big {
-        return not_read(
-            o,
-            format!(
-                "the file is over {} MiB; IAM policies are at most a few KiB: not checked",
-                MAX_FILE_BYTES >> 20
-            ),
-        );
-    }
-    let bytes = match &src.bytes {
-        Some(b) => b.clone(),
-        None => match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) => return not_read(o, format!("cannot read the file: {e}")),
-        },
+    let bytes = match read_source(src) {
+        Ok(b) => b,
+        Err(why) => {
+            // A file that cannot be read as text: one finding at its start.
+            o.checked = true;
+            o.file = Some(file(
+                String::new(),
+                vec![Finding::new("invalid-policy", 0..0, why)],
+            ));
+            return Ok(o);
+        }
     };
     let mut evidence: Option<Evidence> = match snapshot {
         Some(s) => {
@@ -462,9 +455,30 @@ fn without_fixes(mut findings: Vec<Finding>) -> Vec<Finding> {
     findings
 }
 
-/// Writes a fixed file atomically. Staged or committed content is fixed only when the working
-/// copy is the same (and a staged fix is staged too). A symlink is written through only when its
-/// target lies inside the repository (the config's folder).
+/// A file's bytes: from git, or read from the working tree, a regular file (never a FIFO or a
+/// device, which could block or never end) of at most `MAX_FILE_BYTES`. `Err`: why not, for the
+/// finding.
+fn read_source(src: &SourceFile) -> Result<Vec<u8>, String> {
+    let too_big = || {
+        format!(
+            "the file is over {} MiB; IAM policies are at most a few KiB: not checked",
+            MAX_FILE_BYTES >> 20
+        )
+    };
+    match &src.bytes {
+        Some(b) if b.len() as u64 > MAX_FILE_BYTES => Err(too_big()),
+        Some(b) => Ok(b.clone()),
+        None => crate::fsio::read_bounded(&src.path, MAX_FILE_BYTES).map_err(|e| match e {
+            ReadError::TooBig(_) => too_big(),
+            ReadError::NotRegular(kind) => format!("not a regular file ({kind}): not checked"),
+            ReadError::Io(e) => format!("cannot read the file: {e}"),
+        }),
+    }
+}
+
+/// Writes a fixed file atomically, only while it still holds `original` (what the fix was made
+/// from) and only inside the repository. Staged or committed content is fixed only when the
+/// working copy is the same, and a staged fix is staged too: both or neither.
 fn write_fixed(
     src: &SourceFile,
     repo: Option<&Mutex<Repo>>,
@@ -474,7 +488,7 @@ fn write_fixed(
 ) -> Result<(), String> {
     let path = &src.path;
     if src.origin != Origin::Worktree {
-        let on_disk = std::fs::read(path).map_err(|e| e.to_string())?;
+        let on_disk = crate::fsio::read_bounded(path, MAX_FILE_BYTES).map_err(|e| e.to_string())?;
         if on_disk != original {
             return Err(format!(
                 "its working copy differs from the {} content; fix and stage it by hand",
@@ -486,25 +500,68 @@ fn write_fixed(
             ));
         }
     }
-    let target = if path.is_symlink() {
-        let target = std::fs::canonicalize(path).map_err(|e| e.to_string())?;
-        let root = std::fs::canonicalize(root).map_err(|e| e.to_string())?;
-        if !target.starts_with(&root) {
-            return Err(format!(
-                "it is a symlink to {}, outside the repository",
-                target.display()
-            ));
-        }
-        target
-    } else {
-        path.to_path_buf()
+    let target = inside_repository(path, repo, root)?;
+    let staging = match (src.origin, repo, &src.repo_path) {
+        (Origin::Index, Some(repo), Some(rp)) => Some((repo, rp)),
+        _ => None,
     };
-    crate::fsio::write_atomic(&target, text.as_bytes()).map_err(|e| e.to_string())?;
-    if src.origin == Origin::Index
-        && let (Some(repo), Some(rp)) = (repo, &src.repo_path)
-    {
-        let repo = repo.lock().map_err(|_| "git is unavailable".to_string())?;
-        repo.stage(rp, text.as_bytes()).map_err(|e| e.to_string())?;
+    // Checked before the working copy is touched, so a locked index leaves both as they were.
+    if let Some((repo, _)) = staging {
+        lock(repo)?.can_stage().map_err(|e| e.to_string())?;
+    }
+    crate::fsio::write_atomic_if_unchanged(&target, original, text.as_bytes()).map_err(
+        |e| match e {
+            WriteError::Changed => {
+                "the file changed while it was being fixed (another program wrote it); run again"
+                    .to_string()
+            }
+            e => e.to_string(),
+        },
+    )?;
+    if let Some((repo, rp)) = staging {
+        let staged = lock(repo)?.stage(rp, text.as_bytes());
+        if let Err(why) = staged {
+            // Both or neither: the working copy goes back to what it was.
+            return Err(
+                match crate::fsio::write_atomic_if_unchanged(&target, text.as_bytes(), original) {
+                    Ok(()) => format!("cannot stage it ({why}); its working copy is as it was"),
+                    Err(e) => format!(
+                        "cannot stage it ({why}), and its working copy, fixed, could not be put back ({e})"
+                    ),
+                },
+            );
+        }
     }
     Ok(())
+}
+
+fn lock(repo: &Mutex<Repo>) -> Result<std::sync::MutexGuard<'_, Repo>, String> {
+    repo.lock().map_err(|_| "git is unavailable".to_string())
+}
+
+/// `path` with every symlink on the way resolved, when that lies inside the repository (git's
+/// work tree, or the config's folder outside git): a symlinked folder must not lead a fix out.
+fn inside_repository(
+    path: &Path,
+    repo: Option<&Mutex<Repo>>,
+    root: &Path,
+) -> Result<PathBuf, String> {
+    let root = match repo {
+        Some(r) => lock(r)?.root().to_path_buf(),
+        None => root.to_path_buf(),
+    };
+    let root = std::fs::canonicalize(&root).map_err(|e| {
+        format!(
+            "cannot resolve the repository's folder {}: {e}",
+            root.display()
+        )
+    })?;
+    let target = std::fs::canonicalize(path).map_err(|e| e.to_string())?;
+    if !target.starts_with(&root) {
+        return Err(format!(
+            "it resolves to {}, outside the repository",
+            target.display()
+        ));
+    }
+    Ok(target)
 }

@@ -19,8 +19,9 @@ struct Raw {
     max_snapshot_age: Option<String>,
     #[serde(default)]
     bind: Vec<RawBind>,
+    /// Keys with their spans, to point at a misspelt rule.
     #[serde(default)]
-    rules: BTreeMap<String, RawRule>,
+    rules: BTreeMap<toml::Spanned<String>, RawRule>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,6 +93,37 @@ fn expand(principal: &str, rel_path: &Path) -> String {
         .replace("{dir}", &text(dir))
 }
 
+/// The message for `[rules.ID]` naming no rule, with the closest rule id when one is close.
+fn unknown_rule(id: &str) -> String {
+    let closest = crate::rules::RULES
+        .iter()
+        .map(|r| (edit_distance(id, r.id), r.id))
+        .min()
+        .filter(|(d, _)| *d <= 2.max(id.len() / 4));
+    match closest {
+        Some((_, near)) => format!("no rule called `{id}`: did you mean `{near}`?"),
+        None => format!("no rule called `{id}`: `iamtrim rules` lists them"),
+    }
+}
+
+/// Levenshtein distance, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (row[j + 1] + 1)
+                .min(row[j] + 1)
+                .min(diag + usize::from(ca != *cb));
+            diag = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
 /// The loaded configuration.
 pub struct Config {
     /// The config file, if there is one.
@@ -121,7 +153,7 @@ pub enum ConfigError {
     Io {
         path: String,
         #[source]
-        source: std::io::Error,
+        source: crate::fsio::ReadError,
     },
     /// An error at a place in the file; `span` is a byte range in `text`.
     #[error("{path}: {message}")]
@@ -164,7 +196,8 @@ impl Config {
             .unwrap_or(cwd)
             .to_path_buf();
         let candidate = root.join(FILE_NAME);
-        if candidate.is_file() {
+        // Anything by that name is the config (and an error if it is not a readable file).
+        if std::fs::metadata(&candidate).is_ok() {
             Config::load(&candidate)
         } else {
             Ok(Config::empty(root))
@@ -173,7 +206,8 @@ impl Config {
 
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        // Bounded, and never a FIFO (which would block) or a device.
+        let text = crate::fsio::read_text(path).map_err(|source| ConfigError::Io {
             path: shown.clone(),
             source,
         })?;
@@ -241,6 +275,15 @@ impl Config {
             });
         }
         let bind_globs = all.build().map_err(|e| at(None, e.to_string()))?;
+        let mut rules = BTreeMap::new();
+        for (key, rule) in raw.rules {
+            let span = key.span();
+            let id = key.into_inner();
+            if crate::rules::find(&id).is_none() {
+                return Err(at(Some(span), unknown_rule(&id)));
+            }
+            rules.insert(id, rule.level);
+        }
         Ok(Config {
             path: Some(path.to_path_buf()),
             snapshot: raw.snapshot.as_ref().map(|s| root.join(s)),
@@ -252,7 +295,7 @@ impl Config {
             bind_globs,
             bind_of_glob,
             bind_literals,
-            rules: raw.rules.into_iter().map(|(k, v)| (k, v.level)).collect(),
+            rules,
             root,
         })
     }
@@ -300,6 +343,15 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn misspelt_rules_are_named_with_the_closest() {
+        assert_eq!(edit_distance("unused-acton", "unused-action"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert!(unknown_rule("unused-acton").contains("did you mean `unused-action`?"));
+        assert!(unknown_rule("completely-different").contains("iamtrim rules"));
+    }
 
     #[test]
     fn templates() {

@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    #[cfg(unix)]
+    remove_temp_files_on_interrupt();
     let mut out = Out::stdio();
     let code = match app::run(cli, &mut out) {
         Ok(code) => code,
@@ -25,4 +27,22 @@ fn main() -> ExitCode {
     };
     out.flush();
     code
+}
+
+/// On SIGINT or SIGTERM, the temporary files of writes in flight are removed before the process
+/// ends (as the signal would have ended it): none is left in the repository.
+#[cfg(unix)]
+fn remove_temp_files_on_interrupt() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            // Held until the end: no write starts or finishes after the clean-up.
+            let _held = iamtrim::fsio::interrupted();
+            let _ = signal_hook::low_level::emulate_default_handler(signal);
+            std::process::exit(128 + signal);
+        }
+    });
 }

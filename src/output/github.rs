@@ -1,5 +1,6 @@
 //! `--format github`: GitHub Actions workflow commands, one annotation per finding.
 
+use super::escape;
 use super::position::LineIndex;
 use super::report::CheckReport;
 use crate::diagnostic::Severity;
@@ -28,13 +29,15 @@ pub fn render(report: &CheckReport) -> String {
                 Severity::Warning => "warning",
                 Severity::Info => "notice",
             };
+            // Input's control characters are escaped, as GitHub's own escapes cover only
+            // `%`, CR, LF, `:` and `,`; the one line break is ours.
             let message = match &f.help {
-                Some(h) => format!("{}\n{h}", f.message),
-                None => f.message.clone(),
+                Some(h) => format!("{}\n{}", escape::line(&f.message), escape::line(h)),
+                None => escape::line(&f.message).into_owned(),
             };
             out.push_str(&format!(
                 "::{kind} file={},line={line},col={col},endLine={end_line},endColumn={end_col},title={}::{}\n",
-                property(&file.repo_path),
+                property(&escape::line(&file.repo_path)),
                 property(f.rule),
                 data(&message)
             ));

@@ -2,6 +2,7 @@
 //! the span underlined and the fix in the help. Plain (no colour) when not a terminal or with
 //! NO_COLOR.
 
+use super::escape::{self, Shown};
 use super::report::{CheckReport, FileReport};
 use super::source::IndexedSource;
 use crate::diagnostic::{Applicability, Finding, Severity};
@@ -82,41 +83,50 @@ fn to_miette(s: Severity) -> miette::Severity {
     }
 }
 
-fn finding_diag(f: &Finding, path: &str, source: &IndexedSource) -> FindingDiag {
+/// A finding, its span moved as `shown` moved the text, drawn from an excerpt of its line when
+/// the line is too long to draw whole.
+fn finding_diag(f: &Finding, shown: &Shown<'_>, path: &str, source: &IndexedSource) -> FindingDiag {
     let fixable = match f.fix.as_ref().map(|x| x.applicability) {
         Some(Applicability::Safe) => " (fix: --fix)",
         Some(Applicability::Unsafe) => " (fix: --unsafe-fixes)",
         _ => "",
     };
-    let (src, span) = match source.excerpt(path, &f.span) {
+    let span = shown.span(&f.span);
+    let (src, span) = match source.excerpt(path, &span) {
         Some((ex, span)) => (Some(ex), span),
-        None => (None, f.span.clone()),
+        None => (None, span),
     };
     FindingDiag {
         src,
-        message: f.message.clone(),
+        message: escape::line(&f.message).into_owned(),
         rule: f.rule,
         severity: f.severity,
-        label: LabeledSpan::new_with_span(Some(f.label.clone()).filter(|l| !l.is_empty()), span),
-        help: f.help.as_ref().map(|h| format!("{h}{fixable}")),
+        label: LabeledSpan::new_with_span(
+            Some(escape::line(&f.label).into_owned()).filter(|l| !l.is_empty()),
+            span,
+        ),
+        help: f
+            .help
+            .as_ref()
+            .map(|h| format!("{}{fixable}", escape::line(h))),
     }
 }
 
+/// Everything from input (the path, the messages, which quote the file, and the file's text) is
+/// shown with its control characters escaped.
 fn file_diag(file: &FileReport) -> FileDiag {
     let n = file.findings.len();
-    let source = IndexedSource::new(file.text.clone());
+    let path = escape::line(&file.path);
+    let shown = escape::text(&file.text);
+    let source = IndexedSource::new(shown.text.clone().into_owned());
     FileDiag {
-        message: format!(
-            "{}: {n} finding{}",
-            file.path,
-            if n == 1 { "" } else { "s" }
-        ),
+        message: format!("{path}: {n} finding{}", if n == 1 { "" } else { "s" }),
         related: file
             .findings
             .iter()
-            .map(|f| finding_diag(f, &file.path, &source))
+            .map(|f| finding_diag(f, &shown, &path, &source))
             .collect(),
-        src: NamedSource::new(file.path.clone(), source),
+        src: NamedSource::new(&path, source),
     }
 }
 

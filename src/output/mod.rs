@@ -1,6 +1,7 @@
 //! Everything iamtrim prints goes through here.
 
 pub mod diff;
+pub mod escape;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -32,36 +33,45 @@ impl Out {
 
     /// Pretty JSON (two-space indent) and a final newline, written as it is serialized.
     pub fn json<T: serde::Serialize + ?Sized>(&mut self, value: &T) {
-        let _ = serde_json::to_writer_pretty(&mut self.stdout, value);
+        let f = escape::JsonFormatter(serde_json::ser::PrettyFormatter::with_indent(b"  "));
+        let _ = value.serialize(&mut serde_json::Serializer::with_formatter(
+            &mut self.stdout,
+            f,
+        ));
         let _ = writeln!(self.stdout);
     }
 
+    /// Lines of plain text, their control characters escaped (they may quote input); an entry
+    /// may hold several lines.
     pub fn lines(&mut self, lines: &[String]) {
-        for l in lines {
-            let _ = writeln!(self.stdout, "{l}");
+        for entry in lines {
+            for l in entry.split('\n') {
+                let _ = writeln!(self.stdout, "{}", escape::line(l));
+            }
         }
     }
 
-    /// Text as it is (it carries its own final newline).
+    /// Text as it is (it carries its own final newline): whoever made it escaped what came from
+    /// input.
     pub fn text(&mut self, text: &str) {
         let _ = self.stdout.write_all(text.as_bytes());
     }
 
     /// A note for the person at the terminal, on stderr.
     pub fn note(&mut self, text: &str) {
-        let _ = writeln!(self.stderr, "note: {text}");
+        let _ = writeln!(self.stderr, "note: {}", escape::line(text));
     }
 
     /// A non-fatal error for one file (the run goes on).
     pub fn error(&mut self, text: &str) {
-        let _ = writeln!(self.stderr, "error: {text}");
+        let _ = writeln!(self.stderr, "error: {}", escape::line(text));
     }
 
     /// A fatal error, rendered by miette (plain when not a terminal or with NO_COLOR).
     pub fn fatal(&mut self, message: &str, help: Option<&str>) {
-        let mut diag = miette::MietteDiagnostic::new(message.to_string());
+        let mut diag = miette::MietteDiagnostic::new(escape::line(message));
         if let Some(h) = help {
-            diag = diag.with_help(h.to_string());
+            diag = diag.with_help(escape::line(h));
         }
         let report = miette::Report::new(diag);
         let _ = writeln!(self.stderr, "{report:?}");
@@ -76,13 +86,16 @@ impl Out {
         span: std::ops::Range<usize>,
         help: Option<&str>,
     ) {
-        let mut diag = miette::MietteDiagnostic::new(message.to_string())
-            .with_label(miette::LabeledSpan::at(span, "here"));
+        let shown = escape::text(text);
+        let mut diag = miette::MietteDiagnostic::new(escape::line(message))
+            .with_label(miette::LabeledSpan::at(shown.span(&span), "here"));
         if let Some(h) = help {
-            diag = diag.with_help(h.to_string());
+            diag = diag.with_help(escape::line(h));
         }
-        let report = miette::Report::new(diag)
-            .with_source_code(miette::NamedSource::new(path, text.to_string()));
+        let report = miette::Report::new(diag).with_source_code(miette::NamedSource::new(
+            escape::line(path),
+            shown.text.into_owned(),
+        ));
         let _ = writeln!(self.stderr, "{report:?}");
     }
 

@@ -91,6 +91,21 @@ fn tool() -> Value {
     }})
 }
 
+/// A repository path as a relative URI reference (RFC 3986): `/` separates segments, the
+/// unreserved characters stay, every other byte is percent-encoded (`a b.json` is `a%20b.json`,
+/// and `g%41.json` stays that file, not `gA.json`).
+fn uri(repo_path: &str) -> String {
+    let mut out = String::with_capacity(repo_path.len());
+    for b in repo_path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// One file's results.
 fn file_results(file: &FileReport) -> Vec<Value> {
     let mut results = Vec::new();
@@ -99,6 +114,7 @@ fn file_results(file: &FileReport) -> Vec<Value> {
     // every finding); per hash: how many times it was seen.
     let mut hashes: HashMap<(&str, usize), u64> = HashMap::new();
     let mut seen: HashMap<u64, usize> = HashMap::new();
+    let uri = uri(&file.repo_path);
     for f in &file.findings {
         let (line, _) = index.position(&file.text, f.span.start);
         // The rule and the primary line's text, with an occurrence count for repeats: stable
@@ -121,7 +137,7 @@ fn file_results(file: &FileReport) -> Vec<Value> {
                 None => f.message.clone(),
             }},
             "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": file.repo_path, "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
                 "region": region(&index, &file.text, f.span.start, f.span.end),
             }}],
             "partialFingerprints": {"primaryLocationLineHash": format!("{key:016x}:{n}")},
@@ -130,7 +146,7 @@ fn file_results(file: &FileReport) -> Vec<Value> {
             result["fixes"] = json!([{
                 "description": {"text": f.help.clone().unwrap_or_else(|| f.message.clone())},
                 "artifactChanges": [{
-                    "artifactLocation": {"uri": file.repo_path, "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
                     "replacements": fix.edits.iter().map(|e| json!({
                         "deletedRegion": region(&index, &file.text, e.span.start, e.span.end),
                         "insertedContent": {"text": e.replacement},
@@ -152,5 +168,19 @@ pub fn render(report: &CheckReport) -> Log<'_> {
             column_kind: "unicodeCodePoints",
             results: Results(report),
         }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri;
+
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(uri("policies/p-1_a.~.json"), "policies/p-1_a.~.json");
+        assert_eq!(uri("a b.json"), "a%20b.json");
+        assert_eq!(uri("c#d.json"), "c%23d.json");
+        assert_eq!(uri("g%41.json"), "g%2541.json");
+        assert_eq!(uri("dir/é?.json"), "dir/%C3%A9%3F.json");
     }
 }

@@ -15,6 +15,21 @@ use std::path::{Path, PathBuf};
 pub enum GitError {
     #[error("not in a git repository ({0}): --staged, --base and --all need one")]
     NotARepo(String),
+    #[error("GIT_DIR={dir} is not a git repository: {message}")]
+    BadGitDir { dir: String, message: String },
+    #[error("{path} says `{says}`, which is not a git repository: {message}")]
+    BrokenGitFile {
+        path: String,
+        says: String,
+        message: String,
+    },
+    #[error("{path} cannot be opened as a git repository: {message}")]
+    Unusable { path: String, message: String },
+    #[error(
+        "the index has unresolved conflicts in {}: resolve them and `git add` the files before checking what is staged",
+        .0.join(", ")
+    )]
+    Conflicts(Vec<String>),
     #[error("{0} is a bare repository: iamtrim needs a work tree")]
     Bare(String),
     #[error("{path} is outside the repository at {root}")]
@@ -29,6 +44,10 @@ pub enum GitError {
         "{0} is a sparse index, which iamtrim cannot read; `git sparse-checkout init --no-sparse-index` turns it back into a full one"
     )]
     SparseIndex(String),
+    #[error(
+        "{0} exists: another git process is writing the index (if none is running, one crashed: remove the file)"
+    )]
+    IndexLocked(String),
     #[error("git: {0}")]
     Git(#[from] git2::Error),
 }
@@ -68,16 +87,18 @@ impl Repo {
         // Object hashes are not re-verified on read (git does not either): a staged check
         // reads whole trees, and SHA-1DC over them costs more than the rest of the run.
         git2::opts::strict_hash_verification(false);
-        let repo = if std::env::var_os("GIT_DIR").is_some() {
-            Repository::open_from_env()
-        } else {
-            Repository::open_ext(
+        let repo = match std::env::var_os("GIT_DIR") {
+            Some(dir) => Repository::open_from_env().map_err(|e| GitError::BadGitDir {
+                dir: PathBuf::from(dir).display().to_string(),
+                message: e.message().to_string(),
+            })?,
+            None => Repository::open_ext(
                 cwd,
                 RepositoryOpenFlags::FROM_ENV,
                 std::iter::empty::<&OsStr>(),
             )
-        }
-        .map_err(|_| GitError::NotARepo(cwd.display().to_string()))?;
+            .map_err(|e| why_not_a_repo(cwd, &e))?,
+        };
         if repo.is_bare() {
             return Err(GitError::Bare(repo.path().display().to_string()));
         }
@@ -209,6 +230,17 @@ impl Repo {
             GitError::Git(g) if g.message().contains("'sdir'") => GitError::SparseIndex(shown()),
             e => e,
         })?;
+        if index.has_conflicts() {
+            let mut paths: Vec<Vec<u8>> = Vec::new();
+            for c in index.conflicts()? {
+                let c = c?;
+                if let Some(e) = c.our.or(c.their).or(c.ancestor) {
+                    paths.push(e.path);
+                }
+            }
+            paths.sort();
+            no_conflicts(paths.iter().map(Vec::as_slice))?;
+        }
         let mut opts = DiffOptions::new();
         opts.ignore_submodules(true);
         let diff = self
@@ -243,6 +275,8 @@ impl Repo {
         let Some(index) = index_file::parse(&bytes) else {
             return Ok(None);
         };
+        // As `git commit` does: nothing staged is checked while a merge is unfinished.
+        no_conflicts(index.conflicted.iter().map(Vec::as_slice))?;
         let head = self.head_tree()?;
         let valid: HashMap<&[u8], Oid> = index
             .valid_trees
@@ -391,6 +425,17 @@ impl Repo {
         Ok(unsafe { memmap2::Mmap::map(&file) }.ok())
     }
 
+    /// Whether `stage` can write the index now: git holds `index.lock` while it writes it.
+    pub fn can_stage(&self) -> Result<(), GitError> {
+        let mut lock = self.index_path.clone().into_os_string();
+        lock.push(".lock");
+        let lock = PathBuf::from(lock);
+        if std::fs::symlink_metadata(&lock).is_ok() {
+            return Err(GitError::IndexLocked(lock.display().to_string()));
+        }
+        Ok(())
+    }
+
     /// Stages new content for `repo_path` (after a fix in `--staged` mode).
     pub fn stage(&self, repo_path: &str, bytes: &[u8]) -> Result<(), GitError> {
         let mut index = self.index()?;
@@ -451,6 +496,50 @@ impl Repo {
         }
         Ok(Some(self.repo.find_blob(entry.id())?.content().to_vec()))
     }
+}
+
+/// Why no repository opened at `cwd`: the nearest `.git` (below any `GIT_CEILING_DIRECTORIES`)
+/// that is there but broken, or none at all.
+fn why_not_a_repo(cwd: &Path, e: &git2::Error) -> GitError {
+    let ceilings: Vec<PathBuf> = std::env::var_os("GIT_CEILING_DIRECTORIES")
+        .map(|v| std::env::split_paths(&v).collect())
+        .unwrap_or_default();
+    let message = e.message().to_string();
+    for dir in cwd.ancestors() {
+        if dir != cwd && ceilings.iter().any(|c| c == dir) {
+            break;
+        }
+        let dot_git = dir.join(".git");
+        let Ok(meta) = std::fs::metadata(&dot_git) else {
+            continue;
+        };
+        let path = dot_git.display().to_string();
+        if meta.is_dir() {
+            return GitError::Unusable { path, message };
+        }
+        let says = crate::fsio::read_bounded(&dot_git, 4096)
+            .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+            .unwrap_or_else(|e| e.to_string());
+        return GitError::BrokenGitFile {
+            path,
+            says,
+            message,
+        };
+    }
+    GitError::NotARepo(cwd.display().to_string())
+}
+
+/// The conflicted paths, as git names them, or `Ok` when there are none.
+fn no_conflicts<'a>(paths: impl IntoIterator<Item = &'a [u8]>) -> Result<(), GitError> {
+    let mut list: Vec<String> = paths
+        .into_iter()
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect();
+    if list.is_empty() {
+        return Ok(());
+    }
+    list.dedup();
+    Err(GitError::Conflicts(list))
 }
 
 /// `.` and `..` resolved lexically, symlinks in the existing prefix resolved.
@@ -686,7 +775,7 @@ mod tests {
     }
 
     #[test]
-    fn conflicted_entries_are_left_out() {
+    fn conflicted_entries_are_an_error_for_staged() {
         let t = repo_with_history();
         let d = t.path();
         git(d, &["checkout", "-q", "-b", "other"]);
@@ -698,9 +787,17 @@ mod tests {
         git(d, &["commit", "-q", "-am", "main"]);
         let status = git_output(d, &["merge", "-q", "other"], &[]);
         assert!(!status.status.success(), "the merge conflicts");
-        let (fast, slow) = both(d);
-        assert!(slow.is_empty(), "{:?}", names(&slow));
-        assert_eq!(fast, Some(slow));
+        // Both readers refuse, naming the file, as `git commit` does.
+        let repo = Repo::discover(d).unwrap();
+        for result in [
+            repo.staged_from_index_file(None).map(|_| ()),
+            repo.staged_by_libgit2(None).map(|_| ()),
+        ] {
+            match result {
+                Err(GitError::Conflicts(paths)) => assert_eq!(paths, ["top.json"]),
+                other => panic!("{:?}", other.err()),
+            }
+        }
         // --all checks the conflicted file once, from the working tree.
         let repo = Repo::discover(d).unwrap();
         let tracked: Vec<String> = repo

@@ -35,6 +35,8 @@ pub struct IndexFile<'a> {
     /// after another.
     v4_paths: Option<Vec<u8>>,
     pub valid_trees: Vec<ValidTree>,
+    /// Paths with conflict stages (an unfinished merge), once each, in index order.
+    pub conflicted: Vec<Vec<u8>>,
 }
 
 const OID: usize = 20;
@@ -154,6 +156,15 @@ pub fn parse_keeping(b: &[u8], every_entry: bool) -> Option<IndexFile<'_>> {
         // a tree in the entry list is never a file to check either way.
         if mode & 0o170000 == 0o040000 {
             return None;
+        }
+        if stage != 0 {
+            let path = match &out.v4_paths {
+                Some(_) => &prev[..],
+                None => &b[from..to],
+            };
+            if out.conflicted.last().map(Vec::as_slice) != Some(path) {
+                out.conflicted.push(path.to_vec());
+            }
         }
         if every_entry || (stage == 0 && !intent_to_add) {
             let (from, to) = match &mut out.v4_paths {

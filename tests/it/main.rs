@@ -4,6 +4,7 @@ mod catalog;
 mod catalog_extra;
 mod check;
 mod common;
+mod containment;
 mod fix_properties;
 mod git;
 mod hardening;

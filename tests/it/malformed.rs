@@ -105,6 +105,34 @@ fn cases() -> Vec<(&'static str, Vec<u8>, &'static str)> {
             "entries must be strings",
         ),
         ("number-key", s("{1: 2}"), "expected a key in double quotes"),
+        (
+            "raw-escape-sequence",
+            s("{\"Statement\": [{\"Sid\": \"a\u{1b}]0;pwned\u{7}\rb\"}]}"),
+            "control character",
+        ),
+        (
+            "name-with-\u{1b}[2J-and-\r",
+            s("{\"Statement\": ["),
+            "unexpected end of input",
+        ),
+    ]
+}
+
+/// Files that are not regular files, named as policies: (name, what is made, the message).
+#[cfg(unix)]
+fn special_files(root: &std::path::Path) -> Vec<(String, &'static str)> {
+    std::os::unix::fs::symlink(root.join("nowhere.json"), root.join("bad/unreadable.json"))
+        .unwrap();
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(root.join("bad/fifo.json"))
+        .status()
+        .unwrap();
+    assert!(fifo.success());
+    std::os::unix::fs::symlink("/dev/zero", root.join("bad/dev-zero.json")).unwrap();
+    vec![
+        ("bad/unreadable.json".into(), "cannot read the file"),
+        ("bad/fifo.json".into(), "not a regular file (a FIFO)"),
+        ("bad/dev-zero.json".into(), "not a regular file (a device)"),
     ]
 }
 
@@ -133,25 +161,21 @@ fn each_bad_file_gets_a_diagnostic_and_the_run_goes_on() {
         names.push(p);
     }
     #[cfg(unix)]
-    {
-        std::os::unix::fs::symlink(root.join("nowhere.json"), root.join("bad/unreadable.json"))
-            .unwrap();
-        names.push("bad/unreadable.json".into());
-    }
-    let out = iamtrim()
-        .current_dir(root)
-        .args([
-            "check",
-            "--config",
-            "iamtrim.toml",
-            "--format",
-            "json",
-            "--catalog",
-        ])
-        .arg(example().join("catalog"))
-        .args(&names)
-        .output()
-        .unwrap();
+    let special = special_files(root);
+    #[cfg(unix)]
+    names.extend(special.iter().map(|(n, _)| n.clone()));
+    let run = |format: &str| {
+        iamtrim()
+            .current_dir(root)
+            .args(["check", "--config", "iamtrim.toml", "--format", format])
+            .arg("--catalog")
+            .arg(example().join("catalog"))
+            .args(&names)
+            .timeout(std::time::Duration::from_secs(120))
+            .output()
+            .unwrap()
+    };
+    let out = run("json");
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -174,7 +198,7 @@ fn each_bad_file_gets_a_diagnostic_and_the_run_goes_on() {
         .map(|(n, _, m)| (format!("bad/{n}.json"), *m))
         .collect::<Vec<_>>();
     #[cfg(unix)]
-    all.push(("bad/unreadable.json".into(), "cannot read the file"));
+    all.extend(special.iter().map(|(n, m)| (n.clone(), *m)));
     for (path, want) in &all {
         let f = file(path).unwrap_or_else(|| panic!("{path} not reported"));
         let findings = f["findings"].as_array().unwrap();
@@ -196,6 +220,20 @@ fn each_bad_file_gets_a_diagnostic_and_the_run_goes_on() {
         bom["span"]["start"], 18,
         "3 bytes of BOM, then 15 before the closing brace"
     );
+    // No output lets a control character from a file or its name through raw (JSON escapes
+    // them; the others are read by people and terminals).
+    for format in ["json", "human", "github", "sarif"] {
+        let out = run(format);
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        for bytes in [&out.stdout, &out.stderr] {
+            let text = String::from_utf8_lossy(bytes);
+            let raw: Vec<char> = text
+                .chars()
+                .filter(|c| c.is_control() && *c != '\n')
+                .collect();
+            assert!(raw.is_empty(), "{format}: {raw:?}");
+        }
+    }
     // Nothing was written.
     assert_eq!(
         read(&root.join("good.json")),
