@@ -11,6 +11,7 @@ fn main() {
     staged_repo();
     staged_repo_bind_per_file();
     repo_10000();
+    repo_10000_history();
     divan::main();
 }
 
@@ -100,9 +101,19 @@ fn staged_repo_bind_per_file() -> PathBuf {
 /// A git repository of `n` generated policies, their snapshot by principal, and one policy
 /// changed and staged.
 fn make_repo(n: usize, bind_per_file: bool) -> tempfile::TempDir {
+    make_repo_at(n, bind_per_file, None)
+}
+
+/// `make_repo`, committed at `date` (git's date format) when given: before the corpus's
+/// `analyzedAt`, so every file's history is read ("added after analysis").
+fn make_repo_at(n: usize, bind_per_file: bool, date: Option<&str>) -> tempfile::TempDir {
     let dir = gen_corpus(n, bind_per_file);
     let git = |args: &[&str]| {
-        let ok = Command::new("git")
+        let mut cmd = Command::new("git");
+        if let Some(d) = date {
+            cmd.env("GIT_AUTHOR_DATE", d).env("GIT_COMMITTER_DATE", d);
+        }
+        let ok = cmd
             .current_dir(dir.path())
             .args(args)
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
@@ -167,10 +178,25 @@ fn repo_10000() -> PathBuf {
         .to_path_buf()
 }
 
-/// `check --all` on 10,000 tracked policies with their snapshot (30,000 findings, human output).
+/// The same corpus committed before its findings were analyzed: history in play.
+fn repo_10000_history() -> PathBuf {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| make_repo_at(10_000, false, Some("2026-11-01T00:00:00Z")))
+        .path()
+        .to_path_buf()
+}
+
+/// `check --all` on 10,000 tracked policies with their snapshot (30,000 findings, human output),
+/// committed after the analysis (no history to read).
 #[divan::bench(sample_count = 5)]
 fn all_10000() {
     check(&repo_10000(), &["--all"]);
+}
+
+/// The same with every file's history read: the commit predates `analyzedAt`.
+#[divan::bench(sample_count = 5)]
+fn all_10000_history() {
+    check(&repo_10000_history(), &["--all"]);
 }
 
 /// The pre-commit path: `check --staged` with one changed policy among 1,000 tracked files.

@@ -60,7 +60,13 @@ pub struct Repo {
     index_path: PathBuf,
     /// `HEAD`'s history as far as `file_at` has needed it, newest first.
     history: std::cell::RefCell<History>,
+    /// Trees `file_at` has read, by id, as name -> (id, mode): each tree object is parsed once a
+    /// run (a folder of 10,000 policies is one tree object, which looking a path up from the
+    /// commit inflated again for every file: 13.8 s for 10,000 files).
+    trees: std::cell::RefCell<std::collections::HashMap<Oid, std::sync::Arc<TreeEntries>>>,
 }
+
+type TreeEntries = std::collections::HashMap<Box<[u8]>, (Oid, i32)>;
 
 /// A lazy walk of `HEAD`'s history, newest commit time first, kept between `file_at` calls: each
 /// commit is read once however many files ask, and only as far back as the oldest question.
@@ -116,6 +122,7 @@ impl Repo {
             root,
             index_path,
             history: Default::default(),
+            trees: Default::default(),
         })
     }
 
@@ -487,14 +494,40 @@ impl Repo {
         let Some(oid) = self.commit_at(time)? else {
             return Ok(None);
         };
-        let tree = self.repo.find_commit(oid)?.tree()?;
-        let Ok(entry) = tree.get_path(Path::new(repo_path)) else {
-            return Ok(None);
-        };
-        if !regular(entry.filemode() as u32) {
-            return Ok(None);
+        let mut tree = self.repo.find_commit(oid)?.tree_id();
+        let mut parts = repo_path.split('/').peekable();
+        while let Some(part) = parts.next() {
+            let entries = self.tree_entries(tree)?;
+            let Some(&(id, mode)) = entries.get(part.as_bytes()) else {
+                return Ok(None);
+            };
+            if parts.peek().is_none() {
+                if !regular(mode as u32) {
+                    return Ok(None);
+                }
+                return Ok(Some(self.repo.find_blob(id)?.content().to_vec()));
+            }
+            if mode != i32::from(FileMode::Tree) {
+                return Ok(None);
+            }
+            tree = id;
         }
-        Ok(Some(self.repo.find_blob(entry.id())?.content().to_vec()))
+        Ok(None)
+    }
+
+    /// A tree's entries, read once a run.
+    fn tree_entries(&self, id: Oid) -> Result<std::sync::Arc<TreeEntries>, GitError> {
+        if let Some(e) = self.trees.borrow().get(&id) {
+            return Ok(e.clone());
+        }
+        let tree = self.repo.find_tree(id)?;
+        let entries: TreeEntries = tree
+            .iter()
+            .map(|e| (e.name_bytes().into(), (e.id(), e.filemode())))
+            .collect();
+        let entries = std::sync::Arc::new(entries);
+        self.trees.borrow_mut().insert(id, entries.clone());
+        Ok(entries)
     }
 }
 
@@ -605,6 +638,7 @@ mod tests {
             root: dir.to_path_buf(),
             index_path: dir.join(".git/index"),
             history: Default::default(),
+            trees: Default::default(),
         };
         let flat = |v: Vec<SourceFile>| -> Staged {
             v.into_iter()
@@ -808,6 +842,70 @@ mod tests {
             .filter(|p| p == "top.json")
             .collect();
         assert_eq!(tracked, ["top.json"]);
+    }
+
+    /// `file_at` through the per-run tree cache agrees with `git show REV:PATH` for nested
+    /// files, two versions of the same folder, missing paths, a folder named as a file, a file
+    /// named as a folder, and a symlink (not a regular file: no content).
+    #[test]
+    fn file_at_reads_each_tree_once_and_agrees_with_git() {
+        let t = tempfile::TempDir::new().unwrap();
+        let d = t.path();
+        git(d, &["init", "-q", "-b", "main"]);
+        let commit = |n: i64| {
+            let date = format!("@{} +0000", 1_700_000_000 + n * 1000);
+            git(d, &["add", "-A"]);
+            let when = [("GIT_AUTHOR_DATE", &*date), ("GIT_COMMITTER_DATE", &*date)];
+            let out = git_output(d, &["commit", "-q", "-m", &n.to_string()], &when);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        for i in 0..50 {
+            write(
+                d,
+                &format!("iam/roles/r{i}.json"),
+                &format!("{{\"v\": {i}}}\n"),
+            );
+        }
+        write(d, "top.json", "{}\n");
+        std::os::unix::fs::symlink("top.json", d.join("link.json")).unwrap();
+        commit(1);
+        write(d, "iam/roles/r7.json", "{\"v\": \"seven\"}\n");
+        commit(3);
+        let repo = Repo::discover(d).unwrap();
+        let first = 1_700_000_000 + 1000 + 10;
+        let second = 1_700_000_000 + 3000 + 10;
+        for (time, rev) in [(first, "HEAD~1"), (second, "HEAD")] {
+            for path in [
+                "iam/roles/r0.json",
+                "iam/roles/r7.json",
+                "iam/roles/r49.json",
+                "top.json",
+            ] {
+                let got = repo.file_at(path, time).unwrap().unwrap();
+                assert_eq!(
+                    String::from_utf8(got).unwrap(),
+                    git(d, &["show", &format!("{rev}:{path}")])
+                );
+            }
+            for path in [
+                "iam/roles/r50.json",
+                "iam/roles",
+                "top.json/x",
+                "link.json",
+                "nope/x.json",
+                "",
+            ] {
+                assert!(repo.file_at(path, time).unwrap().is_none(), "{path}");
+            }
+        }
+        assert!(
+            repo.file_at("top.json", 1_000).unwrap().is_none(),
+            "before any commit"
+        );
     }
 
     /// The lazy, shared history walk answers any sequence of times as a fresh TIME-sorted
