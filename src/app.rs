@@ -187,6 +187,7 @@ fn recommend(args: &RecommendArgs, out: &mut Out) -> Result<ExitCode, AppError> 
         source,
     })?;
     let ins = document::statements_in(doc);
+    let size_before = crate::rules::iam_size(&doc.to_string());
     let refinement = if unused.everything {
         refine::refine_role_unused(&ins)
     } else {
@@ -194,6 +195,11 @@ fn recommend(args: &RecommendArgs, out: &mut Out) -> Result<ExitCode, AppError> 
     };
     if !refinement.detach {
         document::apply(doc, &ins, &refinement);
+        let after = crate::rules::iam_size(&doc.to_string());
+        let principals: Vec<String> = principal.iter().cloned().collect();
+        if let Some(why) = crate::rules::over_size_quota(size_before, after, &principals) {
+            out.note(&format!("{}: {why}", args.policy.display()));
+        }
     }
     let policy_id = args
         .policy

@@ -22,6 +22,7 @@ use crate::refine::Refinement;
 pub use invalid_policy::from_issues;
 pub use newer_than_snapshot::check as check_not_judged;
 pub use no_evidence::check as check_evidence;
+pub use quota::{exceeded as over_size_quota, iam_size};
 pub use unknown_action::check as check_unknown;
 
 /// What `iamtrim rules` and `iamtrim explain` show.

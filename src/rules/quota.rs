@@ -94,10 +94,9 @@ pub fn check(ctx: &Ctx, findings: &mut [Finding]) {
     let after_text = edits::apply(ctx.text, &chosen);
     let after = before as isize + iam_size(&after_text) as isize - iam_size(ctx.text) as isize;
     let after = after.max(0) as usize;
-    let (limit, what) = limit(&ctx.evidence.found);
-    if after <= limit || after <= before {
+    let Some(why) = exceeded(before, after, &ctx.evidence.found) else {
         return;
-    }
+    };
     for f in findings.iter_mut() {
         if !grows(f) {
             continue;
@@ -105,11 +104,19 @@ pub fn check(ctx: &Ctx, findings: &mut [Finding]) {
         if let Some(fix) = &mut f.fix {
             fix.applicability = fix.applicability.min(Applicability::Unsafe);
         }
-        let note = format!(
-            "; refined, the policy would be {after} characters (now {before}), over IAM's limit of {limit} for {what}: the fix is unsafe",
-        );
-        f.help = Some(f.help.take().unwrap_or_default() + &note);
+        f.help = Some(f.help.take().unwrap_or_default() + &format!("; {why}: the fix is unsafe"));
     }
+}
+
+/// Why a policy that grows from `before` to `after` characters (IAM's count) would be refused,
+/// if it would: over the smallest limit that may apply to these principals, and larger than now.
+pub fn exceeded(before: usize, after: usize, principals: &[String]) -> Option<String> {
+    let (limit, what) = limit(principals);
+    (after > limit && after > before).then(|| {
+        format!(
+            "refined, the policy would be {after} characters (now {before}), over IAM's limit of {limit} for {what}"
+        )
+    })
 }
 
 #[cfg(test)]

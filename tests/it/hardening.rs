@@ -359,3 +359,25 @@ fn refinements_past_the_size_quota_are_unsafe_and_say_so() {
     assert_eq!(fixes[0].0, "safe", "{}", fixes[0].1);
     assert!(!fixes[0].1.contains("limit"));
 }
+
+/// Class 5 for `recommend`: the refined policy is printed, and stderr says it is over the quota.
+#[test]
+fn recommend_says_when_the_refined_policy_is_over_the_quota() {
+    let ec2 = every_nth("ec2:*", 3);
+    let names: Vec<&str> = ec2.iter().map(String::as_str).collect();
+    let big = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]}"#;
+    let dir = project(&[("ec2", Some(&names))], &[("p.json", big)]);
+    let out = iamtrim()
+        .current_dir(dir.path())
+        .args(["recommend", "p.json", "--config", "iamtrim.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("over IAM's limit of 6144"),
+        "{}",
+        stderr(&out)
+    );
+    let refined: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(refined["Statement"][0]["Action"].as_array().unwrap().len() > 100);
+}
