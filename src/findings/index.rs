@@ -274,16 +274,20 @@ impl Indexed {
     }
 
     /// The bytes of an entry's file, read only if it is a regular file inside the folder with
-    /// no symlink on the way.
-    fn read(&self, file: Str) -> Result<(String, Vec<u8>), FindingsError> {
+    /// no symlink on the way; an error names the index entry.
+    fn read(&self, key: Str, file: Str) -> Result<(String, Vec<u8>), FindingsError> {
         let rel = self.str(file);
         let shown = self.dir.join(rel).display().to_string();
         match crate::fsio::read_inside(&self.dir, rel, crate::fsio::MAX_INPUT_BYTES) {
             Ok(bytes) => Ok((shown, bytes)),
-            Err(source) => Err(FindingsError::Read {
-                path: shown,
-                source,
-            }),
+            Err(source) => {
+                let index = self.dir.join(INDEX).display().to_string();
+                let root = At::root(&index);
+                let at = root.key("principals");
+                Err(at
+                    .key(self.str(key))
+                    .error(format!("cannot read {shown}: {source}")))
+            }
         }
     }
 
@@ -292,7 +296,8 @@ impl Indexed {
         let Some(i) = self.position(arn) else {
             return Ok(None);
         };
-        let (shown, bytes) = self.read(self.entries[i].1)?;
+        let (key, file) = self.entries[i];
+        let (shown, bytes) = self.read(key, file)?;
         Snapshot::from_bytes(&shown, &bytes).map(Some)
     }
 
@@ -303,7 +308,7 @@ impl Indexed {
             return Ok(None);
         };
         let (key, file) = self.entries[i];
-        let (shown, bytes) = self.read(file)?;
+        let (shown, bytes) = self.read(key, file)?;
         // The principal's file as `write` left it, read without a JSON tree; anything else
         // through the checking reader.
         if let Some((findings, _)) = normalized::read_fast(&bytes) {

@@ -3,6 +3,7 @@
 mod catalog;
 mod check;
 mod common;
+mod evidence;
 mod fix_properties;
 mod git;
 mod malformed;
