@@ -44,9 +44,12 @@ fn is_rfc3339_shape(b: &[u8]) -> bool {
     }
 }
 
-/// Now, in seconds since the epoch.
+/// Now, in seconds since the epoch (`SystemTime`, not jiff's `now`, which panics on a clock
+/// outside its range).
 pub fn now() -> i64 {
-    jiff::Timestamp::now().as_second()
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// A duration such as `30d`, `12h`, `2w` or `90m` (minutes), in seconds.
