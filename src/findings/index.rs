@@ -4,6 +4,11 @@
 //!
 //! `index.json`: `{"version": 1, "layout": "by-principal", "newestAnalyzedAt": "…",
 //! "principals": {ARN: "principals/FILE.json"}, "policies": {policy name: [ARN]}}`.
+//!
+//! An entry is a plain name inside the folder (no `..`, no absolute path), and no symlink inside
+//! the folder is followed, `index.json`, `principals/` and the principals' files included: a
+//! symlink committed into a repository could lead anywhere, so all of them are refused rather
+//! than only those leading out. The folder itself may be a symlink (the user named it).
 
 use super::field::{self, At, opt, req};
 use super::{FindingsError, PrincipalFindings, Snapshot, normalized, time};

@@ -1,5 +1,9 @@
 //! Evidence: IAM Access Analyzer unused-access findings, read from the files the AWS CLI prints
 //! (every shape), merged into a [`Snapshot`] keyed by principal.
+//!
+//! Evidence is checked, never guessed: a field of the wrong type or form fails the whole load
+//! with the file and the JSON pointer (`field`); only regular files are read, with a bound; a
+//! symlink inside a snapshot folder is refused (see `index`).
 
 mod aws;
 pub mod binding;
