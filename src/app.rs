@@ -308,15 +308,16 @@ fn snapshot_import(
         Snapshot::default()
     };
     snap.update(incoming);
-    let written = if as_folder {
-        findings::index::write(path, &snap)
+    if as_folder {
+        findings::index::write(path, &snap)?;
     } else {
-        crate::fsio::write_atomic(path, normalized::write(&snap).as_bytes())
-    };
-    written.map_err(|source| AppError::Write {
-        path: path.display().to_string(),
-        source,
-    })?;
+        crate::fsio::write_atomic(path, normalized::write(&snap).as_bytes()).map_err(|source| {
+            AppError::Write {
+                path: path.display().to_string(),
+                source,
+            }
+        })?;
+    }
     Ok(ExitCode::from(exit::OK))
 }
 

@@ -472,6 +472,8 @@ fn read_source(src: &SourceFile) -> Result<Vec<u8>, String> {
             ReadError::TooBig(_) => too_big(),
             ReadError::NotRegular(kind) => format!("not a regular file ({kind}): not checked"),
             ReadError::Io(e) => format!("cannot read the file: {e}"),
+            // Only `read_inside` refuses these; say what it would.
+            e @ (ReadError::Symlink | ReadError::Outside(_)) => format!("{e}: not checked"),
         }),
     }
 }

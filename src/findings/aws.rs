@@ -1,8 +1,10 @@
 //! The shapes IAM Access Analyzer's outputs take, as the AWS CLI prints them, read into
-//! [`PrincipalFindings`]. Field names as AWS spells them.
+//! [`PrincipalFindings`]. Field names as AWS spells them. Every field read is checked
+//! (`field`): a wrong type or form fails the whole file, naming the field.
 
+use super::field::{self, At, opt, req};
 use super::{FindingsError, PrincipalFindings, Recommendation, RecommendedStep, UnusedSet};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// What one file holds.
 #[derive(Debug, Default)]
@@ -14,26 +16,27 @@ pub struct FileContents {
     pub recommendations: Vec<Recommendation>,
 }
 
+const FINDING_STATUS: &[&str] = &["ACTIVE", "ARCHIVED", "RESOLVED"];
+const RECOMMENDATION_STATUS: &[&str] = &["SUCCEEDED", "FAILED", "IN_PROGRESS"];
+const ACTIONS: &str = "an array of objects or strings";
+
 /// Reads one parsed file, whatever Access Analyzer shape it has. `path` is for messages.
 pub fn read_any(path: &str, value: &Value) -> Result<FileContents, FindingsError> {
+    let root = At::root(path);
     let mut out = FileContents::default();
     if let Some(o) = value.as_object() {
         if o.contains_key("recommendedSteps") {
-            out.recommendations.push(recommendation(path, value)?);
+            out.recommendations.push(recommendation(&root, o)?);
             return Ok(out);
         }
         if let Some(findings) = o.get("findings") {
-            let items = findings.as_array().ok_or_else(|| FindingsError::Shape {
-                path: path.to_string(),
-                reason: "`findings` must be an array (list-findings-v2 output)".into(),
-            })?;
-            for item in items {
-                let mut summary = finding_header(item);
+            let at = root.key("findings");
+            let items = field::array(&at, findings, "an array of finding summaries")?;
+            for (i, item) in items.iter().enumerate() {
+                let at = at.index(i);
+                let mut summary = finding_header(&at, field::object(&at, item)?)?;
                 if summary.principal.is_none() {
-                    return Err(FindingsError::Shape {
-                        path: path.to_string(),
-                        reason: "a list-findings-v2 summary without `resource`".into(),
-                    });
+                    return Err(at.error("a list-findings-v2 summary without `resource`"));
                 }
                 summary.details_missing = true;
                 out.summaries.push(summary);
@@ -47,55 +50,62 @@ pub fn read_any(path: &str, value: &Value) -> Result<FileContents, FindingsError
             return Ok(out);
         }
     }
-    out.findings = read_value(path, value)?;
+    out.findings = read_value(&root, value)?;
     Ok(out)
 }
 
 /// `get-finding-recommendation` output; steps are paired by `existingPolicyId`, in any order.
-fn recommendation(path: &str, v: &Value) -> Result<Recommendation, FindingsError> {
-    let steps = v["recommendedSteps"]
-        .as_array()
-        .ok_or_else(|| FindingsError::Shape {
-            path: path.to_string(),
-            reason: "`recommendedSteps` must be an array".into(),
-        })?;
-    let text = |x: &Value, key: &str| x.get(key).and_then(Value::as_str).map(String::from);
+fn recommendation(at: &At<'_>, o: &Map<String, Value>) -> Result<Recommendation, FindingsError> {
+    let steps_at = at.key("recommendedSteps");
+    let steps = field::array(&steps_at, &o["recommendedSteps"], "an array of steps")?;
+    let owned = |s: Option<&str>| s.map(String::from);
     let mut out = Recommendation {
-        principal: text(v, "resourceArn"),
-        status: text(v, "status"),
-        completed_at: text(v, "completedAt"),
+        principal: owned(opt(o, at, "resourceArn", field::principal)?),
+        status: owned(opt(o, at, "status", |a, v| {
+            field::one_of(a, v, RECOMMENDATION_STATUS)
+        })?),
+        completed_at: owned(opt(o, at, "completedAt", field::date)?),
         steps: Vec::new(),
     };
-    for step in steps {
+    opt(o, at, "startedAt", field::date)?;
+    for (i, step) in steps.iter().enumerate() {
+        let at = steps_at.index(i);
+        let step = field::object(&at, step)?;
         let Some(s) = step.get("unusedPermissionsRecommendedStep") else {
             continue;
         };
-        let Some(policy_id) = text(s, "existingPolicyId") else {
+        let at = at.key("unusedPermissionsRecommendedStep");
+        let s = field::object(&at, s)?;
+        let action = opt(s, &at, "recommendedAction", |a, v| {
+            field::one_of(a, v, &["CREATE_POLICY", "DETACH_POLICY"])
+        })?;
+        let policy = opt(s, &at, "recommendedPolicy", field::policy)?;
+        let updated = opt(s, &at, "policyUpdatedAt", field::date)?;
+        let Some(policy_id) = opt(s, &at, "existingPolicyId", field::policy_id)? else {
             continue;
         };
         let entry = match out
             .steps
-            .iter_mut()
-            .find(|e| e.existing_policy_id == policy_id)
+            .iter()
+            .position(|e| e.existing_policy_id == policy_id)
         {
-            Some(e) => e,
+            Some(e) => &mut out.steps[e],
             None => {
                 out.steps.push(RecommendedStep {
-                    existing_policy_id: policy_id,
+                    existing_policy_id: policy_id.to_string(),
                     ..RecommendedStep::default()
                 });
-                out.steps.last_mut().expect("just pushed")
+                let last = out.steps.len() - 1;
+                &mut out.steps[last]
             }
         };
-        match s.get("recommendedAction").and_then(Value::as_str) {
+        match action {
             Some("DETACH_POLICY") => entry.detach = true,
-            Some("CREATE_POLICY") => {
-                entry.recommended_policy = text(s, "recommendedPolicy");
-            }
+            Some("CREATE_POLICY") => entry.recommended_policy = owned(policy),
             _ => {}
         }
-        if let Some(at) = text(s, "policyUpdatedAt") {
-            entry.policy_updated_at = Some(at);
+        if let Some(at) = updated {
+            entry.policy_updated_at = Some(at.to_string());
         }
     }
     out.steps
@@ -103,137 +113,146 @@ fn recommendation(path: &str, v: &Value) -> Result<Recommendation, FindingsError
     Ok(out)
 }
 
-/// The fields every finding and summary share.
-fn finding_header(v: &Value) -> PrincipalFindings {
-    let text = |key: &str| v.get(key).and_then(Value::as_str).map(String::from);
-    PrincipalFindings {
-        principal: text("resource"),
-        id: text("id"),
-        status: text("status"),
-        finding_type: text("findingType"),
-        analyzed_at: text("analyzedAt"),
+/// The fields every finding and summary share (`createdAt`, `updatedAt` and `resourceType` are
+/// checked though not kept).
+fn finding_header(at: &At<'_>, o: &Map<String, Value>) -> Result<PrincipalFindings, FindingsError> {
+    let owned = |s: Option<&str>| s.map(String::from);
+    opt(o, at, "resourceType", field::text)?;
+    opt(o, at, "createdAt", field::date)?;
+    opt(o, at, "updatedAt", field::date)?;
+    Ok(PrincipalFindings {
+        principal: owned(opt(o, at, "resource", field::principal)?),
+        id: owned(opt(o, at, "id", field::text)?),
+        status: owned(opt(o, at, "status", |a, v| {
+            field::one_of(a, v, FINDING_STATUS)
+        })?),
+        finding_type: owned(opt(o, at, "findingType", field::text)?),
+        analyzed_at: owned(opt(o, at, "analyzedAt", field::date)?),
         ..PrincipalFindings::default()
-    }
+    })
 }
 
-/// Reads every finding in one parsed file. `path` is for messages.
-pub fn read_value(path: &str, value: &Value) -> Result<Vec<PrincipalFindings>, FindingsError> {
-    let shape_err = |reason: &str| FindingsError::Shape {
-        path: path.to_string(),
-        reason: reason.to_string(),
-    };
+/// Reads every finding in one parsed file (`get-finding-v2` outputs or the short form).
+fn read_value(root: &At<'_>, value: &Value) -> Result<Vec<PrincipalFindings>, FindingsError> {
     match value {
         Value::Array(items) if items.is_empty() => Ok(Vec::new()),
-        Value::Array(items) if items.iter().all(is_short_entry) => {
-            Ok(vec![short_form(None, items)])
-        }
-        Value::Array(items) if items.iter().all(is_finding) => {
-            let mut out = Vec::new();
-            for item in items {
-                out.push(finding(path, item)?);
-            }
-            Ok(out)
-        }
-        Value::Object(o) if o.contains_key("findingDetails") => Ok(vec![finding(path, value)?]),
+        // Findings if any item is one; then every item must be.
+        Value::Array(items) if items.iter().any(|i| i.get("findingDetails").is_some()) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let at = root.index(i);
+                let o = field::object(&at, item)?;
+                if !o.contains_key("findingDetails") {
+                    return Err(at.error("`findingDetails` is missing"));
+                }
+                finding(&at, o)
+            })
+            .collect(),
+        Value::Array(items) => Ok(vec![short_form(root, None, items)?]),
+        Value::Object(o) if o.contains_key("findingDetails") => Ok(vec![finding(root, o)?]),
         Value::Object(o) if o.contains_key("unusedPermissions") => {
-            let resource = o.get("resource").and_then(Value::as_str).map(String::from);
-            let items = o
-                .get("unusedPermissions")
-                .and_then(Value::as_array)
-                .ok_or_else(|| shape_err("`unusedPermissions` must be an array"))?;
-            if !items.iter().all(is_short_entry) {
-                return Err(shape_err(
-                    "each `unusedPermissions` entry needs `serviceNamespace`",
-                ));
-            }
-            Ok(vec![short_form(resource, items)])
+            let resource = opt(o, root, "resource", field::principal)?.map(String::from);
+            let at = root.key("unusedPermissions");
+            let items = field::array(&at, &o["unusedPermissions"], "an array")?;
+            Ok(vec![short_form(&at, resource, items)?])
         }
-        _ => Err(shape_err(
-            "not a findings file: expected `aws accessanalyzer get-finding-v2` output or the short \
-             form [{\"serviceNamespace\": ..., \"actions\": [...]}]",
-        )),
+        _ => Err(FindingsError::Shape {
+            path: root.file().to_string(),
+            reason: "not a findings file: expected `aws accessanalyzer get-finding-v2` output or \
+                     the short form [{\"serviceNamespace\": ..., \"actions\": [...]}]"
+                .into(),
+        }),
     }
 }
 
-fn is_short_entry(v: &Value) -> bool {
-    v.get("serviceNamespace").is_some_and(Value::is_string) && v.get("findingDetails").is_none()
-}
-
-fn is_finding(v: &Value) -> bool {
-    v.get("findingDetails").is_some()
+/// The actions of a service: bare or prefixed names, alone or as `{"action": ...}` objects.
+fn add_actions(
+    unused: &mut UnusedSet,
+    svc: &str,
+    at: &At<'_>,
+    v: &Value,
+) -> Result<(), FindingsError> {
+    for (i, a) in field::array(at, v, ACTIONS)?.iter().enumerate() {
+        let at = at.index(i);
+        let name = match a {
+            Value::String(_) => field::action(&at, a)?,
+            Value::Object(o) => {
+                opt(o, &at, "lastAccessed", field::date)?;
+                req(o, &at, "action", field::action)?
+            }
+            _ => return Err(at.expected("an object or a string", a)),
+        };
+        unused.add_action(svc, name);
+    }
+    Ok(())
 }
 
 /// `[{"serviceNamespace": "s3", "actions": ["GetObject", ...]}]`; no `actions`: the whole service.
-fn short_form(resource: Option<String>, items: &[Value]) -> PrincipalFindings {
+fn short_form(
+    at: &At<'_>,
+    resource: Option<String>,
+    items: &[Value],
+) -> Result<PrincipalFindings, FindingsError> {
     let mut unused = UnusedSet::default();
-    for item in items {
-        let svc = item["serviceNamespace"].as_str().unwrap_or_default();
-        match item.get("actions").and_then(Value::as_array) {
+    for (i, item) in items.iter().enumerate() {
+        let at = at.index(i);
+        let o = field::object(&at, item)?;
+        let svc = req(o, &at, "serviceNamespace", field::service)?;
+        match o.get("actions") {
             None => unused.add_service(svc),
-            Some(actions) => {
-                for a in actions {
-                    let name = a
-                        .as_str()
-                        .or_else(|| a.get("action").and_then(Value::as_str));
-                    if let Some(name) = name {
-                        unused.add_action(svc, name);
-                    }
-                }
-            }
+            Some(actions) => add_actions(&mut unused, svc, &at.key("actions"), actions)?,
         }
     }
-    PrincipalFindings {
+    Ok(PrincipalFindings {
         principal: resource,
         unused,
         ..PrincipalFindings::default()
-    }
+    })
 }
 
 /// One `get-finding-v2` output.
-fn finding(path: &str, v: &Value) -> Result<PrincipalFindings, FindingsError> {
-    let shape_err = |reason: String| FindingsError::Shape {
-        path: path.to_string(),
-        reason,
-    };
-    let details = v
-        .get("findingDetails")
-        .and_then(Value::as_array)
-        .ok_or_else(|| shape_err("`findingDetails` must be an array".into()))?;
+fn finding(at: &At<'_>, o: &Map<String, Value>) -> Result<PrincipalFindings, FindingsError> {
+    let header = finding_header(at, o)?;
+    let details_at = at.key("findingDetails");
+    let details = field::array(
+        &details_at,
+        &o["findingDetails"],
+        "an array of finding details",
+    )?;
     let mut unused = UnusedSet::default();
     let mut last_accessed = None;
-    for d in details {
+    for (i, d) in details.iter().enumerate() {
+        let at = details_at.index(i);
+        let d = field::object(&at, d)?;
         if let Some(p) = d.get("unusedPermissionDetails") {
-            let svc = p
-                .get("serviceNamespace")
-                .and_then(Value::as_str)
-                .ok_or_else(|| {
-                    shape_err("`unusedPermissionDetails` without `serviceNamespace`".into())
-                })?;
-            match p.get("actions").and_then(Value::as_array) {
+            let at = at.key("unusedPermissionDetails");
+            let p = field::object(&at, p)?;
+            let svc = req(p, &at, "serviceNamespace", field::service)?;
+            match p.get("actions") {
                 None => unused.add_service(svc),
-                Some(actions) => {
-                    for a in actions {
-                        let name = a
-                            .get("action")
-                            .and_then(Value::as_str)
-                            .or_else(|| a.as_str());
-                        if let Some(name) = name {
-                            unused.add_action(svc, name);
-                        }
-                    }
-                }
+                Some(actions) => add_actions(&mut unused, svc, &at.key("actions"), actions)?,
             }
-            if let Some(la) = p.get("lastAccessed").and_then(Value::as_str) {
+            if let Some(la) = opt(p, &at, "lastAccessed", field::date)? {
                 last_accessed = max_str(last_accessed, la);
             }
         } else if let Some(r) = d.get("unusedIamRoleDetails") {
+            let at = at.key("unusedIamRoleDetails");
+            let r = field::object(&at, r)?;
             unused.everything = true;
-            if let Some(la) = r.get("lastAccessed").and_then(Value::as_str) {
+            if let Some(la) = opt(r, &at, "lastAccessed", field::date)? {
                 last_accessed = max_str(last_accessed, la);
             }
+        } else if !d.contains_key("unusedIamUserAccessKeyDetails")
+            && !d.contains_key("unusedIamUserPasswordDetails")
+        {
+            // Access keys and passwords say nothing of policies; anything else is not a detail.
+            return Err(at.error(
+                "expected one of `unusedPermissionDetails`, `unusedIamRoleDetails`, \
+                 `unusedIamUserAccessKeyDetails`, `unusedIamUserPasswordDetails`",
+            ));
         }
     }
-    let header = finding_header(v);
     if header.finding_type.as_deref() == Some("UnusedIAMRole") {
         unused.everything = true;
     }

@@ -4,9 +4,15 @@
 //!
 //! `index.json`: `{"version": 1, "layout": "by-principal", "newestAnalyzedAt": "…",
 //! "principals": {ARN: "principals/FILE.json"}, "policies": {policy name: [ARN]}}`.
+//!
+//! An entry is a plain name inside the folder (no `..`, no absolute path), and no symlink inside
+//! the folder is followed, `index.json`, `principals/` and the principals' files included: a
+//! symlink committed into a repository could lead anywhere, so all of them are refused rather
+//! than only those leading out. The folder itself may be a symlink (the user named it).
 
+use super::field::{self, At, opt, req};
 use super::{FindingsError, PrincipalFindings, Snapshot, normalized, time};
-use serde_json::json;
+use serde_json::{Value, json};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -41,9 +47,10 @@ fn err(path: &Path, reason: impl Into<String>) -> FindingsError {
     }
 }
 
-/// Whether `dir` holds an indexed snapshot.
+/// Whether `dir` holds an indexed snapshot (an `index.json` of any kind: one that is not a
+/// regular file is then refused, not taken for a plain folder's file).
 pub fn is_indexed(dir: &Path) -> bool {
-    dir.is_dir() && dir.join(INDEX).is_file()
+    dir.is_dir() && std::fs::symlink_metadata(dir.join(INDEX)).is_ok()
 }
 
 /// A JSON string borrowed from the text when it has no escapes.
@@ -93,23 +100,50 @@ struct IndexFile<'a> {
 
 pub fn open(dir: &Path) -> Result<Indexed, FindingsError> {
     let path = dir.join(INDEX);
-    let io = |source| FindingsError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    let text: Box<str> = std::fs::read_to_string(&path).map_err(io)?.into();
+    let shown = path.display().to_string();
+    let bytes =
+        crate::fsio::read_inside(dir, INDEX, crate::fsio::MAX_INPUT_BYTES).map_err(|source| {
+            FindingsError::Read {
+                path: shown.clone(),
+                source,
+            }
+        })?;
+    let text: Box<str> = String::from_utf8(bytes)
+        .map_err(|e| FindingsError::Json {
+            path: shown.clone(),
+            reason: format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+        })?
+        .into();
     if u32::try_from(text.len()).is_err() {
         return Err(err(&path, "index.json is larger than 4 GiB"));
     }
-    let file: IndexFile = serde_json::from_str(&text).map_err(|e| FindingsError::Json {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    })?;
-    if file.version != 1 || file.layout != "by-principal" {
-        return Err(err(
-            &path,
-            "not an iamtrim snapshot index (version 1, layout by-principal)",
-        ));
+    let file: IndexFile = match serde_json::from_str(&text) {
+        Ok(f) => f,
+        Err(e) => {
+            return Err(explain(
+                &shown,
+                &text,
+                FindingsError::Json {
+                    path: shown.clone(),
+                    reason: e.to_string(),
+                },
+            ));
+        }
+    };
+    // The forms, checked on the typed file (no JSON tree on this path); on a failure the tree
+    // is built to say where. The principals' entries are checked when one is read (`entry`):
+    // checking 10,000 of them here would double the cost of a pre-commit run that reads one.
+    let formed = file.version == 1
+        && file.layout == "by-principal"
+        && file
+            .newest_analyzed_at
+            .as_deref()
+            .is_none_or(field::is_date)
+        && file.policies.iter().all(|(name, arns)| {
+            field::is_policy_id(name) && arns.iter().all(|a| field::is_principal_arn(a))
+        });
+    if !formed {
+        return Err(explain(&shown, &text, err(&path, "not a valid index")));
     }
     let base = text.as_ptr() as usize;
     let mut owned = Vec::new();
@@ -153,6 +187,70 @@ pub fn open(dir: &Path) -> Result<Indexed, FindingsError> {
     Ok(ix)
 }
 
+/// A principal's file as the index names it: a plain relative name inside the folder.
+fn is_entry(rel: &str) -> bool {
+    let plain_ascii = rel
+        .bytes()
+        .fold(true, |ok, b| ok & (b.is_ascii_graphic() | (b == b' ')));
+    crate::fsio::is_plain_relative(rel) && (plain_ascii || field::is_text(rel))
+}
+
+/// What is wrong with an index the typed reader refused, at its JSON pointer; `fallback` when
+/// the tree finds nothing (the JSON itself is broken).
+fn explain(shown: &str, text: &str, fallback: FindingsError) -> FindingsError {
+    let Ok(v) = serde_json::from_str::<Value>(text) else {
+        return fallback;
+    };
+    check_index(&At::root(shown), &v).err().unwrap_or(fallback)
+}
+
+fn check_index(root: &At<'_>, v: &Value) -> Result<(), FindingsError> {
+    let o = field::object(root, v)?;
+    if o.get("version").and_then(Value::as_u64) != Some(1) {
+        return Err(root
+            .key("version")
+            .error("expected 1 (an iamtrim snapshot index: version 1, layout by-principal)"));
+    }
+    req(o, root, "layout", |a, v| {
+        field::one_of(a, v, &["by-principal"])
+    })?;
+    // `null` is what `write` puts when no finding has a date.
+    if let Some(n) = o.get("newestAnalyzedAt").filter(|n| !n.is_null()) {
+        field::date(&root.key("newestAnalyzedAt"), n)?;
+    }
+    let at = root.key("principals");
+    for (arn, rel) in req(o, root, "principals", field::object)? {
+        let at = at.key(arn);
+        if !field::is_principal_arn(arn) {
+            return Err(at.bad_form("a principal ARN as the key", arn));
+        }
+        let rel = rel
+            .as_str()
+            .ok_or_else(|| at.expected("a file name", rel))?;
+        if !is_entry(rel) {
+            return Err(at.bad_form(
+                "a plain file name inside the snapshot folder (principals/NAME.json)",
+                rel,
+            ));
+        }
+    }
+    let policies = opt(o, root, "policies", field::object)?;
+    let at = root.key("policies");
+    for (name, arns) in policies.into_iter().flatten() {
+        let at = at.key(name);
+        if !field::is_policy_id(name) {
+            return Err(at.bad_form("a policy name as the key", name));
+        }
+        for (i, a) in field::array(&at, arns, "an array of principal ARNs")?
+            .iter()
+            .enumerate()
+        {
+            field::principal(&at.index(i), a)?;
+        }
+    }
+    Ok(())
+}
+
 impl Indexed {
     fn str(&self, s: Str) -> &str {
         match s {
@@ -175,13 +273,45 @@ impl Indexed {
         self.policies.get(name).map_or(&[], Vec::as_slice)
     }
 
-    pub fn file_of(&self, arn: &str) -> Option<PathBuf> {
-        let i = self.position(arn)?;
-        Some(self.dir.join(self.str(self.entries[i].1)))
-    }
-
     pub fn arns(&self) -> impl Iterator<Item = &str> {
         self.entries.iter().map(|(k, _)| self.str(*k))
+    }
+
+    /// The bytes of an entry's file, read only if the entry has its form (an ARN naming a plain
+    /// file name inside the folder) and the file is a regular file with no symlink on the way;
+    /// an error names the index entry.
+    fn read(&self, key: Str, file: Str) -> Result<(String, Vec<u8>), FindingsError> {
+        let rel = self.str(file);
+        if !field::is_principal_arn(self.str(key)) || !is_entry(rel) {
+            let index = self.dir.join(INDEX).display().to_string();
+            return Err(explain(
+                &index,
+                &self.text,
+                err(Path::new(&index), "not a valid index"),
+            ));
+        }
+        let shown = self.dir.join(rel).display().to_string();
+        match crate::fsio::read_inside(&self.dir, rel, crate::fsio::MAX_INPUT_BYTES) {
+            Ok(bytes) => Ok((shown, bytes)),
+            Err(source) => {
+                let index = self.dir.join(INDEX).display().to_string();
+                let root = At::root(&index);
+                let at = root.key("principals");
+                Err(at
+                    .key(self.str(key))
+                    .error(format!("cannot read {shown}: {source}")))
+            }
+        }
+    }
+
+    /// Everything in the principal's file (for import and show, which read it all).
+    pub fn snapshot_of(&self, arn: &str) -> Result<Option<Snapshot>, FindingsError> {
+        let Some(i) = self.position(arn) else {
+            return Ok(None);
+        };
+        let (key, file) = self.entries[i];
+        let (shown, bytes) = self.read(key, file)?;
+        Snapshot::from_bytes(&shown, &bytes).map(Some)
     }
 
     /// The principal's findings, read from its file now (the caller keeps them if it needs
@@ -191,12 +321,10 @@ impl Indexed {
             return Ok(None);
         };
         let (key, file) = self.entries[i];
-        let path = self.dir.join(self.str(file));
+        let (shown, bytes) = self.read(key, file)?;
         // The principal's file as `write` left it, read without a JSON tree; anything else
-        // through the tolerant reader.
-        if let Ok(bytes) = std::fs::read(&path)
-            && let Some((findings, _)) = normalized::read_fast(&bytes)
-        {
+        // through the checking reader.
+        if let Some((findings, _)) = normalized::read_fast(&bytes) {
             let mut mine = findings
                 .into_iter()
                 .filter(|f| f.principal.as_deref() == Some(arn));
@@ -207,7 +335,7 @@ impl Indexed {
                 (Some(_), Some(_)) => {}
             }
         }
-        let mut snap = Snapshot::load(&path)?;
+        let mut snap = Snapshot::from_bytes(&shown, &bytes)?;
         Ok(snap.principals.remove(arn).map(|f| (self.str(key), f)))
     }
 }
@@ -232,9 +360,11 @@ fn file_name(arn: &str, n: usize) -> String {
     }
 }
 
-/// Writes `snapshot` as an indexed folder (every file atomically; the index last).
-pub fn write(dir: &Path, snapshot: &Snapshot) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir.join("principals"))?;
+/// Writes `snapshot` as an indexed folder (every file atomically; the index last). Every path
+/// is checked before anything is written: `principals` must be a real folder inside `dir` and
+/// no file to replace a symlink or anything but a regular file, so nothing lands outside `dir`.
+pub fn write(dir: &Path, snapshot: &Snapshot) -> Result<(), FindingsError> {
+    let mut files: Vec<(String, String)> = Vec::new();
     let mut principals = serde_json::Map::new();
     let mut policies: BTreeMap<String, Vec<String>> = BTreeMap::new();
     // File names already given out, lower-cased: `role/a_b` and `role/a/b` (a path) would
@@ -269,8 +399,8 @@ pub fn write(dir: &Path, snapshot: &Snapshot) -> std::io::Result<()> {
             n += 1;
             file = file_name(arn, n);
         }
-        crate::fsio::write_atomic(&dir.join(&file), normalized::write(&one).as_bytes())?;
         principals.insert(arn.clone(), json!(file));
+        files.push((file, normalized::write(&one)));
     }
     for list in policies.values_mut() {
         list.sort();
@@ -290,5 +420,50 @@ pub fn write(dir: &Path, snapshot: &Snapshot) -> std::io::Result<()> {
     });
     let mut text = serde_json::to_string_pretty(&index).unwrap_or_default();
     text.push('\n');
-    crate::fsio::write_atomic(&dir.join(INDEX), text.as_bytes())
+    files.push((INDEX.to_string(), text));
+
+    let write_err = |path: &Path, source| FindingsError::Write {
+        path: path.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(|e| write_err(dir, e))?;
+    let sub = dir.join("principals");
+    match std::fs::symlink_metadata(&sub) {
+        Ok(m) if m.is_dir() => {}
+        Ok(m) => return Err(refused(&sub, m.file_type())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir(&sub).map_err(|e| write_err(&sub, e))?;
+        }
+        Err(e) => return Err(write_err(&sub, e)),
+    }
+    for (rel, _) in &files {
+        let path = dir.join(rel);
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.is_file() => {}
+            Ok(m) => return Err(refused(&path, m.file_type())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(write_err(&path, e)),
+        }
+    }
+    for (rel, text) in &files {
+        let path = dir.join(rel);
+        crate::fsio::write_atomic(&path, text.as_bytes()).map_err(|e| write_err(&path, e))?;
+    }
+    Ok(())
+}
+
+/// Why `write` will not write at `path` (`symlink_metadata` does not follow, so a symlink
+/// shows as one).
+fn refused(path: &Path, ft: std::fs::FileType) -> FindingsError {
+    let what = if ft.is_symlink() {
+        "a symlink (it could lead outside the snapshot folder)"
+    } else if ft.is_dir() {
+        "a folder where a file goes"
+    } else {
+        "not a regular file"
+    };
+    FindingsError::Refused {
+        path: path.display().to_string(),
+        reason: what.into(),
+    }
 }

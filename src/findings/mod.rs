@@ -1,8 +1,13 @@
 //! Evidence: IAM Access Analyzer unused-access findings, read from the files the AWS CLI prints
 //! (every shape), merged into a [`Snapshot`] keyed by principal.
+//!
+//! Evidence is checked, never guessed: a field of the wrong type or form fails the whole load
+//! with the file and the JSON pointer (`field`); only regular files are read, with a bound; a
+//! symlink inside a snapshot folder is refused (see `index`).
 
 mod aws;
 pub mod binding;
+mod field;
 pub mod index;
 pub mod normalized;
 pub mod time;
@@ -76,8 +81,30 @@ pub enum FindingsError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot read findings {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: crate::fsio::ReadError,
+    },
     #[error("{path} is not valid JSON: {reason}")]
     Json { path: String, reason: String },
+    /// A field of the wrong type or form, at a JSON pointer.
+    #[error("{path}: {pointer}: {reason}")]
+    Field {
+        path: String,
+        pointer: String,
+        reason: String,
+    },
+    /// A path `snapshot import` will not write through (a symlink, something not a file).
+    #[error("{path}: {reason}: nothing written")]
+    Refused { path: String, reason: String },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{path}: {reason}")]
     Shape { path: String, reason: String },
     #[error("{path} holds findings for several principals ({}); choose one with --principal", .principals.join(", "))]
@@ -106,32 +133,56 @@ pub fn principal_matches(arn: &str, wanted: &str) -> bool {
     arn == wanted || (!wanted.contains(':') && arn.rsplit('/').next() == Some(wanted))
 }
 
-fn read_json(path: &Path) -> Result<serde_json::Value, FindingsError> {
-    let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| FindingsError::Io {
-        path: shown.clone(),
-        source,
-    })?;
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+/// Reads a regular file with a bounded reader (a FIFO or `/dev/zero` is refused, not read).
+fn read_file(path: &Path) -> Result<Vec<u8>, FindingsError> {
+    crate::fsio::read_bounded(path, crate::fsio::MAX_INPUT_BYTES).map_err(|source| {
+        FindingsError::Read {
+            path: path.display().to_string(),
+            source,
+        }
+    })
+}
+
+fn parse_json(shown: &str, bytes: &[u8]) -> Result<serde_json::Value, FindingsError> {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     serde_json::from_slice(bytes).map_err(|e| FindingsError::Json {
-        path: shown,
+        path: shown.to_string(),
         reason: e.to_string(),
     })
 }
 
-/// The `.json` files a snapshot path names: the file itself, or a folder's, sorted.
+/// The `.json` files a snapshot path names: the file itself, or a folder's, sorted. Inside a
+/// folder only regular files are taken: a symlink (which could lead anywhere) or a FIFO named
+/// `.json` is an error, not skipped, so evidence never silently goes missing; subfolders are
+/// not read.
 fn snapshot_files(path: &Path) -> Result<Vec<PathBuf>, FindingsError> {
     if !path.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-        .map_err(|source| FindingsError::Io {
-            path: path.display().to_string(),
-            source,
-        })?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "json"))
-        .collect();
+    let io = |source| FindingsError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let p = entry.path();
+        if p.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let ft = entry.file_type().map_err(io)?;
+        if ft.is_dir() {
+            continue;
+        }
+        if ft.is_symlink() {
+            return Err(FindingsError::Read {
+                path: p.display().to_string(),
+                source: crate::fsio::ReadError::Symlink,
+            });
+        }
+        // A FIFO or a device goes on to `read_file`, which refuses it by name without opening.
+        files.push(p);
+    }
     files.sort();
     Ok(files)
 }
@@ -154,23 +205,22 @@ impl Snapshot {
         let Some(ix) = self.indexed.take() else {
             return Ok(self);
         };
-        let arns: Vec<String> = ix.arns().map(String::from).collect();
-        let mut rec_files = Vec::new();
-        for arn in &arns {
-            if let Some((_, f)) = ix.get(arn)? {
-                self.principals.insert(arn.clone(), f);
-                rec_files.push(arn.clone());
+        for arn in ix.arns() {
+            // Recommendations live in the principals' files.
+            if let Some(mut one) = ix.snapshot_of(arn)? {
+                if let Some(f) = one.principals.remove(arn) {
+                    self.principals.insert(arn.to_string(), f);
+                }
+                self.recommendations.append(&mut one.recommendations);
             }
         }
-        // Recommendations live in the principals' files.
-        let dir_snap = Snapshot::load_all(
-            &arns
-                .iter()
-                .filter_map(|a| ix.file_of(a))
-                .collect::<Vec<_>>(),
-        )?;
-        self.recommendations.extend(dir_snap.recommendations);
         Ok(self)
+    }
+
+    /// One file's findings, from its bytes (`shown` names it in messages).
+    fn from_bytes(shown: &str, bytes: &[u8]) -> Result<Snapshot, FindingsError> {
+        let value = parse_json(shown, bytes)?;
+        Ok(Snapshot::merge(vec![aws::read_any(shown, &value)?]))
     }
 
     /// Reads several files or folders into one snapshot.
@@ -188,8 +238,9 @@ impl Snapshot {
             }
             let files = snapshot_files(p)?;
             let read = |file: &PathBuf| -> Result<aws::FileContents, FindingsError> {
-                let value = read_json(file)?;
-                aws::read_any(&file.display().to_string(), &value)
+                let shown = file.display().to_string();
+                let value = parse_json(&shown, &read_file(file)?)?;
+                aws::read_any(&shown, &value)
             };
             // A folder of raw AWS output can hold a file per principal: read them on every core.
             let read: Vec<Result<aws::FileContents, FindingsError>> = if files.len() >= 16 {

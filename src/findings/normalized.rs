@@ -18,97 +18,94 @@
 //! }
 //! ```
 
+use super::field::{self, At, opt, req};
 use super::{FindingsError, PrincipalFindings, Recommendation, RecommendedStep, Snapshot};
 use super::{UnusedService, UnusedSet};
 use serde_json::{Map, Value, json};
 
 pub const VERSION: u64 = 1;
 
+/// Reads a normalized snapshot from its JSON tree, checking every field (the fast reader below
+/// sends here whatever it does not take, so that the error names the field).
 pub fn read_with_recommendations(
     path: &str,
     v: &Value,
 ) -> Result<(Vec<PrincipalFindings>, Vec<Recommendation>), FindingsError> {
-    let err = |reason: String| FindingsError::Shape {
-        path: path.to_string(),
-        reason,
-    };
-    match v.get("version").and_then(Value::as_u64) {
+    let root = At::root(path);
+    let o = field::object(&root, v)?;
+    match o.get("version").and_then(Value::as_u64) {
         Some(VERSION) => {}
-        other => {
-            return Err(err(format!(
-                "normalized snapshot version {other:?} is not supported (this iamtrim reads version {VERSION})"
+        _ => {
+            return Err(root.key("version").error(format!(
+                "normalized snapshot version {} is not supported (this iamtrim reads version {VERSION})",
+                o.get("version").map_or_else(|| "(none)".into(), Value::to_string)
             )));
         }
     }
-    let entries = v["principals"]
-        .as_array()
-        .ok_or_else(|| err("`principals` must be an array".into()))?;
+    let at = root.key("principals");
+    let entries = field::array(&at, &o["principals"], "an array of principals")?;
     let mut findings = Vec::new();
     let mut recs = Vec::new();
-    for e in entries {
-        let text = |key: &str| e.get(key).and_then(Value::as_str).map(String::from);
-        let principal =
-            text("principal").ok_or_else(|| err("an entry without `principal`".into()))?;
+    for (i, e) in entries.iter().enumerate() {
+        let at = at.index(i);
+        let e = field::object(&at, e)?;
+        let owned = |s: Option<&str>| s.map(String::from);
+        let principal = req(e, &at, "principal", field::principal)?.to_string();
         let mut unused = UnusedSet {
-            everything: e
-                .get("unusedRole")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
+            everything: opt(e, &at, "unusedRole", field::boolean)?.unwrap_or(false),
             ..UnusedSet::default()
         };
-        for s in e
-            .get("unusedServices")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(s) = s.as_str() {
-                unused.add_service(s);
+        if let Some(list) = e.get("unusedServices") {
+            let at = at.key("unusedServices");
+            for (j, s) in field::array(&at, list, "an array of service prefixes")?
+                .iter()
+                .enumerate()
+            {
+                unused.add_service(field::service(&at.index(j), s)?);
             }
         }
-        if let Some(map) = e.get("unusedActions").and_then(Value::as_object) {
-            for (svc, names) in map {
-                for n in names
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
+        if let Some(map) = e.get("unusedActions") {
+            let at = at.key("unusedActions");
+            for (svc, names) in field::object(&at, map)? {
+                let at = at.key(svc);
+                if !field::is_service(svc) {
+                    return Err(at.bad_form("a service prefix as the key", svc));
+                }
+                for (j, n) in field::array(&at, names, "an array of action names")?
+                    .iter()
+                    .enumerate()
                 {
-                    unused.add_action(svc, n);
+                    unused.add_action(svc, field::action(&at.index(j), n)?);
                 }
             }
         }
-        let steps: Vec<RecommendedStep> = e
-            .get("recommendations")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|r| {
-                Some(RecommendedStep {
-                    existing_policy_id: r.get("existingPolicyId")?.as_str()?.to_string(),
-                    detach: r.get("detach").and_then(Value::as_bool).unwrap_or(false),
-                    recommended_policy: r
-                        .get("recommendedPolicy")
-                        .and_then(Value::as_str)
-                        .map(String::from),
-                    policy_updated_at: r
-                        .get("policyUpdatedAt")
-                        .and_then(Value::as_str)
-                        .map(String::from),
-                })
-            })
-            .collect();
+        let mut steps = Vec::new();
+        if let Some(list) = e.get("recommendations") {
+            let at = at.key("recommendations");
+            for (j, r) in field::array(&at, list, "an array of recommendations")?
+                .iter()
+                .enumerate()
+            {
+                let at = at.index(j);
+                let r = field::object(&at, r)?;
+                steps.push(RecommendedStep {
+                    existing_policy_id: req(r, &at, "existingPolicyId", field::policy_id)?
+                        .to_string(),
+                    detach: opt(r, &at, "detach", field::boolean)?.unwrap_or(false),
+                    recommended_policy: owned(opt(r, &at, "recommendedPolicy", field::policy)?),
+                    policy_updated_at: owned(opt(r, &at, "policyUpdatedAt", field::date)?),
+                });
+            }
+        }
         let (f, rec) = finish(
             principal,
             Texts {
-                id: text("findingId"),
-                finding_type: text("findingType"),
-                analyzed_at: text("analyzedAt"),
-                last_accessed: text("lastAccessed"),
+                id: owned(opt(e, &at, "findingId", field::text)?),
+                finding_type: owned(opt(e, &at, "findingType", field::text)?),
+                analyzed_at: owned(opt(e, &at, "analyzedAt", field::date)?),
+                last_accessed: owned(opt(e, &at, "lastAccessed", field::date)?),
             },
-            e.get("detailsMissing")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
+            opt(e, &at, "detailsMissing", field::boolean)?.unwrap_or(false),
             unused,
             steps,
         );
@@ -157,11 +154,20 @@ fn finish(
 
 /// A normalized file read straight from its bytes into borrowed views, with no JSON tree: the
 /// path for an indexed snapshot's principal files, read once per checked file. `None` when the
-/// text is not exactly the expected shape (a type differs, say): the tolerant reader above then
-/// decides what it holds.
+/// text is not exactly the expected shape, or a string not of its form: the checking reader
+/// above then says what is wrong (or what else the file holds). So this reader may decline
+/// what the other takes, but never takes what the other refuses.
 pub fn read_fast(bytes: &[u8]) -> Option<(Vec<PrincipalFindings>, Vec<Recommendation>)> {
     use serde::Deserialize;
     use std::borrow::Cow;
+    // A present `null` is not an absent field: these make it a type error (so the checking
+    // reader names it) where `Option`'s own deserializer would take it as `None`.
+    fn some<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        String::deserialize(d).map(Some)
+    }
+    fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+        bool::deserialize(d)
+    }
     #[derive(Deserialize)]
     struct File<'a> {
         version: u64,
@@ -171,16 +177,21 @@ pub fn read_fast(bytes: &[u8]) -> Option<(Vec<PrincipalFindings>, Vec<Recommenda
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Entry<'a> {
+        #[serde(borrow)]
         principal: Cow<'a, str>,
+        #[serde(default, deserialize_with = "some")]
         finding_id: Option<String>,
+        #[serde(default, deserialize_with = "some")]
         finding_type: Option<String>,
+        #[serde(default, deserialize_with = "some")]
         analyzed_at: Option<String>,
+        #[serde(default, deserialize_with = "some")]
         last_accessed: Option<String>,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "flag")]
         unused_role: bool,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "flag")]
         details_missing: bool,
-        // Borrowed: a name with a JSON escape (none has one) sends the file to the tolerant
+        // Borrowed: a name with a JSON escape (none has one) sends the file to the checking
         // reader.
         #[serde(default, borrow)]
         unused_services: Vec<&'a str>,
@@ -193,9 +204,11 @@ pub fn read_fast(bytes: &[u8]) -> Option<(Vec<PrincipalFindings>, Vec<Recommenda
     #[serde(rename_all = "camelCase")]
     struct Step {
         existing_policy_id: String,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "flag")]
         detach: bool,
+        #[serde(default, deserialize_with = "some")]
         recommended_policy: Option<String>,
+        #[serde(default, deserialize_with = "some")]
         policy_updated_at: Option<String>,
     }
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
@@ -203,9 +216,27 @@ pub fn read_fast(bytes: &[u8]) -> Option<(Vec<PrincipalFindings>, Vec<Recommenda
     if file.version != VERSION {
         return None;
     }
+    let opt_is = |v: &Option<String>, is: fn(&str) -> bool| v.as_deref().is_none_or(is);
     let mut findings = Vec::with_capacity(file.principals.len());
     let mut recs = Vec::new();
     for e in file.principals {
+        let formed = field::is_principal_arn(&e.principal)
+            && opt_is(&e.finding_id, field::is_text)
+            && opt_is(&e.finding_type, field::is_text)
+            && opt_is(&e.analyzed_at, field::is_date)
+            && opt_is(&e.last_accessed, field::is_date)
+            && e.unused_services.iter().all(|s| field::is_service(s))
+            && e.unused_actions.iter().all(|(svc, names)| {
+                field::is_service(svc) && names.iter().all(|n| field::is_action(n))
+            })
+            && e.recommendations.iter().all(|r| {
+                field::is_policy_id(&r.existing_policy_id)
+                    && opt_is(&r.recommended_policy, field::is_policy)
+                    && opt_is(&r.policy_updated_at, field::is_date)
+            });
+        if !formed {
+            return None;
+        }
         let mut unused = UnusedSet {
             everything: e.unused_role,
             ..UnusedSet::default()
@@ -360,7 +391,7 @@ mod tests {
         assert_eq!(read_fast(b"{\"version\": 2, \"principals\": []}"), None);
         assert_eq!(read_fast(b"{\"version\": 1, \"principals\": {}}"), None);
         assert_eq!(
-            read_fast(b"{\"version\": 1, \"principals\": [{\"principal\": \"a\", \"unusedServices\": [\"s\\u0033\"]}]}"),
+            read_fast(b"{\"version\": 1, \"principals\": [{\"principal\": \"arn:aws:iam::123456789012:role/a\", \"unusedServices\": [\"s\\u0033\"]}]}"),
             None,
             "an escaped name goes to the tolerant reader"
         );

@@ -15,7 +15,7 @@ fn project(unused: &[(&str, Option<&[&str]>)], files: &[(&str, &str)]) -> TempDi
     let details: Vec<Value> = unused
         .iter()
         .map(|(svc, actions)| {
-            let mut d = json!({"serviceNamespace": svc, "lastAccessed": null});
+            let mut d = json!({"serviceNamespace": svc});
             if let Some(a) = actions {
                 d["actions"] = a.iter().map(|a| json!({"action": a})).collect();
             }

@@ -5,6 +5,7 @@ mod catalog_extra;
 mod check;
 mod common;
 mod containment;
+mod evidence;
 mod fix_properties;
 mod git;
 mod hardening;
