@@ -381,3 +381,39 @@ fn recommend_says_when_the_refined_policy_is_over_the_quota() {
     let refined: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(refined["Statement"][0]["Action"].as_array().unwrap().len() > 100);
 }
+
+/// Class 19: reading each file's version at `analyzedAt` costs about the same however many files
+/// share its folder: `check --all` on 3,000 policies committed before the analysis (history in
+/// play) against the same committed after it (no history to read). libgit2 re-inflating the
+/// folder's tree for every file made the first cost grow with the square of the folder.
+#[test]
+fn history_costs_the_same_for_a_big_folder() {
+    use crate::git::Repo;
+    let policy = crate::common::read(&crate::common::example().join("policy.json"));
+    let make = |date: &str| {
+        let r = Repo::new();
+        for i in 0..3_000 {
+            r.write(&format!("policies/p{i:05}.json"), &policy);
+        }
+        r.commit("policies", date);
+        r
+    };
+    let (before, after) = (make("2024-06-01T00:00:00Z"), make("2024-07-01T00:00:00Z"));
+    let time = |r: &Repo| {
+        (0..2)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                let out = r.check(&["--all", "--format", "json"]);
+                assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+                t.elapsed()
+            })
+            .min()
+            .unwrap()
+    };
+    let (with, without) = (time(&before), time(&after));
+    let ratio = with.as_secs_f64() / without.as_secs_f64();
+    assert!(
+        ratio < 2.0,
+        "with history {with:?}, without {without:?} ({ratio:.2}x)"
+    );
+}
