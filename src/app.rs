@@ -161,9 +161,9 @@ impl std::ops::Deref for CatalogRef {
 
 fn read_json(path: &std::path::Path) -> Result<serde_json::Value, AppError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| AppError::Io {
+    let text = crate::fsio::read_text(path).map_err(|e| AppError::Io {
         path: shown.clone(),
-        source,
+        source: std::io::Error::other(e.to_string()),
     })?;
     serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| AppError::Json {
         path: shown,

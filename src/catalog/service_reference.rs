@@ -55,6 +55,9 @@ fn level(p: &Properties) -> AccessLevel {
     }
 }
 
+/// The largest Service Reference file read (ec2's, the largest, is about 1 MiB).
+const MAX_SERVICE_FILE: u64 = 64 << 20;
+
 pub(super) fn load(dir: &Path) -> Result<Catalog, CatalogError> {
     let io = |source| CatalogError::Io {
         path: dir.display().to_string(),
@@ -73,10 +76,17 @@ pub(super) fn load(dir: &Path) -> Result<Catalog, CatalogError> {
     }
     let mut services = Vec::with_capacity(paths.len());
     for path in &paths {
-        let text = std::fs::read_to_string(path).map_err(|source| CatalogError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
+        // Regular files only, bounded: a FIFO or `/dev/zero` named in the folder must not hang.
+        let text = crate::fsio::read_bounded(path, MAX_SERVICE_FILE)
+            .and_then(|b| {
+                String::from_utf8(b).map_err(|_| {
+                    std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8").into()
+                })
+            })
+            .map_err(|e| CatalogError::Io {
+                path: path.display().to_string(),
+                source: std::io::Error::other(e.to_string()),
+            })?;
         let file: File = serde_json::from_str(&text).map_err(|e| CatalogError::Format {
             path: path.display().to_string(),
             reason: e.to_string(),

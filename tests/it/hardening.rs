@@ -417,3 +417,53 @@ fn history_costs_the_same_for_a_big_folder() {
         "with history {with:?}, without {without:?} ({ratio:.2}x)"
     );
 }
+
+/// Class 8 elsewhere: the policy `recommend` reads and the files of a `--catalog` folder are read
+/// only when regular, with a bound: a FIFO or `/dev/zero` gives an error (exit 2) at once.
+#[test]
+fn recommend_and_catalog_folders_do_not_read_fifos_or_devices() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let status = std::process::Command::new("mkfifo")
+        .arg(d.join("fifo.json"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::os::unix::fs::symlink("/dev/zero", d.join("zero.json")).unwrap();
+    std::fs::write(
+        d.join("f.json"),
+        r#"[{"serviceNamespace": "s3", "actions": ["GetObject"]}]"#,
+    )
+    .unwrap();
+    for policy in ["fifo.json", "zero.json"] {
+        let out = iamtrim()
+            .current_dir(d)
+            .args(["recommend", policy, "--findings", "f.json"])
+            .timeout(std::time::Duration::from_secs(20))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{policy}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("not a regular file"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    for bad in ["fifo.json", "zero.json"] {
+        let cat = d.join(format!("catalog-{bad}"));
+        std::fs::create_dir(&cat).unwrap();
+        std::fs::rename(d.join(bad), cat.join("s3.json")).unwrap();
+        let out = iamtrim()
+            .args(["expand", "s3:GetObject", "--catalog"])
+            .arg(&cat)
+            .timeout(std::time::Duration::from_secs(20))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("not a regular file"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
