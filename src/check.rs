@@ -5,6 +5,7 @@ use crate::catalog::Catalog;
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::config::Config;
 use crate::diagnostic::{Applicability, Finding, Severity};
+use crate::document::PolicyAt;
 use crate::findings::binding::{Evidence, evidence_for, is_stale};
 use crate::findings::{Snapshot, time};
 use crate::fsio::{ReadError, WriteError};
@@ -367,7 +368,8 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
         }
         None => None,
     };
-    let mut linted = match lint::lint(&bytes, expect, evidence.as_ref(), catalog, &config.rules) {
+    let per_policy = |_: &PolicyAt| evidence.as_ref();
+    let mut linted = match lint::lint(&bytes, expect, &per_policy, catalog, &config.rules) {
         Ok(l) => l,
         Err(e) => {
             o.internal = true;
@@ -391,7 +393,8 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
         let new = added_after_analysis(repo, rp, &text, ev);
         if !new.is_empty() {
             ev.not_judged = new;
-            match lint::lint(&bytes, expect, Some(ev), catalog, &config.rules) {
+            let ev: &Evidence = ev;
+            match lint::lint(&bytes, expect, &|_| Some(ev), catalog, &config.rules) {
                 Ok(l) => linted = l,
                 Err(e) => {
                     o.internal = true;
