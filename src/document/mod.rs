@@ -22,7 +22,7 @@ pub enum Expect {
 
 /// The formats an adapter reads. JSON policy files only, for now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     /// A policy document, or the AWS CLI's `get-policy-version` / `get-role-policy` output.
     Json,
 }
@@ -57,7 +57,7 @@ pub struct PolicyAt {
 
 /// Why a document that must be a policy could not be read as one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Cause {
+pub(crate) enum Cause {
     /// The text does not parse; the parser's message.
     Syntax(String),
     /// It parses, and holds no policy.
@@ -66,15 +66,15 @@ pub enum Cause {
 
 /// A document that is meant to be a policy and is not: the `invalid-policy` finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invalid {
-    pub span: Span,
-    pub message: String,
-    pub cause: Cause,
+pub(crate) struct Invalid {
+    pub(crate) span: Span,
+    pub(crate) message: String,
+    pub(crate) cause: Cause,
 }
 
 /// What reading a document gave.
 #[derive(Debug)]
-pub enum Read<'t> {
+pub(crate) enum Read<'t> {
     /// Not a policy document (and not expected to be): skipped.
     NotPolicy,
     Invalid(Invalid),
@@ -89,16 +89,16 @@ enum Tree {
 
 /// A document read by its adapter: the text, and the policies in it in document order.
 #[derive(Debug)]
-pub struct Document<'t> {
+pub(crate) struct Document<'t> {
     text: &'t str,
     tree: Tree,
-    pub policies: Vec<PolicyAt>,
+    pub(crate) policies: Vec<PolicyAt>,
 }
 
 /// A change to one policy, by statement and entry index within it (`PolicyAt::policy`); the
 /// adapter decides how it looks in the document.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PolicyEdit {
+pub(crate) enum PolicyEdit {
     /// Drop entry `entry` of the statement's action list.
     RemoveEntry { statement: usize, entry: usize },
     /// Put several patterns where entry `entry` is (one stays a plain value where it was one).
@@ -115,15 +115,15 @@ pub enum PolicyEdit {
 
 /// The rest of a policy as the adapter sees it, whitespace dropped: what a fix must not change.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Frame {
+pub(crate) struct Frame {
     /// The policy's members other than its statements.
-    pub top: String,
+    pub(crate) top: String,
     /// Each statement's members other than its action list, in statement order.
-    pub statements: Vec<String>,
+    pub(crate) statements: Vec<String>,
 }
 
 /// Reads a document of the given format.
-pub fn read_as(format: Format, text: &str, expect: Expect) -> Read<'_> {
+pub(crate) fn read_as(format: Format, text: &str, expect: Expect) -> Read<'_> {
     let mut read = match format {
         Format::Json => json::read(text, expect),
     };
@@ -136,7 +136,7 @@ pub fn read_as(format: Format, text: &str, expect: Expect) -> Read<'_> {
 }
 
 /// Reads a document (JSON: the only format so far).
-pub fn read(text: &str, expect: Expect) -> Read<'_> {
+pub(crate) fn read(text: &str, expect: Expect) -> Read<'_> {
     read_as(Format::Json, text, expect)
 }
 
@@ -155,20 +155,20 @@ fn seal(policy: &mut Policy) {
 }
 
 impl Document<'_> {
-    pub fn text(&self) -> &str {
+    pub(crate) fn text(&self) -> &str {
         self.text
     }
 
     /// The byte edit that makes `edit` to policy `at`, in the document's style; `None` when the
     /// document cannot express it (a statement that is not in a list cannot be removed alone).
-    pub fn render(&self, at: &PolicyAt, edit: &PolicyEdit) -> Option<Edit> {
+    pub(crate) fn render(&self, at: &PolicyAt, edit: &PolicyEdit) -> Option<Edit> {
         match self.tree {
             Tree::Json(_) => json::render(self.text, &at.policy, edit),
         }
     }
 
     /// What of policy `at` (one of this document's) a fix must leave as it is.
-    pub fn frame(&self, at: &PolicyAt) -> Frame {
+    pub(crate) fn frame(&self, at: &PolicyAt) -> Frame {
         match &self.tree {
             Tree::Json(root) => json::frame(self.text, root, at),
         }

@@ -54,8 +54,8 @@ pub fn find(id: &str) -> Option<&'static RuleInfo> {
 
 /// Everything the unused-access rules look at, for one policy of a document.
 pub struct Ctx<'a> {
-    pub doc: &'a Document<'a>,
-    pub at: &'a PolicyAt,
+    pub(crate) doc: &'a Document<'a>,
+    pub(crate) at: &'a PolicyAt,
     pub policy: &'a Policy,
     pub refinement: &'a Refinement,
     pub evidence: &'a Evidence,
@@ -66,7 +66,7 @@ pub struct Ctx<'a> {
 impl Ctx<'_> {
     /// The byte edit for a change to this policy, in the document's style (`None`: the document
     /// cannot express it).
-    pub fn render(&self, edit: &PolicyEdit) -> Option<Edit> {
+    pub(crate) fn render(&self, edit: &PolicyEdit) -> Option<Edit> {
         self.doc.render(self.at, edit)
     }
 
