@@ -5,13 +5,13 @@ use crate::catalog::Catalog;
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::config::Config;
 use crate::diagnostic::{Applicability, Finding, Severity};
+use crate::document::{self, Expect, PolicyAt, Read};
 use crate::findings::binding::{Evidence, evidence_for, is_stale};
 use crate::findings::{Snapshot, time};
 use crate::fsio::{ReadError, WriteError};
-use crate::lint::{self, Expect, FixError};
+use crate::lint::{self, FixError};
 use crate::output::report::{CheckReport, FileReport};
 use crate::output::{self, Out};
-use crate::policy::{json, model};
 use crate::source::git::{GitError, Repo};
 use crate::source::{Origin, SourceFile};
 use rayon::prelude::*;
@@ -120,30 +120,33 @@ fn sources(
         .collect())
 }
 
-/// The action patterns a policy text grants (lower-cased).
-fn granted(text: &str) -> BTreeSet<String> {
-    let Ok(root) = json::parse(text.trim_start_matches('\u{feff}')) else {
-        return BTreeSet::new();
-    };
-    let Some((doc, _)) = model::locate(&root) else {
-        return BTreeSet::new();
-    };
-    model::read(doc)
-        .0
+/// The policies of a text, through its document adapter (none when it holds none).
+fn policies(text: &str) -> Vec<PolicyAt> {
+    match document::read(text, Expect::Detect) {
+        Read::Document(doc) => doc.policies,
+        Read::NotPolicy | Read::Invalid(_) => Vec::new(),
+    }
+}
+
+/// The action patterns a policy grants (lower-cased).
+fn granted(at: &PolicyAt) -> BTreeSet<String> {
+    at.policy
         .statements
         .iter()
         .flat_map(|s| s.patterns.iter().map(|p| p.text.to_ascii_lowercase()))
         .collect()
 }
 
-/// Patterns of `text` that the file did not grant at the evidence's `analyzedAt` (by git
-/// history); empty when history has no version from before then.
+/// For each policy of `text` (by location), the patterns that the policy at the same location did
+/// not grant at the evidence's `analyzedAt` (by git history); empty when history has no version
+/// from before then. A document holding one policy then and now is the same policy, wherever it
+/// sat (a file later wrapped by the AWS CLI's output).
 fn added_after_analysis(
     repo: &Mutex<Repo>,
     repo_path: &str,
     text: &str,
     ev: &Evidence,
-) -> Vec<String> {
+) -> Vec<(String, Vec<String>)> {
     let Some(t) = ev.analyzed_at.as_deref().and_then(time::parse) else {
         return Vec::new();
     };
@@ -154,24 +157,29 @@ fn added_after_analysis(
     let Ok(Some(old)) = old else {
         return Vec::new();
     };
-    let before = granted(&String::from_utf8_lossy(&old));
-    let Ok(root) = json::parse(text) else {
-        return Vec::new();
-    };
-    let Some((doc, _)) = model::locate(&root) else {
-        return Vec::new();
-    };
-    let mut new: Vec<String> = model::read(doc)
-        .0
-        .statements
-        .iter()
-        .flat_map(|s| s.patterns.iter())
-        .filter(|p| !before.contains(&p.text.to_ascii_lowercase()))
-        .map(|p| p.text.clone())
-        .collect();
-    new.sort();
-    new.dedup();
-    new
+    let then = policies(&String::from_utf8_lossy(&old));
+    let now = policies(text);
+    let single = then.len() == 1 && now.len() == 1;
+    now.iter()
+        .map(|at| {
+            let before = then
+                .iter()
+                .find(|o| single || o.location == at.location)
+                .map(granted)
+                .unwrap_or_default();
+            let mut new: Vec<String> = at
+                .policy
+                .statements
+                .iter()
+                .flat_map(|s| s.patterns.iter())
+                .filter(|p| !before.contains(&p.text.to_ascii_lowercase()))
+                .map(|p| p.text.clone())
+                .collect();
+            new.sort();
+            new.dedup();
+            (at.location.clone(), new)
+        })
+        .collect()
 }
 
 pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
@@ -367,7 +375,9 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
         }
         None => None,
     };
-    let mut linted = match lint::lint(&bytes, expect, evidence.as_ref(), catalog, &config.rules) {
+    // Evidence is found per file (bindings name files), so each policy of the file has the file's.
+    let per_policy = |_: &PolicyAt| evidence.as_ref();
+    let mut linted = match lint::lint(&bytes, expect, &per_policy, catalog, &config.rules) {
         Ok(l) => l,
         Err(e) => {
             o.internal = true;
@@ -388,10 +398,17 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
             .iter()
             .any(|f| EVIDENCE_RULES.contains(&f.rule))
     {
-        let new = added_after_analysis(repo, rp, &text, ev);
+        // Evidence is still per file (bindings name files): its policies' additions together.
+        let mut new: Vec<String> = added_after_analysis(repo, rp, &text, ev)
+            .into_iter()
+            .flat_map(|(_, added)| added)
+            .collect();
+        new.sort();
+        new.dedup();
         if !new.is_empty() {
             ev.not_judged = new;
-            match lint::lint(&bytes, expect, Some(ev), catalog, &config.rules) {
+            let ev: &Evidence = ev;
+            match lint::lint(&bytes, expect, &|_| Some(ev), catalog, &config.rules) {
                 Ok(l) => linted = l,
                 Err(e) => {
                     o.internal = true;
@@ -411,7 +428,8 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
         && has_fix
         && let Some(ev) = &evidence
     {
-        match lint::fix(&text, min, ev, catalog, &config.rules) {
+        let per_policy = |_: &PolicyAt| Some(ev);
+        match lint::fix_policies(&text, min, &per_policy, catalog, &config.rules) {
             Ok(fixed) if fixed.text != text => {
                 if diff {
                     o.messages.push(Message::Text(output::diff::unified(
@@ -426,10 +444,15 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
                         .push(Message::Error(format!("{shown}: not fixed: {why}")));
                 } else {
                     o.fixed = fixed.applied;
-                    let left =
-                        lint::lint_text(&fixed.text, expect, Some(ev), catalog, &config.rules)
-                            .map(|l| l.findings)
-                            .unwrap_or_default();
+                    let left = lint::lint_policies(
+                        &fixed.text,
+                        expect,
+                        &per_policy,
+                        catalog,
+                        &config.rules,
+                    )
+                    .map(|l| l.findings)
+                    .unwrap_or_default();
                     o.file = Some(file(fixed.text, left));
                     return Ok(o);
                 }

@@ -6,6 +6,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub(crate) mod document;
 pub mod findings;
 pub mod fix;
 pub mod fsio;

@@ -1,41 +1,46 @@
 //! The pure core of `check`: a file's bytes in, findings with byte spans out; and the fix loop.
 //! No I/O here.
 
-use crate::catalog::{ActionPattern, ActionSet, Catalog};
+use crate::catalog::Catalog;
 use crate::config::Level;
 use crate::diagnostic::{Applicability, Edit, Finding, Severity};
+use crate::document::{self, Document, Invalid, PolicyAt, Read};
 use crate::findings::binding::Evidence;
-use crate::fix::edits;
-use crate::policy::json::{self, Kind};
-use crate::policy::model;
-use crate::refine::{self, ActionKey, Effect, VerifyError};
+use crate::refine::{self, VerifyError};
 use crate::rules::{self, Ctx};
 use std::collections::BTreeMap;
+
+pub use crate::document::Expect;
+
+/// The evidence each policy of a document is judged by (`None`: grammar and hygiene only). A JSON
+/// file's one policy has the file's; a template's policies may each have their own.
+pub type EvidenceFor<'e> = dyn Fn(&PolicyAt) -> Option<&'e Evidence> + 'e;
 
 /// Whether the file is a policy, and what was found in it.
 #[derive(Debug, Default)]
 pub struct Linted {
     /// False: not a policy (skipped silently unless `include` named it).
     pub is_policy: bool,
+    /// The findings of every policy of the file, in span order.
     pub findings: Vec<Finding>,
-    /// The span of each statement, in order (for the fix loop's bookkeeping).
-    pub statements: Vec<std::ops::Range<usize>>,
+    /// Each policy of the file, in document order (for the fix loop's bookkeeping).
+    pub policies: Vec<LintedPolicy>,
 }
 
-/// What decides which files are policies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expect {
-    /// `include` named the file: it must be a policy.
-    Policy,
-    /// Any JSON file: a policy if it looks like one, skipped otherwise.
-    Detect,
+/// One policy of a linted file.
+#[derive(Debug)]
+pub struct LintedPolicy {
+    /// Its location in the document (`PolicyAt::location`).
+    pub location: String,
+    /// The span of each statement, in order.
+    pub statements: Vec<std::ops::Range<usize>>,
 }
 
 /// Lints one file's bytes.
 pub fn lint(
     bytes: &[u8],
     expect: Expect,
-    evidence: Option<&Evidence>,
+    evidence: &EvidenceFor<'_>,
     catalog: &Catalog,
     levels: &BTreeMap<String, Level>,
 ) -> Result<Linted, VerifyError> {
@@ -53,13 +58,14 @@ pub fn lint(
                     )
                     .label("here"),
                 ],
-                statements: Vec::new(),
+                policies: Vec::new(),
             });
         }
     };
-    lint_text(text, expect, evidence, catalog, levels)
+    lint_policies(text, expect, evidence, catalog, levels)
 }
 
+/// Lints a text whose every policy has the same evidence.
 pub fn lint_text(
     text: &str,
     expect: Expect,
@@ -67,74 +73,31 @@ pub fn lint_text(
     catalog: &Catalog,
     levels: &BTreeMap<String, Level>,
 ) -> Result<Linted, VerifyError> {
-    let root = match json::parse(text) {
-        Ok(v) => v,
-        Err(e) => {
-            // A file that is not JSON is only our business when it must be a policy, or claims to be.
-            let looks = expect == Expect::Policy || text.contains("\"Statement\"");
-            return Ok(Linted {
-                is_policy: looks,
-                findings: if looks {
-                    vec![
-                        Finding::new(
-                            "invalid-policy",
-                            e.span,
-                            format!("invalid JSON: {}", e.message),
-                        )
-                        .label("here"),
-                    ]
-                } else {
-                    Vec::new()
-                },
-                statements: Vec::new(),
-            });
-        }
-    };
-    let Some((doc, _)) = model::locate(&root) else {
-        if expect == Expect::Policy {
-            let f = Finding::new(
-                "invalid-policy",
-                root.span.start..root.span.start.saturating_add(1).min(text.len()),
-                format!(
-                    "not an IAM policy: expected an object with `Statement`, found {}",
-                    root.type_name()
-                ),
-            )
-            .label("here");
+    lint_policies(text, expect, &|_| evidence, catalog, levels)
+}
+
+/// Lints every policy of a text, each by its own evidence.
+pub fn lint_policies(
+    text: &str,
+    expect: Expect,
+    evidence: &EvidenceFor<'_>,
+    catalog: &Catalog,
+    levels: &BTreeMap<String, Level>,
+) -> Result<Linted, VerifyError> {
+    let doc = match document::read(text, expect) {
+        Read::NotPolicy => return Ok(Linted::default()),
+        Read::Invalid(Invalid { span, message, .. }) => {
             return Ok(Linted {
                 is_policy: true,
-                findings: vec![f],
-                statements: Vec::new(),
+                findings: vec![Finding::new("invalid-policy", span, message).label("here")],
+                policies: Vec::new(),
             });
         }
-        return Ok(Linted::default());
+        Read::Document(doc) => doc,
     };
-    let (policy, issues) = model::read(doc);
-    let mut findings = rules::from_issues(&issues);
-    findings.extend(rules::check_unknown(&policy, catalog));
-    if let Some(ev) = evidence {
-        if let Some(f) = rules::check_evidence(ev, policy.statement_key_span.clone()) {
-            findings.push(f);
-        }
-        let unused = ev.unused_actions(catalog);
-        if !unused.is_empty() {
-            let ins: Vec<_> = policy.statements.iter().map(|s| s.input.clone()).collect();
-            let refinement = if ev.unused.everything {
-                refine::refine_role_unused(&ins)
-            } else {
-                refine::refine(&ins, &unused, catalog)?
-            };
-            let ctx = Ctx {
-                text,
-                policy: &policy,
-                refinement: &refinement,
-                evidence: ev,
-                unused: &unused,
-                catalog,
-            };
-            findings.extend(rules::check_unused(&ctx));
-        }
-        findings.extend(rules::check_not_judged(&policy, ev, catalog));
+    let mut findings = Vec::new();
+    for at in &doc.policies {
+        lint_policy(&doc, at, evidence(at), catalog, &mut findings)?;
     }
     findings.retain_mut(|f| match levels.get(f.rule) {
         Some(Level::Off) => false,
@@ -159,8 +122,60 @@ pub fn lint_text(
     Ok(Linted {
         is_policy: true,
         findings,
-        statements: policy.statements.iter().map(|s| s.span.clone()).collect(),
+        policies: doc
+            .policies
+            .iter()
+            .map(|at| LintedPolicy {
+                location: at.location.clone(),
+                statements: at
+                    .policy
+                    .statements
+                    .iter()
+                    .map(|s| s.span.clone())
+                    .collect(),
+            })
+            .collect(),
     })
+}
+
+/// One policy's findings, before rule levels.
+fn lint_policy(
+    doc: &Document<'_>,
+    at: &PolicyAt,
+    evidence: Option<&Evidence>,
+    catalog: &Catalog,
+    findings: &mut Vec<Finding>,
+) -> Result<(), VerifyError> {
+    let policy = &at.policy;
+    findings.extend(rules::from_issues(&at.issues));
+    findings.extend(rules::check_unknown(policy, catalog));
+    let Some(ev) = evidence else {
+        return Ok(());
+    };
+    if let Some(f) = rules::check_evidence(ev, policy.statement_key_span.clone()) {
+        findings.push(f);
+    }
+    let unused = ev.unused_actions(catalog);
+    if !unused.is_empty() {
+        let ins: Vec<_> = policy.statements.iter().map(|s| s.input.clone()).collect();
+        let refinement = if ev.unused.everything {
+            refine::refine_role_unused(&ins)
+        } else {
+            refine::refine(&ins, &unused, catalog)?
+        };
+        let ctx = Ctx {
+            doc,
+            at,
+            policy,
+            refinement: &refinement,
+            evidence: ev,
+            unused: &unused,
+            catalog,
+        };
+        findings.extend(rules::check_unused(&ctx));
+    }
+    findings.extend(rules::check_not_judged(policy, ev, catalog));
+    Ok(())
 }
 
 /// The result of fixing one file.
@@ -187,15 +202,47 @@ pub fn fix(
     catalog: &Catalog,
     levels: &BTreeMap<String, Level>,
 ) -> Result<Fixed, FixError> {
+    fix_policies(text, min, &|_| Some(evidence), catalog, levels)
+}
+
+/// `fix`, each policy of the text judged by its own evidence.
+pub fn fix_policies(
+    text: &str,
+    min: Applicability,
+    evidence: &EvidenceFor<'_>,
+    catalog: &Catalog,
+    levels: &BTreeMap<String, Level>,
+) -> Result<Fixed, FixError> {
     let mut current = text.to_string();
     let mut applied = 0;
-    // For each statement of the current text, its index in the original: statements are paired
-    // by identity (the edits that removed some), never by what they look like.
-    let mut origin: Option<Vec<usize>> = None;
+    // For each policy (by location), for each statement of the current text, its index in the
+    // original: statements are paired by identity (the edits that removed some), never by what
+    // they look like.
+    let mut origin: Option<Vec<(String, Vec<usize>)>> = None;
     for _ in 0..64 {
-        let linted = lint_text(&current, Expect::Detect, Some(evidence), catalog, levels)?;
-        let ids = origin.get_or_insert_with(|| (0..linted.statements.len()).collect());
-        if ids.len() != linted.statements.len() {
+        let linted = lint_policies(&current, Expect::Detect, evidence, catalog, levels)?;
+        let ids = origin.get_or_insert_with(|| {
+            linted
+                .policies
+                .iter()
+                .map(|p| (p.location.clone(), (0..p.statements.len()).collect()))
+                .collect()
+        });
+        if ids.len() != linted.policies.len()
+            || ids
+                .iter()
+                .zip(&linted.policies)
+                .any(|((at, _), p)| *at != p.location)
+        {
+            return Err(FixError::Broken(
+                "lost track of its policies between fix passes".into(),
+            ));
+        }
+        if ids
+            .iter()
+            .zip(&linted.policies)
+            .any(|((_, ids), p)| ids.len() != p.statements.len())
+        {
             return Err(FixError::Broken(
                 "lost track of its statements between fix passes".into(),
             ));
@@ -220,17 +267,24 @@ pub fn fix(
             break;
         }
         // A statement an edit covers whole is gone (edits inside a statement keep it).
-        let mut kept = Vec::with_capacity(ids.len());
-        for (id, span) in ids.iter().zip(&linted.statements) {
-            if !taken.covers(span) {
-                kept.push(*id);
+        for ((_, ids), p) in ids.iter_mut().zip(&linted.policies) {
+            let mut kept = Vec::with_capacity(ids.len());
+            for (id, span) in ids.iter().zip(&p.statements) {
+                if !taken.covers(span) {
+                    kept.push(*id);
+                }
             }
+            *ids = kept;
         }
-        *ids = kept;
-        current = edits::apply(&current, &chosen);
+        current = crate::fix::apply(&current, &chosen);
     }
-    let ids = origin.unwrap_or_default();
-    verify_fixed(text, &current, &ids, evidence, catalog)?;
+    let kept: Vec<Vec<usize>> = origin
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(_, ids)| ids)
+        .collect();
+    crate::fix::verify::verify_policies(text, &current, &kept, evidence, catalog)
+        .map_err(FixError::Broken)?;
     Ok(Fixed {
         text: current,
         applied,
@@ -264,156 +318,28 @@ impl Taken {
     }
 }
 
-/// Statements as (effect, key, everything but the action list, allowed actions).
-struct Shape {
-    effect: Effect,
-    key: ActionKey,
-    rest: String,
-    allowed: ActionSet,
-}
-
-/// A policy's statement shapes, its members other than `Statement` (whitespace dropped), and its
-/// number of grammar problems.
-struct Shapes {
-    statements: Vec<Shape>,
-    top: String,
-    issues: usize,
-}
-
-/// `text[span]` without whitespace outside strings is what IAM compares; dropping all of it is
-/// close enough for "unchanged" (a string that only gained spaces is no edit we make).
-fn squeezed(text: &str, span: &std::ops::Range<usize>) -> String {
-    text[span.clone()].split_whitespace().collect()
-}
-
-fn shapes(text: &str, catalog: &Catalog) -> Result<Shapes, String> {
-    let root = json::parse(text).map_err(|e| format!("does not parse: {}", e.message))?;
-    let (doc, _) = model::locate(&root).ok_or("is no longer a policy")?;
-    let (policy, issues) = model::read(doc);
-    let items: Vec<&json::Value> = match doc.get("Statement").map(|v| &v.kind) {
-        Some(Kind::Array(a)) => a.iter().collect(),
-        Some(_) => doc.get("Statement").into_iter().collect(),
-        None => Vec::new(),
-    };
-    let top: Vec<String> = doc
-        .as_object()
-        .unwrap_or_default()
-        .iter()
-        .filter(|m| m.key != "Statement")
-        .map(|m| format!("{}={}", m.key, squeezed(text, &m.value.span)))
-        .collect();
-    let mut out = Vec::new();
-    for (stmt, item) in policy.statements.iter().zip(items) {
-        let rest: Vec<String> = item
-            .as_object()
-            .unwrap_or_default()
-            .iter()
-            .filter(|m| m.key != "Action" && m.key != "NotAction")
-            .map(|m| format!("{}={}", m.key, squeezed(text, &m.value.span)))
-            .collect();
-        let mut allowed = ActionSet::default();
-        for p in stmt
-            .patterns
-            .iter()
-            .filter_map(|p| ActionPattern::parse(&p.text))
-        {
-            catalog.expand_into(&p, &mut allowed);
-        }
-        out.push(Shape {
-            effect: stmt.input.effect,
-            key: stmt.input.key,
-            rest: rest.join(","),
-            allowed,
-        });
-    }
-    Ok(Shapes {
-        statements: out,
-        top: top.join(","),
-        issues: issues.len(),
-    })
-}
-
-/// The fixed text parses as a policy with no new grammar problem and the same members besides
-/// `Statement`. Statements are paired by identity: `kept[j]` is the original index of the fixed
-/// text's statement `j`. Each kept statement has the same `Effect`, `Resource`, `Condition`,
-/// `Principal` and `Sid`, and allows no more than before and no less than before minus the unused
-/// actions; a removed statement allowed only unused actions.
-fn verify_fixed(
-    before: &str,
-    after: &str,
-    kept: &[usize],
-    evidence: &Evidence,
-    catalog: &Catalog,
-) -> Result<(), FixError> {
-    let broken = |m: String| FixError::Broken(m);
-    let old = shapes(before, catalog).map_err(broken)?;
-    let new = shapes(after, catalog).map_err(broken)?;
-    if new.issues > old.issues {
-        return Err(broken(
-            "has policy grammar problems the original did not".into(),
-        ));
-    }
-    if new.top != old.top {
-        return Err(broken("changed the policy beyond its statements".into()));
-    }
-    if new.statements.len() != kept.len() || kept.windows(2).any(|w| w[0] >= w[1]) {
-        return Err(broken(format!(
-            "has {} statements where {} were expected",
-            new.statements.len(),
-            kept.len()
-        )));
-    }
-    let unused = evidence.unused_actions(catalog);
-    let removable = |o: &Shape| {
-        o.effect == Effect::Allow && o.key == ActionKey::Action && unused.contains_all(&o.allowed)
-    };
-    let mut next = kept.iter().zip(&new.statements).peekable();
-    for (i, o) in old.statements.iter().enumerate() {
-        let Some((_, n)) = next.next_if(|(k, _)| **k == i) else {
-            if removable(o) {
-                continue;
-            }
-            return Err(broken(format!(
-                "removed statement {}, which allows used actions",
-                i + 1
-            )));
-        };
-        if n.rest != o.rest || n.effect != o.effect || n.key != o.key {
-            return Err(broken(format!(
-                "changed statement {} beyond its actions",
-                i + 1
-            )));
-        }
-        let ok = match (o.effect, o.key) {
-            (Effect::Allow, ActionKey::Action) => {
-                let mut floor = o.allowed.clone();
-                floor.subtract(&unused);
-                o.allowed.contains_all(&n.allowed) && n.allowed.contains_all(&floor)
-            }
-            (Effect::Allow, ActionKey::NotAction) => {
-                let mut ceiling = o.allowed.clone();
-                ceiling.union(&unused);
-                n.allowed.contains_all(&o.allowed) && ceiling.contains_all(&n.allowed)
-            }
-            _ => n.allowed == o.allowed,
-        };
-        if !ok {
-            return Err(broken(format!(
-                "would change what statement {} allows beyond the unused actions",
-                i + 1
-            )));
-        }
-    }
-    if next.next().is_some() {
-        return Err(broken("has statements the original did not".into()));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::findings::UnusedSet;
+
+    /// A one-policy text with one evidence, as the checks below were first written.
+    fn verify_fixed(
+        before: &str,
+        after: &str,
+        kept: &[usize],
+        evidence: &Evidence,
+        catalog: &Catalog,
+    ) -> Result<(), FixError> {
+        crate::fix::verify::verify_policies(
+            before,
+            after,
+            &[kept.to_vec()],
+            &|_| Some(evidence),
+            catalog,
+        )
+        .map_err(FixError::Broken)
+    }
 
     fn evidence(unused: &[(&str, &str)]) -> Evidence {
         let mut u = UnusedSet::default();

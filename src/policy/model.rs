@@ -32,6 +32,10 @@ pub fn locate(root: &Value) -> Option<(&Value, &'static str)> {
 pub struct PatternAt {
     pub text: String,
     pub span: Span,
+    /// A value the document's adapter cannot know statically (a template intrinsic, an
+    /// interpolation): never judged, and its statement never reaches the engine. Always false in a
+    /// JSON policy file.
+    pub opaque: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -315,6 +319,7 @@ fn statement(v: &Value, issues: &mut Vec<Issue>, sids: &mut HashSet<String>) -> 
         stmt.patterns.push(PatternAt {
             text: text.to_string(),
             span: p.span.clone(),
+            opaque: false,
         });
     }
     if member.value.as_array().is_some_and(<[Value]>::is_empty) {

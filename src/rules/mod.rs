@@ -1,5 +1,6 @@
 //! The rules: one file each, a plain static registry. Rules say *what* is wrong and where (a span
-//! the policy model gives them); the fix-its come from `fix::edits`.
+//! the policy model gives them); their fix-its are policy edits that the document's adapter
+//! renders as byte edits in the document's style.
 
 mod invalid_policy;
 mod newer_than_snapshot;
@@ -13,7 +14,8 @@ mod unused_service;
 mod unused_statement;
 
 use crate::catalog::{ActionSet, Catalog};
-use crate::diagnostic::{Applicability, Finding, Severity};
+use crate::diagnostic::{Applicability, Edit, Finding, Severity};
+use crate::document::{Document, PolicyAt, PolicyEdit};
 use crate::findings::UnusedService;
 use crate::findings::binding::Evidence;
 use crate::policy::model::Policy;
@@ -50,9 +52,10 @@ pub fn find(id: &str) -> Option<&'static RuleInfo> {
     RULES.iter().copied().find(|r| r.id == id)
 }
 
-/// Everything the unused-access rules look at, for one file.
+/// Everything the unused-access rules look at, for one policy of a document.
 pub struct Ctx<'a> {
-    pub text: &'a str,
+    pub(crate) doc: &'a Document<'a>,
+    pub(crate) at: &'a PolicyAt,
     pub policy: &'a Policy,
     pub refinement: &'a Refinement,
     pub evidence: &'a Evidence,
@@ -61,6 +64,12 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// The byte edit for a change to this policy, in the document's style (`None`: the document
+    /// cannot express it).
+    pub(crate) fn render(&self, edit: &PolicyEdit) -> Option<Edit> {
+        self.doc.render(self.at, edit)
+    }
+
     /// How far a fix built on this evidence may be trusted.
     pub fn applicability(&self, service_level: bool) -> Applicability {
         if self.evidence.stale || service_level {
@@ -118,8 +127,8 @@ impl Ctx<'_> {
 pub struct Decided<'a> {
     pub pattern: &'a crate::policy::model::PatternAt,
     pub decision: &'a crate::refine::Decision,
-    /// The spans of every entry of its list (for removal and replacement edits).
-    pub siblings: &'a [crate::diagnostic::Span],
+    /// Its statement's index in the policy, and its own in the statement's list (for edits).
+    pub statement: usize,
     pub index: usize,
     pub stmt: &'a crate::policy::model::Stmt,
 }
@@ -128,22 +137,22 @@ impl Ctx<'_> {
     /// Every entry of the statements that are not removed whole, with its decision.
     pub fn decided(&self) -> Vec<Decided<'_>> {
         let mut out = Vec::new();
-        for (stmt, res) in self
+        for (statement, (stmt, res)) in self
             .policy
             .statements
             .iter()
             .zip(&self.refinement.statements)
+            .enumerate()
         {
             if res.removed {
                 continue;
             }
-            let siblings = &stmt.pattern_spans[..];
             for (index, (pattern, decision)) in stmt.patterns.iter().zip(&res.decisions).enumerate()
             {
                 out.push(Decided {
                     pattern,
                     decision,
-                    siblings,
+                    statement,
                     index,
                     stmt,
                 });

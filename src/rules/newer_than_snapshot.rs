@@ -39,10 +39,11 @@ pub fn check(policy: &Policy, ev: &Evidence, catalog: &Catalog) -> Vec<Finding> 
     let mut out = Vec::new();
     for stmt in &policy.statements {
         for p in &stmt.patterns {
-            if !ev
-                .not_judged
-                .iter()
-                .any(|n| n.eq_ignore_ascii_case(&p.text))
+            if p.opaque
+                || !ev
+                    .not_judged
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(&p.text))
             {
                 continue;
             }

@@ -1,6 +1,6 @@
 use super::{Ctx, RuleInfo, short_list};
 use crate::diagnostic::{Finding, Fix, Severity};
-use crate::fix::edits;
+use crate::document::PolicyEdit;
 use crate::refine::{ActionKey, Decision};
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -32,15 +32,15 @@ replacement would drop.",
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     for d in ctx.decided() {
-        let (p, stmt) = (d.pattern, d.stmt);
+        let p = d.pattern;
         let Decision::Replace(with) = d.decision else {
             continue;
         };
-        let edit = match (stmt.action_is_string, &stmt.action_key_span, with.len()) {
-            (true, _, 1) => edits::replace_value(&p.span, &with[0]),
-            (true, Some(key), _) => edits::string_to_array(ctx.text, key, &p.span, with),
-            _ => edits::replace_element(ctx.text, d.siblings, d.index, with),
-        };
+        let edit = ctx.render(&PolicyEdit::ReplaceEntry {
+            statement: d.statement,
+            entry: d.index,
+            with: with.clone(),
+        });
         let unused = ctx.unused_matched(&p.text);
         // A wildcard in the service part (`*`, `s3*:Get*`) also covers services newer than the
         // catalogue, which the replacement (catalogued services only) would drop unseen.
@@ -80,29 +80,32 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             )
             .label("covers unused actions")
             .help(help)
-            .fix(Some(Fix {
-                edits: vec![edit],
+            .fix(edit.map(|e| Fix {
+                edits: vec![e],
                 applicability: ctx.applicability(across_services || !undocumented.is_empty()),
             }))
             .principals(ctx.evidence.found.clone()),
         );
     }
-    for (stmt, res) in ctx.policy.statements.iter().zip(&ctx.refinement.statements) {
+    for (i, (stmt, res)) in ctx
+        .policy
+        .statements
+        .iter()
+        .zip(&ctx.refinement.statements)
+        .enumerate()
+    {
         if stmt.input.key != ActionKey::NotAction || res.not_action_added.is_empty() {
             continue;
         }
-        let (Some(key), Some(value)) = (&stmt.action_key_span, &stmt.action_value_span) else {
+        let Some(key) = &stmt.action_key_span else {
             continue;
         };
-        let spans: Vec<_> = stmt.patterns.iter().map(|p| p.span.clone()).collect();
-        let mut all: Vec<String> = stmt.patterns.iter().map(|p| p.text.clone()).collect();
-        all.extend(res.not_action_added.iter().cloned());
-        let edit = match spans.len().checked_sub(1) {
-            Some(last) if !stmt.action_is_string => {
-                // The last entry, followed by the additions.
-                edits::replace_element(ctx.text, &spans, last, &all[last..])
-            }
-            _ => edits::string_to_array(ctx.text, key, value, &all),
+        // Nothing to offer where the document cannot take the addition.
+        let Some(edit) = ctx.render(&PolicyEdit::AppendNotAction {
+            statement: i,
+            with: res.not_action_added.clone(),
+        }) else {
+            continue;
         };
         out.push(
             Finding::new(

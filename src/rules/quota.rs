@@ -5,7 +5,6 @@
 
 use super::Ctx;
 use crate::diagnostic::{Applicability, Finding};
-use crate::fix::edits;
 
 /// IAM's limits, in characters not counting whitespace (a role's inline policies may hold 10,240
 /// in all, more than a managed policy: the managed limit is the one a role's file must meet).
@@ -68,14 +67,15 @@ pub fn check(ctx: &Ctx, findings: &mut [Finding]) {
         f.fix.as_ref().is_some_and(|x| {
             x.edits
                 .iter()
-                .any(|e| iam_size(&e.replacement) > iam_size(&ctx.text[e.span.clone()]))
+                .any(|e| iam_size(&e.replacement) > iam_size(&ctx.doc.text()[e.span.clone()]))
         })
     };
     if !findings.iter().any(grows) {
         return;
     }
     let doc = ctx.policy.span.clone();
-    let before = iam_size(&ctx.text[doc.clone()]);
+    let text = ctx.doc.text();
+    let before = iam_size(&text[doc.clone()]);
     // Every fix at once, first come first served among overlapping ones, as the fix loop would.
     let mut chosen = Vec::new();
     let mut taken: Vec<std::ops::Range<usize>> = Vec::new();
@@ -91,8 +91,8 @@ pub fn check(ctx: &Ctx, findings: &mut [Finding]) {
         taken.extend(fix.edits.iter().map(|e| e.span.clone()));
         chosen.extend(fix.edits.iter().cloned());
     }
-    let after_text = edits::apply(ctx.text, &chosen);
-    let after = before as isize + iam_size(&after_text) as isize - iam_size(ctx.text) as isize;
+    let after_text = crate::fix::apply(text, &chosen);
+    let after = before as isize + iam_size(&after_text) as isize - iam_size(text) as isize;
     let after = after.max(0) as usize;
     let Some(why) = exceeded(before, after, &ctx.evidence.found) else {
         return;

@@ -32,7 +32,13 @@ decision for its author.",
 /// Every entry of every statement that matches nothing in `catalog`.
 pub fn check(policy: &Policy, catalog: &Catalog) -> Vec<Finding> {
     let mut out = Vec::new();
-    for p in policy.statements.iter().flat_map(|s| &s.patterns) {
+    // An opaque entry's value is unknown until deployment: nothing to judge.
+    for p in policy
+        .statements
+        .iter()
+        .flat_map(|s| &s.patterns)
+        .filter(|p| !p.opaque)
+    {
         let Some(pattern) = ActionPattern::parse(&p.text) else {
             continue; // not `service:name`: the grammar rule reports it
         };

@@ -1,6 +1,6 @@
 use super::{Ctx, RuleInfo};
 use crate::diagnostic::{Finding, Fix, Severity};
-use crate::fix::edits;
+use crate::document::PolicyEdit;
 use crate::refine::Decision;
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -37,6 +37,10 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             continue;
         }
         let matched = ctx.unused_matched(&p.text);
+        let remove = ctx.render(&PolicyEdit::RemoveEntry {
+            statement: d.statement,
+            entry: d.index,
+        });
         let what = if matched.len() == 1 {
             format!("`{}` is unused", p.text)
         } else {
@@ -50,8 +54,8 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             Finding::new(INFO.id, p.span.clone(), format!("{what} by {}", ctx.who()))
                 .label("unused")
                 .help(format!("remove `{}`", p.text))
-                .fix(Some(Fix {
-                    edits: vec![edits::remove_element(d.siblings, d.index)],
+                .fix(remove.map(|e| Fix {
+                    edits: vec![e],
                     applicability: ctx.applicability(false),
                 }))
                 .principals(ctx.evidence.found.clone()),

@@ -1,6 +1,6 @@
 use super::{Ctx, RuleInfo};
 use crate::diagnostic::{Finding, Fix, Severity};
-use crate::fix::edits;
+use crate::document::PolicyEdit;
 use crate::refine::Decision;
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -29,6 +29,10 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             continue;
         }
         let svc = p.text.split(':').next().unwrap_or(&p.text);
+        let remove = ctx.render(&PolicyEdit::RemoveEntry {
+            statement: d.statement,
+            entry: d.index,
+        });
         out.push(
             Finding::new(
                 INFO.id,
@@ -37,8 +41,8 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             )
             .label("service unused")
             .help(format!("remove `{}`", p.text))
-            .fix(Some(Fix {
-                edits: vec![edits::remove_element(d.siblings, d.index)],
+            .fix(remove.map(|e| Fix {
+                edits: vec![e],
                 applicability: ctx.applicability(true),
             }))
             .principals(ctx.evidence.found.clone()),

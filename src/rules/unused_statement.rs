@@ -1,6 +1,6 @@
 use super::{Ctx, RuleInfo};
 use crate::diagnostic::{Finding, Fix, Severity};
-use crate::fix::edits;
+use crate::document::PolicyEdit;
 
 pub static INFO: RuleInfo = RuleInfo {
     id: "unused-statement",
@@ -23,12 +23,6 @@ or the snapshot is stale.",
 };
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
-    let spans: Vec<_> = ctx
-        .policy
-        .statements
-        .iter()
-        .map(|s| s.span.clone())
-        .collect();
     for (i, (stmt, res)) in ctx
         .policy
         .statements
@@ -57,10 +51,13 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             )
             .label("all unused")
             .help(format!("remove {name}"))
-            .fix(ctx.policy.statement_is_array.then(|| Fix {
-                edits: vec![edits::remove_element(&spans, i)],
-                applicability: ctx.applicability(service_level),
-            }))
+            .fix(
+                ctx.render(&PolicyEdit::RemoveStatement { statement: i })
+                    .map(|e| Fix {
+                        edits: vec![e],
+                        applicability: ctx.applicability(service_level),
+                    }),
+            )
             .principals(ctx.evidence.found.clone()),
         );
     }

@@ -1,10 +1,11 @@
-//! Fix-its as byte edits on the original text, in the file's own style: its line endings, its
-//! indentation, one entry a line where it has one entry a line, minified where it is minified.
+//! The JSON adapter's edits: byte edits on the original text, in the file's own style: its line
+//! endings, its indentation, one entry a line where it has one entry a line, minified where it is
+//! minified.
 
 use crate::diagnostic::{Edit, Span};
 
 /// The file's line ending.
-pub fn line_ending(text: &str) -> &'static str {
+pub(super) fn line_ending(text: &str) -> &'static str {
     if text.contains("\r\n") { "\r\n" } else { "\n" }
 }
 
@@ -28,7 +29,7 @@ fn first_on_line(text: &str, pos: usize) -> bool {
 }
 
 /// One level of the file's indentation: that of its first indented line, else two spaces.
-pub fn indent_unit(text: &str) -> String {
+pub(super) fn indent_unit(text: &str) -> String {
     text.lines()
         .skip(1)
         .map(|l| &l[..l.len() - l.trim_start_matches([' ', '\t']).len()])
@@ -43,7 +44,7 @@ fn quote(s: &str) -> String {
 
 /// Removes element `i` of an array (or object member list) whose element spans are `items`, with
 /// its comma and, where it stands on its own line, its line.
-pub fn remove_element(items: &[Span], i: usize) -> Edit {
+pub(super) fn remove_element(items: &[Span], i: usize) -> Edit {
     let span = if i + 1 < items.len() {
         // Up to the next element: the element, its comma, the line break and the next indent.
         items[i].start..items[i + 1].start
@@ -83,7 +84,7 @@ fn separator(text: &str, items: &[Span], i: usize) -> String {
 }
 
 /// Replaces element `i` with several patterns, laid out as the array lays out its elements.
-pub fn replace_element(text: &str, items: &[Span], i: usize, with: &[String]) -> Edit {
+pub(super) fn replace_element(text: &str, items: &[Span], i: usize, with: &[String]) -> Edit {
     let sep = separator(text, items, i);
     Edit {
         span: items[i].clone(),
@@ -94,7 +95,12 @@ pub fn replace_element(text: &str, items: &[Span], i: usize, with: &[String]) ->
 /// Turns a string value (`"Action": "s3:Get*"`) into an array of patterns: one a line, indented one
 /// level deeper than the key, where the key stands on a line of its own; on one line, in the
 /// file's spacing, where it shares its line (a minified or one-line policy).
-pub fn string_to_array(text: &str, key_span: &Span, value_span: &Span, with: &[String]) -> Edit {
+pub(super) fn string_to_array(
+    text: &str,
+    key_span: &Span,
+    value_span: &Span,
+    with: &[String],
+) -> Edit {
     let quoted: Vec<String> = with.iter().map(|p| quote(p)).collect();
     let replacement = if first_on_line(text, key_span.start) {
         let le = line_ending(text);
@@ -117,34 +123,17 @@ pub fn string_to_array(text: &str, key_span: &Span, value_span: &Span, with: &[S
 }
 
 /// Replaces a value (a one-pattern string stays a string).
-pub fn replace_value(span: &Span, with: &str) -> Edit {
+pub(super) fn replace_value(span: &Span, with: &str) -> Edit {
     Edit {
         span: span.clone(),
         replacement: quote(with),
     }
 }
 
-/// Applies non-overlapping edits (any order) to `text`.
-pub fn apply(text: &str, edits: &[Edit]) -> String {
-    let mut sorted: Vec<&Edit> = edits.iter().collect();
-    sorted.sort_by_key(|e| (e.span.start, e.span.end));
-    let mut out = String::with_capacity(text.len());
-    let mut pos = 0;
-    for e in sorted {
-        if e.span.start < pos {
-            continue;
-        }
-        out.push_str(&text[pos..e.span.start]);
-        out.push_str(&e.replacement);
-        pos = e.span.end;
-    }
-    out.push_str(&text[pos..]);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fix::apply;
 
     fn spans(text: &str, needles: &[&str]) -> Vec<Span> {
         needles

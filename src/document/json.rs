@@ -1,0 +1,149 @@
+//! The JSON file adapter: a policy document, or one inside the AWS CLI's wrappers
+//! (`{"PolicyDocument": ...}`, `{"PolicyVersion": {"Document": ...}}`); one policy a file.
+
+use super::json_edits as edits;
+use super::{Cause, Document, Expect, Frame, Hints, Invalid, PolicyAt, PolicyEdit, Read, Tree};
+use crate::diagnostic::{Edit, Span};
+use crate::policy::json::{self, Kind, Value};
+use crate::policy::model::{self, Policy};
+
+pub(super) fn read(text: &str, expect: Expect) -> Read<'_> {
+    let root = match json::parse(text) {
+        Ok(v) => v,
+        Err(e) => {
+            // A file that is not JSON is only our business when it must be a policy, or claims to be.
+            if expect == Expect::Policy || text.contains("\"Statement\"") {
+                return Read::Invalid(Invalid {
+                    span: e.span,
+                    message: format!("invalid JSON: {}", e.message),
+                    cause: Cause::Syntax(e.message),
+                });
+            }
+            return Read::NotPolicy;
+        }
+    };
+    let Some((doc, location)) = model::locate(&root) else {
+        if expect == Expect::Policy {
+            return Read::Invalid(Invalid {
+                span: root.span.start..root.span.start.saturating_add(1).min(text.len()),
+                message: format!(
+                    "not an IAM policy: expected an object with `Statement`, found {}",
+                    root.type_name()
+                ),
+                cause: Cause::NoPolicy,
+            });
+        }
+        return Read::NotPolicy;
+    };
+    let (policy, issues) = model::read(doc);
+    let at = PolicyAt {
+        location: location.to_string(),
+        name: if location.is_empty() {
+            "policy".to_string()
+        } else {
+            location.to_string()
+        },
+        hints: Hints::default(),
+        policy,
+        issues,
+    };
+    Read::Document(Document {
+        text,
+        policies: vec![at],
+        tree: Tree::Json(root),
+    })
+}
+
+/// The byte edit for `edit`, as `check` has always written it: entries removed with their comma
+/// and line, a string `Action` turned into an array when one entry becomes several.
+pub(super) fn render(text: &str, policy: &Policy, edit: &PolicyEdit) -> Option<Edit> {
+    match edit {
+        PolicyEdit::RemoveEntry { statement, entry } => {
+            let stmt = policy.statements.get(*statement)?;
+            (*entry < stmt.pattern_spans.len())
+                .then(|| edits::remove_element(&stmt.pattern_spans, *entry))
+        }
+        PolicyEdit::ReplaceEntry {
+            statement,
+            entry,
+            with,
+        } => {
+            let stmt = policy.statements.get(*statement)?;
+            let p = stmt.patterns.get(*entry)?;
+            Some(
+                match (stmt.action_is_string, &stmt.action_key_span, with.len()) {
+                    (true, _, 1) => edits::replace_value(&p.span, &with[0]),
+                    (true, Some(key), _) => edits::string_to_array(text, key, &p.span, with),
+                    _ => edits::replace_element(text, &stmt.pattern_spans, *entry, with),
+                },
+            )
+        }
+        PolicyEdit::AppendNotAction { statement, with } => {
+            let stmt = policy.statements.get(*statement)?;
+            let (Some(key), Some(value)) = (&stmt.action_key_span, &stmt.action_value_span) else {
+                return None;
+            };
+            let mut all: Vec<String> = stmt.patterns.iter().map(|p| p.text.clone()).collect();
+            all.extend(with.iter().cloned());
+            Some(match stmt.pattern_spans.len().checked_sub(1) {
+                // The last entry, followed by the additions.
+                Some(last) if !stmt.action_is_string => {
+                    edits::replace_element(text, &stmt.pattern_spans, last, &all[last..])
+                }
+                _ => edits::string_to_array(text, key, value, &all),
+            })
+        }
+        PolicyEdit::RemoveStatement { statement } => {
+            // A lone statement object is the whole `Statement` value: nothing to remove it from.
+            if !policy.statement_is_array || *statement >= policy.statements.len() {
+                return None;
+            }
+            let span = |i: usize| policy.statements[i].span.clone();
+            let near: Vec<Span> = (statement.saturating_sub(1)..=*statement + 1)
+                .filter(|i| *i < policy.statements.len())
+                .map(span)
+                .collect();
+            // Only the neighbours matter to a removal: no list of every statement per edit.
+            Some(edits::remove_element(&near, usize::from(*statement > 0)))
+        }
+    }
+}
+
+/// `text[span]` without whitespace outside strings is what IAM compares; dropping all of it is
+/// close enough for "unchanged" (a string that only gained spaces is no edit we make).
+fn squeezed(text: &str, span: &Span) -> String {
+    text[span.clone()].split_whitespace().collect()
+}
+
+fn members_but(text: &str, v: &Value, skip: &[&str]) -> String {
+    let kept: Vec<String> = v
+        .as_object()
+        .unwrap_or_default()
+        .iter()
+        .filter(|m| !skip.contains(&m.key.as_str()))
+        .map(|m| format!("{}={}", m.key, squeezed(text, &m.value.span)))
+        .collect();
+    kept.join(",")
+}
+
+pub(super) fn frame(text: &str, root: &Value, at: &PolicyAt) -> Frame {
+    let Some(doc) = root.pointer(&at.location) else {
+        return Frame {
+            top: String::new(),
+            statements: Vec::new(),
+        };
+    };
+    let items: Vec<&Value> = match doc.get("Statement").map(|v| &v.kind) {
+        Some(Kind::Array(a)) => a.iter().collect(),
+        Some(_) => doc.get("Statement").into_iter().collect(),
+        None => Vec::new(),
+    };
+    Frame {
+        top: members_but(text, doc, &["Statement"]),
+        statements: items
+            .iter()
+            .take(at.policy.statements.len())
+            .map(|item| members_but(text, item, &["Action", "NotAction"]))
+            .collect(),
+    }
+}

@@ -1,0 +1,179 @@
+//! The document layer: one adapter per format turns a file's text into the policies it holds, each
+//! at a symbolic location, and turns the rules' policy edits back into byte edits in the
+//! document's own style. The core above it (lint, rules, fix loop, verifier, history) never parses
+//! a format itself, so a template holding many policies, or values only known at deploy time, needs
+//! a new adapter and nothing else.
+
+mod json;
+mod json_edits;
+
+use crate::diagnostic::{Edit, Span};
+use crate::policy::model::{Issue, Policy};
+use crate::refine::{ActionKey, StatementIn};
+
+/// What decides which files are policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// `include` named the file: it must be a policy.
+    Policy,
+    /// Any JSON file: a policy if it looks like one, skipped otherwise.
+    Detect,
+}
+
+/// The formats an adapter reads. JSON policy files only, for now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// A policy document, or the AWS CLI's `get-policy-version` / `get-role-policy` output.
+    Json,
+}
+
+/// What the document itself says about whom its policies belong to (bindings come from the config
+/// first). Empty for JSON policy files; templates name roles and resources.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hints {
+    /// A literal role name the template gives the policy's role.
+    pub role_name: Option<String>,
+    /// The template's logical id (CloudFormation) or address (Terraform) of the resource.
+    pub logical_id: Option<String>,
+    /// The stack or module the resource belongs to.
+    pub stack: Option<String>,
+}
+
+/// One policy of a document.
+#[derive(Debug, Clone)]
+pub struct PolicyAt {
+    /// Where it sits in the document, as a JSON pointer (`""` for a plain policy file,
+    /// `/PolicyVersion/Document` inside the AWS CLI's wrapper) or an adapter's address. Stable
+    /// across edits: the fix loop, the verifier and history pair policies by it.
+    pub location: String,
+    /// For people: "policy" for a plain file, else its location.
+    pub name: String,
+    pub hints: Hints,
+    /// Statements, entries and their byte spans in the document's text.
+    pub policy: Policy,
+    /// Its grammar problems (rule `invalid-policy`).
+    pub issues: Vec<Issue>,
+}
+
+/// Why a document that must be a policy could not be read as one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Cause {
+    /// The text does not parse; the parser's message.
+    Syntax(String),
+    /// It parses, and holds no policy.
+    NoPolicy,
+}
+
+/// A document that is meant to be a policy and is not: the `invalid-policy` finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Invalid {
+    pub(crate) span: Span,
+    pub(crate) message: String,
+    pub(crate) cause: Cause,
+}
+
+/// What reading a document gave.
+#[derive(Debug)]
+pub(crate) enum Read<'t> {
+    /// Not a policy document (and not expected to be): skipped.
+    NotPolicy,
+    Invalid(Invalid),
+    Document(Document<'t>),
+}
+
+/// The adapter's own tree, kept for rendering edits and for the verifier's comparison.
+#[derive(Debug)]
+enum Tree {
+    Json(crate::policy::json::Value),
+}
+
+/// A document read by its adapter: the text, and the policies in it in document order.
+#[derive(Debug)]
+pub(crate) struct Document<'t> {
+    text: &'t str,
+    tree: Tree,
+    pub(crate) policies: Vec<PolicyAt>,
+}
+
+/// A change to one policy, by statement and entry index within it (`PolicyAt::policy`); the
+/// adapter decides how it looks in the document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PolicyEdit {
+    /// Drop entry `entry` of the statement's action list.
+    RemoveEntry { statement: usize, entry: usize },
+    /// Put several patterns where entry `entry` is (one stays a plain value where it was one).
+    ReplaceEntry {
+        statement: usize,
+        entry: usize,
+        with: Vec<String>,
+    },
+    /// Add patterns after the last entry of the statement's `NotAction`.
+    AppendNotAction { statement: usize, with: Vec<String> },
+    /// Drop the whole statement.
+    RemoveStatement { statement: usize },
+}
+
+/// The rest of a policy as the adapter sees it, whitespace dropped: what a fix must not change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Frame {
+    /// The policy's members other than its statements.
+    pub(crate) top: String,
+    /// Each statement's members other than its action list, in statement order.
+    pub(crate) statements: Vec<String>,
+}
+
+/// Reads a document of the given format.
+pub(crate) fn read_as(format: Format, text: &str, expect: Expect) -> Read<'_> {
+    let mut read = match format {
+        Format::Json => json::read(text, expect),
+    };
+    if let Read::Document(doc) = &mut read {
+        for at in &mut doc.policies {
+            seal(&mut at.policy);
+        }
+    }
+    read
+}
+
+/// Reads a document (JSON: the only format so far).
+pub(crate) fn read(text: &str, expect: Expect) -> Read<'_> {
+    read_as(Format::Json, text, expect)
+}
+
+/// A statement with an opaque entry allows what nobody can tell statically: it reaches the engine
+/// as one it never touches, whatever the adapter built.
+fn seal(policy: &mut Policy) {
+    for stmt in &mut policy.statements {
+        if stmt.patterns.iter().any(|p| p.opaque) {
+            stmt.input = StatementIn {
+                effect: stmt.input.effect,
+                key: ActionKey::Missing,
+                patterns: Vec::new(),
+            };
+        }
+    }
+}
+
+impl Document<'_> {
+    pub(crate) fn text(&self) -> &str {
+        self.text
+    }
+
+    /// The byte edit that makes `edit` to policy `at`, in the document's style; `None` when the
+    /// document cannot express it (a statement that is not in a list cannot be removed alone).
+    pub(crate) fn render(&self, at: &PolicyAt, edit: &PolicyEdit) -> Option<Edit> {
+        match self.tree {
+            Tree::Json(_) => json::render(self.text, &at.policy, edit),
+        }
+    }
+
+    /// What of policy `at` (one of this document's) a fix must leave as it is.
+    pub(crate) fn frame(&self, at: &PolicyAt) -> Frame {
+        match &self.tree {
+            Tree::Json(root) => json::frame(self.text, root, at),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
