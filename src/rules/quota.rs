@@ -91,9 +91,13 @@ pub fn check(ctx: &Ctx, findings: &mut [Finding]) {
         taken.extend(fix.edits.iter().map(|e| e.span.clone()));
         chosen.extend(fix.edits.iter().cloned());
     }
-    let after_text = crate::fix::apply(text, &chosen);
-    let after = before as isize + iam_size(&after_text) as isize - iam_size(text) as isize;
-    let after = after.max(0) as usize;
+    // Edits start and end outside strings (they replace whole entries with their separators),
+    // so the size after is the size before plus what each edit adds.
+    let delta: isize = chosen
+        .iter()
+        .map(|e| iam_size(&e.replacement) as isize - iam_size(&text[e.span.clone()]) as isize)
+        .sum();
+    let after = (before as isize + delta).max(0) as usize;
     let Some(why) = exceeded(before, after, &ctx.evidence.found) else {
         return;
     };
