@@ -27,7 +27,9 @@ Safe with action-level, fresh evidence; unsafe when the snapshot is stale, the s
 services only, so a service newer than the catalogue would lose access nobody judged. Unsafe too
 when a service it covers has actions AWS does not document (known from its managed policies, such
 as `memorydb:ReplicateMultiRegionClusterData`): it may have more that no source knows, which the
-replacement would drop.",
+replacement would drop. And unsafe when the refined policy would be over IAM's size quota (6,144
+characters for a managed policy, 2,048 for a user's inline policies, 5,120 for a group's;
+whitespace not counted): IAM would refuse it; the help gives the sizes before and after.",
 };
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
