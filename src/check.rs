@@ -37,7 +37,13 @@ const EVIDENCE_RULES: &[&str] = &[
     "unused-policy",
 ];
 
-/// `.json` files below `dir`.
+/// Whether a file's name makes it a candidate: `.json`, or CloudFormation's `.template`.
+fn candidate(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|x| x == "json" || x == "template")
+}
+
+/// `.json` and `.template` files below `dir`.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -50,7 +56,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
             if !SKIP_DIRS.iter().any(|s| name == *s) {
                 walk(&p, out);
             }
-        } else if ft.is_file() && p.extension().is_some_and(|x| x == "json") {
+        } else if ft.is_file() && candidate(&p) {
             out.push(p);
         }
     }
@@ -73,7 +79,7 @@ fn sources(
     let json_only = |files: Vec<SourceFile>| -> Vec<SourceFile> {
         files
             .into_iter()
-            .filter(|f| config.include.is_some() || f.path.extension().is_some_and(|x| x == "json"))
+            .filter(|f| config.include.is_some() || candidate(&f.path))
             .collect()
     };
     if args.staged {
@@ -133,7 +139,12 @@ fn granted(at: &PolicyAt) -> BTreeSet<String> {
     at.policy
         .statements
         .iter()
-        .flat_map(|s| s.patterns.iter().map(|p| p.text.to_ascii_lowercase()))
+        .flat_map(|s| {
+            s.patterns
+                .iter()
+                .filter(|p| !p.opaque)
+                .map(|p| p.text.to_ascii_lowercase())
+        })
         .collect()
 }
 
@@ -172,7 +183,7 @@ fn added_after_analysis(
                 .statements
                 .iter()
                 .flat_map(|s| s.patterns.iter())
-                .filter(|p| !before.contains(&p.text.to_ascii_lowercase()))
+                .filter(|p| !p.opaque && !before.contains(&p.text.to_ascii_lowercase()))
                 .map(|p| p.text.clone())
                 .collect();
             new.sort();
@@ -365,24 +376,19 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
             return Ok(o);
         }
     };
-    let mut evidence: Option<Evidence> = match snapshot {
-        Some(s) => {
-            let stem = path
-                .file_stem()
-                .map(|x| x.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            Some(evidence_for(&config.principals_for(&rel), &stem, s, stale)?)
-        }
-        None => None,
+    let mut evidence = match snapshot {
+        Some(s) => FileEvidence::find(config, &rel, path, &bytes, s, stale)?,
+        None => FileEvidence::default(),
     };
-    // Evidence is found per file (bindings name files), so each policy of the file has the file's.
-    let per_policy = |_: &PolicyAt| evidence.as_ref();
-    let mut linted = match lint::lint(&bytes, expect, &per_policy, catalog, &config.rules) {
-        Ok(l) => l,
-        Err(e) => {
-            o.internal = true;
-            o.messages.push(Message::Error(format!("{shown}: {e}")));
-            return Ok(o);
+    let mut linted = {
+        let per_policy = |at: &PolicyAt| evidence.of(at);
+        match lint::lint(&bytes, expect, &per_policy, catalog, &config.rules) {
+            Ok(l) => l,
+            Err(e) => {
+                o.internal = true;
+                o.messages.push(Message::Error(format!("{shown}: {e}")));
+                return Ok(o);
+            }
         }
     };
     // Non-policy JSON (pre-commit passes every JSON file) is skipped silently.
@@ -392,29 +398,20 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
     o.checked = true;
     let text = String::from_utf8_lossy(&bytes).into_owned();
     // History only for files with findings that rest on the snapshot.
-    if let (Some(repo), Some(ev), Some(rp)) = (repo, &mut evidence, &src.repo_path)
+    if let (Some(repo), Some(rp)) = (repo, &src.repo_path)
         && linted
             .findings
             .iter()
             .any(|f| EVIDENCE_RULES.contains(&f.rule))
+        && evidence.history(repo, rp, &text)
     {
-        // Evidence is still per file (bindings name files): its policies' additions together.
-        let mut new: Vec<String> = added_after_analysis(repo, rp, &text, ev)
-            .into_iter()
-            .flat_map(|(_, added)| added)
-            .collect();
-        new.sort();
-        new.dedup();
-        if !new.is_empty() {
-            ev.not_judged = new;
-            let ev: &Evidence = ev;
-            match lint::lint(&bytes, expect, &|_| Some(ev), catalog, &config.rules) {
-                Ok(l) => linted = l,
-                Err(e) => {
-                    o.internal = true;
-                    o.messages.push(Message::Error(format!("{shown}: {e}")));
-                    return Ok(o);
-                }
+        let per_policy = |at: &PolicyAt| evidence.of(at);
+        match lint::lint(&bytes, expect, &per_policy, catalog, &config.rules) {
+            Ok(l) => linted = l,
+            Err(e) => {
+                o.internal = true;
+                o.messages.push(Message::Error(format!("{shown}: {e}")));
+                return Ok(o);
             }
         }
     }
@@ -424,11 +421,8 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
             .as_ref()
             .is_some_and(|x| x.applicability >= min && !x.edits.is_empty())
     });
-    if fixing
-        && has_fix
-        && let Some(ev) = &evidence
-    {
-        let per_policy = |_: &PolicyAt| Some(ev);
+    if fixing && has_fix {
+        let per_policy = |at: &PolicyAt| evidence.of(at);
         match lint::fix_policies(&text, min, &per_policy, catalog, &config.rules) {
             Ok(fixed) if fixed.text != text => {
                 if diff {
@@ -469,6 +463,125 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
     }
     o.file = Some(file(text, findings));
     Ok(o)
+}
+
+/// The evidence of a file's policies: the file's (its `[[bind]]`s without a fragment), and, for a
+/// template's policy that a `file#LogicalId` bind or a literal `RoleName` binds, its own.
+#[derive(Default)]
+struct FileEvidence {
+    file: Option<Evidence>,
+    /// By policy location.
+    own: Vec<(String, Evidence)>,
+}
+
+impl FileEvidence {
+    fn find(
+        config: &Config,
+        rel: &Path,
+        path: &Path,
+        bytes: &[u8],
+        snapshot: &Snapshot,
+        stale: bool,
+    ) -> Result<FileEvidence, AppError> {
+        let stem = path
+            .file_stem()
+            .map(|x| x.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let configured = config.principals_for(rel);
+        let mut file = evidence_for(&configured, &stem, snapshot, stale)?;
+        file.bound_by = if !configured.is_empty() {
+            Some("bind")
+        } else if file.is_bound() {
+            Some("recommendation")
+        } else {
+            None
+        };
+        let mut own = Vec::new();
+        // Only a template has policies bound one by one; a cheap look before reading it twice.
+        let maybe_template = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+        if let Ok(text) = std::str::from_utf8(bytes)
+            && (maybe_template(b"\"Resources\"") || maybe_template(b"AWSTemplateFormatVersion"))
+        {
+            for at in policies(text) {
+                if let Some((principals, how)) = bound_in_template(config, rel, &at) {
+                    let mut ev = evidence_for(&principals, &stem, snapshot, stale)?;
+                    ev.bound_by = Some(how);
+                    own.push((at.location, ev));
+                }
+            }
+        }
+        Ok(FileEvidence {
+            file: Some(file),
+            own,
+        })
+    }
+
+    fn of(&self, at: &PolicyAt) -> Option<&Evidence> {
+        self.own
+            .iter()
+            .find(|(l, _)| *l == at.location)
+            .map(|(_, e)| e)
+            .or(self.file.as_ref())
+    }
+
+    /// Marks what each policy of `text` granted only after its evidence's analysis (git history)
+    /// as not judged; true when anything was.
+    fn history(&mut self, repo: &Mutex<Repo>, repo_path: &str, text: &str) -> bool {
+        let mut changed = false;
+        let own: Vec<String> = self.own.iter().map(|(l, _)| l.clone()).collect();
+        if let Some(ev) = &mut self.file {
+            // The policies the file's evidence judges: their additions together.
+            let mut new: Vec<String> = added_after_analysis(repo, repo_path, text, ev)
+                .into_iter()
+                .filter(|(l, _)| !own.contains(l))
+                .flat_map(|(_, added)| added)
+                .collect();
+            new.sort();
+            new.dedup();
+            if !new.is_empty() {
+                ev.not_judged = new;
+                changed = true;
+            }
+        }
+        for (location, ev) in &mut self.own {
+            let new: Vec<String> = added_after_analysis(repo, repo_path, text, ev)
+                .into_iter()
+                .filter(|(l, _)| l == location)
+                .flat_map(|(_, added)| added)
+                .collect();
+            if !new.is_empty() {
+                ev.not_judged = new;
+                changed = true;
+            }
+        }
+        changed
+    }
+}
+
+/// Whom a template's policy belongs to, and by which step, in this order: a `[[bind]]` naming its
+/// resource (or a role a policy resource attaches to) with `file#LogicalId`; else the literal
+/// `RoleName` of its role. `None`: the file's own binds decide.
+fn bound_in_template(
+    config: &Config,
+    rel: &Path,
+    at: &PolicyAt,
+) -> Option<(Vec<String>, &'static str)> {
+    let h = &at.hints;
+    let ids: Vec<&str> = h
+        .logical_id
+        .iter()
+        .chain(&h.roles)
+        .map(String::as_str)
+        .collect();
+    if !ids.is_empty() && config.has_fragments_for(rel) {
+        let bound = config.principals_for_resources(rel, &ids);
+        if !bound.is_empty() {
+            return Some((bound, "bind-resource"));
+        }
+    }
+    let mut names: Vec<String> = h.role_name.iter().chain(&h.role_names).cloned().collect();
+    names.dedup();
+    (!names.is_empty()).then_some((names, "role-name"))
 }
 
 fn without_fixes(mut findings: Vec<Finding>) -> Vec<Finding> {

@@ -144,6 +144,9 @@ pub struct Config {
     bind_of_glob: Vec<usize>,
     /// Binds by literal file path (no glob characters): a hash look-up, no glob compiled.
     bind_literals: std::collections::HashMap<String, Vec<usize>>,
+    /// Binds of one resource of a template (`files = ["cfn/app.json#AppRole"]`): the file glob,
+    /// the logical id, the bind.
+    bind_fragments: Vec<(globset::GlobMatcher, String, usize)>,
     pub rules: BTreeMap<String, Level>,
 }
 
@@ -180,6 +183,7 @@ impl Config {
             bind_globs: GlobSet::empty(),
             bind_of_glob: Vec::new(),
             bind_literals: std::collections::HashMap::new(),
+            bind_fragments: Vec::new(),
             rules: BTreeMap::new(),
         }
     }
@@ -252,6 +256,7 @@ impl Config {
         let mut bind_of_glob = Vec::new();
         let mut bind_literals: std::collections::HashMap<String, Vec<usize>> =
             std::collections::HashMap::new();
+        let mut bind_fragments = Vec::new();
         for (i, b) in raw.bind.into_iter().enumerate() {
             for p in &b.principals {
                 if let Some(message) = template_error(p) {
@@ -259,6 +264,22 @@ impl Config {
                 }
             }
             for g in &b.files {
+                if let Some((file, id)) = g.split_once('#') {
+                    if id.is_empty() {
+                        return Err(at(
+                            find(g),
+                            format!(
+                                "`{g}`: nothing after `#` (a logical id such as `{file}#AppRole`)"
+                            ),
+                        ));
+                    }
+                    let file = file.strip_prefix("./").unwrap_or(file);
+                    let m = Glob::new(file)
+                        .map_err(|e| at(find(g), format!("bad glob `{g}`: {e}")))?
+                        .compile_matcher();
+                    bind_fragments.push((m, id.to_string(), i));
+                    continue;
+                }
                 if !g.contains(['*', '?', '[', ']', '{', '}', '\\']) {
                     let literal = g.strip_prefix("./").unwrap_or(g);
                     bind_literals
@@ -295,6 +316,7 @@ impl Config {
             bind_globs,
             bind_of_glob,
             bind_literals,
+            bind_fragments,
             rules,
             root,
         })
@@ -321,6 +343,31 @@ impl Config {
         let mut out: Vec<String> = Vec::new();
         for b in binds {
             for p in &self.binds[b].principals {
+                let p = expand(p, rel_path);
+                if !out.contains(&p) {
+                    out.push(p);
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether a bind names resources of this file (`file#LogicalId`).
+    pub fn has_fragments_for(&self, rel_path: &Path) -> bool {
+        self.bind_fragments
+            .iter()
+            .any(|(m, _, _)| m.is_match(rel_path))
+    }
+
+    /// The principals `[[bind]]` ties to the resources `ids` of a template (`file#LogicalId`);
+    /// empty when no bind names one of them.
+    pub fn principals_for_resources(&self, rel_path: &Path, ids: &[&str]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (m, id, b) in &self.bind_fragments {
+            if !ids.contains(&id.as_str()) || !m.is_match(rel_path) {
+                continue;
+            }
+            for p in &self.binds[*b].principals {
                 let p = expand(p, rel_path);
                 if !out.contains(&p) {
                     out.push(p);
