@@ -376,6 +376,18 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
             return Ok(o);
         }
     };
+    // A `.template` that is not JSON is a YAML template (read in a later step): not ours yet,
+    // unless `include` names it.
+    if expect == Expect::Detect
+        && path.extension().is_some_and(|x| x == "template")
+        && !bytes
+            .strip_prefix("\u{feff}".as_bytes())
+            .unwrap_or(&bytes)
+            .trim_ascii_start()
+            .starts_with(b"{")
+    {
+        return Ok(o);
+    }
     let mut evidence = match snapshot {
         Some(s) => FileEvidence::find(config, &rel, path, &bytes, s, stale)?,
         None => FileEvidence::default(),

@@ -298,6 +298,19 @@ fn dot_template_files_are_found_in_folders() {
         read(&dir.path().join("stack.template")),
         read(&dir.path().join("expected-fixed.template"))
     );
+    // A YAML `.template` (read in a later step) is skipped, even one that quotes `"Statement"`.
+    std::fs::write(
+        dir.path().join("other.template"),
+        "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies:\n        - PolicyDocument:\n            \"Statement\": []\n",
+    )
+    .unwrap();
+    let (out, code) = check(dir.path(), &[]);
+    assert_eq!(code, 0, "{out}");
+    // stack.template (fixed) and expected-fixed.template; not other.template.
+    assert!(
+        out.starts_with("Checked 2 policy files: no findings"),
+        "{out}"
+    );
     // `include` still decides.
     let dir = project("dot-template", "include = [\"policies/*.json\"]\n");
     let (out, code) = check(dir.path(), &[]);
