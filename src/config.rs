@@ -401,6 +401,41 @@ mod tests {
     }
 
     #[test]
+    fn binds_of_template_resources() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(
+            &path,
+            "[[bind]]\nfiles = [\"cfn/*.json#AppRole\", \"./cfn/app.json\"]\nprincipals = [\"app\"]\n\n[[bind]]\nfiles = [\"cfn/app.json#Worker\"]\nprincipals = [\"role/{stem}-worker\"]\n",
+        )
+        .unwrap();
+        let c = Config::load(&path).unwrap();
+        let app = Path::new("cfn/app.json");
+        // A fragment binds only its resource; the plain entry the whole file.
+        assert_eq!(c.principals_for(app), ["app"]);
+        assert!(c.has_fragments_for(app) && !c.has_fragments_for(Path::new("x.json")));
+        assert_eq!(c.principals_for_resources(app, &["AppRole"]), ["app"]);
+        assert_eq!(
+            c.principals_for_resources(app, &["Worker", "AppRole"]),
+            ["app", "role/app-worker"]
+        );
+        assert!(c.principals_for_resources(app, &["Other"]).is_empty());
+        assert!(
+            c.principals_for_resources(Path::new("cfn/b.json"), &["Worker"])
+                .is_empty()
+        );
+        std::fs::write(
+            &path,
+            "[[bind]]\nfiles = [\"a.json#\"]\nprincipals = [\"x\"]\n",
+        )
+        .unwrap();
+        let Err(ConfigError::At { message, .. }) = Config::load(&path) else {
+            panic!("an empty fragment is an error");
+        };
+        assert!(message.contains("nothing after `#`"), "{message}");
+    }
+
+    #[test]
     fn templates() {
         assert_eq!(template_error("arn:aws:iam::1:role/{stem}"), None);
         assert_eq!(template_error("{dir}-{name}"), None);

@@ -105,6 +105,10 @@ pub fn lint_policies(
         if at.hints.logical_id.is_some() {
             let bound_by = evidence(at).and_then(|e| e.bound_by);
             for f in &mut findings[from..] {
+                // A template holds many policies: the message says which.
+                if !f.message.contains(&at.name) {
+                    f.message = format!("{}, in {}", f.message, at.name);
+                }
                 f.policy = Some(PolicyRef {
                     location: at.location.clone(),
                     name: at.name.clone(),

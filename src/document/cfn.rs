@@ -76,6 +76,8 @@ pub(super) fn read(text: &str, root: Value) -> Read<'_> {
             .and_then(|m| m.get("aws:cdk:path"))
             .and_then(Value::as_str)
             .map(str::to_string);
+        // People know a CDK resource by its construct path (its logical id is a hash).
+        let who = cdk_path.as_deref().unwrap_or(id);
         let mut hints = Hints {
             logical_id: Some(id.to_string()),
             construct: cdk_path.clone(),
@@ -95,8 +97,8 @@ pub(super) fn read(text: &str, root: Value) -> Read<'_> {
                         continue;
                     };
                     let name = match p.get("PolicyName").and_then(Value::as_str) {
-                        Some(n) => format!("{id} policy \"{n}\""),
-                        None => format!("{id} policy {i}"),
+                        Some(n) => format!("{who} policy \"{n}\""),
+                        None => format!("{who} policy {i}"),
                     };
                     found.push((format!("{base}/Policies/{i}/PolicyDocument"), name, doc));
                 }
@@ -122,8 +124,9 @@ pub(super) fn read(text: &str, root: Value) -> Read<'_> {
                 let name = match literal(props, "PolicyName")
                     .or_else(|| literal(props, "ManagedPolicyName"))
                 {
-                    Some(n) => format!("{id} policy \"{n}\""),
-                    None => format!("{id} policy"),
+                    // CDK names a policy after its (hashed) logical id: the path says more.
+                    Some(n) if cdk_path.is_none() => format!("{id} policy \"{n}\""),
+                    _ => format!("{who} policy"),
                 };
                 found.push((format!("{base}/PolicyDocument"), name, doc));
             }
@@ -132,7 +135,7 @@ pub(super) fn read(text: &str, root: Value) -> Read<'_> {
                 // and managed policy names are SAM's to expand.
                 match props.and_then(|p| p.get("Policies")) {
                     Some(doc) if is_policy(doc) => {
-                        found.push((format!("{base}/Policies"), format!("{id} policy"), doc));
+                        found.push((format!("{base}/Policies"), format!("{who} policy"), doc));
                     }
                     Some(Value {
                         kind: Kind::Array(items),
@@ -141,7 +144,7 @@ pub(super) fn read(text: &str, root: Value) -> Read<'_> {
                         for (i, doc) in items.iter().enumerate().filter(|(_, d)| is_policy(d)) {
                             found.push((
                                 format!("{base}/Policies/{i}"),
-                                format!("{id} policy {i}"),
+                                format!("{who} policy {i}"),
                                 doc,
                             ));
                         }
@@ -153,10 +156,6 @@ pub(super) fn read(text: &str, root: Value) -> Read<'_> {
         }
         for (location, name, doc) in found {
             let (policy, issues) = model::read_in(doc, Dialect::CloudFormation);
-            let name = match &cdk_path {
-                Some(path) => format!("{name} ({path})"),
-                None => name,
-            };
             policies.push(PolicyAt {
                 location,
                 name,

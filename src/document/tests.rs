@@ -227,7 +227,7 @@ fn templates_are_read_by_content_with_a_policy_per_document() {
             ),
             (
                 "/Resources/Fn/Properties/Policies/2",
-                "Fn policy 2 (Stack/Fn/Resource)"
+                "Stack/Fn/Resource policy 2"
             ),
         ]
     );
