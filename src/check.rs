@@ -148,16 +148,14 @@ fn granted(at: &PolicyAt) -> BTreeSet<String> {
         .collect()
 }
 
+/// Each policy's location, and the patterns it grants that it did not at the analysis.
+type Added = Vec<(String, Vec<String>)>;
+
 /// For each policy of `text` (by location), the patterns that the policy at the same location did
 /// not grant at the evidence's `analyzedAt` (by git history); empty when history has no version
 /// from before then. A document holding one policy then and now is the same policy, wherever it
 /// sat (a file later wrapped by the AWS CLI's output).
-fn added_after_analysis(
-    repo: &Mutex<Repo>,
-    repo_path: &str,
-    text: &str,
-    ev: &Evidence,
-) -> Vec<(String, Vec<String>)> {
+fn added_after_analysis(repo: &Mutex<Repo>, repo_path: &str, text: &str, ev: &Evidence) -> Added {
     let Some(t) = ev.analyzed_at.as_deref().and_then(time::parse) else {
         return Vec::new();
     };
@@ -555,11 +553,23 @@ impl FileEvidence {
                 changed = true;
             }
         }
+        // Each policy's additions, read once per analysis date (a template's policies mostly
+        // share their principals' date).
+        let mut by_date: Vec<(Option<String>, Added)> = Vec::new();
         for (location, ev) in &mut self.own {
-            let new: Vec<String> = added_after_analysis(repo, repo_path, text, ev)
-                .into_iter()
+            let i = match by_date.iter().position(|(d, _)| *d == ev.analyzed_at) {
+                Some(i) => i,
+                None => {
+                    let added = added_after_analysis(repo, repo_path, text, ev);
+                    by_date.push((ev.analyzed_at.clone(), added));
+                    by_date.len() - 1
+                }
+            };
+            let new: Vec<String> = by_date[i]
+                .1
+                .iter()
                 .filter(|(l, _)| l == location)
-                .flat_map(|(_, added)| added)
+                .flat_map(|(_, added)| added.iter().cloned())
                 .collect();
             if !new.is_empty() {
                 ev.not_judged = new;

@@ -433,6 +433,24 @@ mod tests {
     }
 
     #[test]
+    fn verifier_refuses_changes_outside_the_policies() {
+        let cat = Catalog::embedded();
+        let ev = evidence(&[]);
+        let before = r#"{"Resources":{"R":{"Type":"AWS::IAM::Role","Properties":{"RoleName":"a","Policies":[{"PolicyName":"p","PolicyDocument":{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}}]}}}}"#;
+        assert!(verify_fixed(before, before, &[0], &ev, cat).is_ok());
+        for after in [
+            before.replace("\"RoleName\":\"a\"", "\"RoleName\":\"b\""),
+            before.replace("\"PolicyName\":\"p\"", "\"PolicyName\":\"q\""),
+            format!("{before}\n"),
+        ] {
+            assert!(
+                verify_fixed(before, &after, &[0], &ev, cat).is_err(),
+                "{after}"
+            );
+        }
+    }
+
+    #[test]
     fn taken_spans() {
         let mut t = Taken::default();
         t.insert(10..20);

@@ -103,7 +103,11 @@ pub(super) fn read(text: &str, root: Value) -> Read<'_> {
                     found.push((format!("{base}/Policies/{i}/PolicyDocument"), name, doc));
                 }
             }
-            "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" | "AWS::IAM::RolePolicy" => {
+            "AWS::IAM::Policy"
+            | "AWS::IAM::ManagedPolicy"
+            | "AWS::IAM::RolePolicy"
+            | "AWS::IAM::UserPolicy"
+            | "AWS::IAM::GroupPolicy" => {
                 let Some(doc) = props
                     .and_then(|p| p.get("PolicyDocument"))
                     .filter(|d| is_policy(d))
