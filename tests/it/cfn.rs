@@ -404,3 +404,20 @@ fn actions_added_to_a_template_after_the_analysis_are_not_judged() {
     assert_eq!(rule_of("\"lambda:AddPermission\""), ["unused-action"]);
     assert_eq!(rule_of("\"s3:Get*\""), ["overbroad-wildcard"]);
 }
+
+#[test]
+fn crlf_bom_and_minified_templates_keep_their_style() {
+    let dir = project("aws-blog", "");
+    let template = read(&data("cfn/aws-blog/template.json"));
+    let expected = read(&data("cfn/aws-blog/expected-fixed.json"));
+    let crlf = |s: &str| format!("\u{feff}{}", s.replace('\n', "\r\n"));
+    let mini = |s: &str| serde_json::from_str::<Value>(s).unwrap().to_string();
+    for (name, before, after) in [
+        ("crlf.json", crlf(&template), crlf(&expected)),
+        ("mini.json", mini(&template), mini(&expected)),
+    ] {
+        std::fs::write(dir.path().join(name), before).unwrap();
+        std::fs::write(dir.path().join(format!("{name}.expected")), after).unwrap();
+        fixes_to(dir.path(), name, &format!("{name}.expected"));
+    }
+}
