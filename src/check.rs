@@ -1,12 +1,14 @@
 //! `iamtrim check`: which files, their evidence, lint, fix, report.
 
+mod evidence;
+
 use crate::app::{AppError, exit, load_catalog_with};
 use crate::catalog::Catalog;
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::config::Config;
 use crate::diagnostic::{Applicability, Finding, Severity};
-use crate::document::{self, Expect, PolicyAt, Read};
-use crate::findings::binding::{Evidence, evidence_for, is_stale};
+use crate::document::{Expect, PolicyAt};
+use crate::findings::binding::is_stale;
 use crate::findings::{Snapshot, time};
 use crate::fsio::{ReadError, WriteError};
 use crate::lint::{self, FixError};
@@ -14,8 +16,8 @@ use crate::output::report::{CheckReport, FileReport};
 use crate::output::{self, Out};
 use crate::source::git::{GitError, Repo};
 use crate::source::{Origin, SourceFile};
+use evidence::FileEvidence;
 use rayon::prelude::*;
-use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -37,7 +39,13 @@ const EVIDENCE_RULES: &[&str] = &[
     "unused-policy",
 ];
 
-/// `.json` files below `dir`.
+/// Whether a file's name makes it a candidate: `.json`, or CloudFormation's `.template`.
+fn candidate(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|x| x == "json" || x == "template")
+}
+
+/// `.json` and `.template` files below `dir`.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -50,7 +58,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
             if !SKIP_DIRS.iter().any(|s| name == *s) {
                 walk(&p, out);
             }
-        } else if ft.is_file() && p.extension().is_some_and(|x| x == "json") {
+        } else if ft.is_file() && candidate(&p) {
             out.push(p);
         }
     }
@@ -73,7 +81,7 @@ fn sources(
     let json_only = |files: Vec<SourceFile>| -> Vec<SourceFile> {
         files
             .into_iter()
-            .filter(|f| config.include.is_some() || f.path.extension().is_some_and(|x| x == "json"))
+            .filter(|f| config.include.is_some() || candidate(&f.path))
             .collect()
     };
     if args.staged {
@@ -118,68 +126,6 @@ fn sources(
             bytes: None,
         })
         .collect())
-}
-
-/// The policies of a text, through its document adapter (none when it holds none).
-fn policies(text: &str) -> Vec<PolicyAt> {
-    match document::read(text, Expect::Detect) {
-        Read::Document(doc) => doc.policies,
-        Read::NotPolicy | Read::Invalid(_) => Vec::new(),
-    }
-}
-
-/// The action patterns a policy grants (lower-cased).
-fn granted(at: &PolicyAt) -> BTreeSet<String> {
-    at.policy
-        .statements
-        .iter()
-        .flat_map(|s| s.patterns.iter().map(|p| p.text.to_ascii_lowercase()))
-        .collect()
-}
-
-/// For each policy of `text` (by location), the patterns that the policy at the same location did
-/// not grant at the evidence's `analyzedAt` (by git history); empty when history has no version
-/// from before then. A document holding one policy then and now is the same policy, wherever it
-/// sat (a file later wrapped by the AWS CLI's output).
-fn added_after_analysis(
-    repo: &Mutex<Repo>,
-    repo_path: &str,
-    text: &str,
-    ev: &Evidence,
-) -> Vec<(String, Vec<String>)> {
-    let Some(t) = ev.analyzed_at.as_deref().and_then(time::parse) else {
-        return Vec::new();
-    };
-    let old = match repo.lock() {
-        Ok(r) => r.file_at(repo_path, t),
-        Err(_) => return Vec::new(),
-    };
-    let Ok(Some(old)) = old else {
-        return Vec::new();
-    };
-    let then = policies(&String::from_utf8_lossy(&old));
-    let now = policies(text);
-    let single = then.len() == 1 && now.len() == 1;
-    now.iter()
-        .map(|at| {
-            let before = then
-                .iter()
-                .find(|o| single || o.location == at.location)
-                .map(granted)
-                .unwrap_or_default();
-            let mut new: Vec<String> = at
-                .policy
-                .statements
-                .iter()
-                .flat_map(|s| s.patterns.iter())
-                .filter(|p| !before.contains(&p.text.to_ascii_lowercase()))
-                .map(|p| p.text.clone())
-                .collect();
-            new.sort();
-            new.dedup();
-            (at.location.clone(), new)
-        })
-        .collect()
 }
 
 pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
@@ -365,24 +311,31 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
             return Ok(o);
         }
     };
-    let mut evidence: Option<Evidence> = match snapshot {
-        Some(s) => {
-            let stem = path
-                .file_stem()
-                .map(|x| x.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            Some(evidence_for(&config.principals_for(&rel), &stem, s, stale)?)
-        }
-        None => None,
+    // A `.template` that is not JSON is a YAML template (read in a later step): not ours yet,
+    // unless `include` names it.
+    if expect == Expect::Detect
+        && path.extension().is_some_and(|x| x == "template")
+        && !bytes
+            .strip_prefix("\u{feff}".as_bytes())
+            .unwrap_or(&bytes)
+            .trim_ascii_start()
+            .starts_with(b"{")
+    {
+        return Ok(o);
+    }
+    let mut evidence = match snapshot {
+        Some(s) => FileEvidence::find(config, &rel, path, &bytes, s, stale)?,
+        None => FileEvidence::default(),
     };
-    // Evidence is found per file (bindings name files), so each policy of the file has the file's.
-    let per_policy = |_: &PolicyAt| evidence.as_ref();
-    let mut linted = match lint::lint(&bytes, expect, &per_policy, catalog, &config.rules) {
-        Ok(l) => l,
-        Err(e) => {
-            o.internal = true;
-            o.messages.push(Message::Error(format!("{shown}: {e}")));
-            return Ok(o);
+    let mut linted = {
+        let per_policy = |at: &PolicyAt| evidence.of(at);
+        match lint::lint(&bytes, expect, &per_policy, catalog, &config.rules) {
+            Ok(l) => l,
+            Err(e) => {
+                o.internal = true;
+                o.messages.push(Message::Error(format!("{shown}: {e}")));
+                return Ok(o);
+            }
         }
     };
     // Non-policy JSON (pre-commit passes every JSON file) is skipped silently.
@@ -392,29 +345,20 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
     o.checked = true;
     let text = String::from_utf8_lossy(&bytes).into_owned();
     // History only for files with findings that rest on the snapshot.
-    if let (Some(repo), Some(ev), Some(rp)) = (repo, &mut evidence, &src.repo_path)
+    if let (Some(repo), Some(rp)) = (repo, &src.repo_path)
         && linted
             .findings
             .iter()
             .any(|f| EVIDENCE_RULES.contains(&f.rule))
+        && evidence.history(repo, rp, &text)
     {
-        // Evidence is still per file (bindings name files): its policies' additions together.
-        let mut new: Vec<String> = added_after_analysis(repo, rp, &text, ev)
-            .into_iter()
-            .flat_map(|(_, added)| added)
-            .collect();
-        new.sort();
-        new.dedup();
-        if !new.is_empty() {
-            ev.not_judged = new;
-            let ev: &Evidence = ev;
-            match lint::lint(&bytes, expect, &|_| Some(ev), catalog, &config.rules) {
-                Ok(l) => linted = l,
-                Err(e) => {
-                    o.internal = true;
-                    o.messages.push(Message::Error(format!("{shown}: {e}")));
-                    return Ok(o);
-                }
+        let per_policy = |at: &PolicyAt| evidence.of(at);
+        match lint::lint(&bytes, expect, &per_policy, catalog, &config.rules) {
+            Ok(l) => linted = l,
+            Err(e) => {
+                o.internal = true;
+                o.messages.push(Message::Error(format!("{shown}: {e}")));
+                return Ok(o);
             }
         }
     }
@@ -424,11 +368,8 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
             .as_ref()
             .is_some_and(|x| x.applicability >= min && !x.edits.is_empty())
     });
-    if fixing
-        && has_fix
-        && let Some(ev) = &evidence
-    {
-        let per_policy = |_: &PolicyAt| Some(ev);
+    if fixing && has_fix {
+        let per_policy = |at: &PolicyAt| evidence.of(at);
         match lint::fix_policies(&text, min, &per_policy, catalog, &config.rules) {
             Ok(fixed) if fixed.text != text => {
                 if diff {

@@ -144,6 +144,9 @@ pub struct Config {
     bind_of_glob: Vec<usize>,
     /// Binds by literal file path (no glob characters): a hash look-up, no glob compiled.
     bind_literals: std::collections::HashMap<String, Vec<usize>>,
+    /// Binds of one resource of a template (`files = ["cfn/app.json#AppRole"]`): the file glob,
+    /// the logical id, the bind.
+    bind_fragments: Vec<(globset::GlobMatcher, String, usize)>,
     pub rules: BTreeMap<String, Level>,
 }
 
@@ -180,6 +183,7 @@ impl Config {
             bind_globs: GlobSet::empty(),
             bind_of_glob: Vec::new(),
             bind_literals: std::collections::HashMap::new(),
+            bind_fragments: Vec::new(),
             rules: BTreeMap::new(),
         }
     }
@@ -252,6 +256,7 @@ impl Config {
         let mut bind_of_glob = Vec::new();
         let mut bind_literals: std::collections::HashMap<String, Vec<usize>> =
             std::collections::HashMap::new();
+        let mut bind_fragments = Vec::new();
         for (i, b) in raw.bind.into_iter().enumerate() {
             for p in &b.principals {
                 if let Some(message) = template_error(p) {
@@ -259,6 +264,22 @@ impl Config {
                 }
             }
             for g in &b.files {
+                if let Some((file, id)) = g.split_once('#') {
+                    if id.is_empty() {
+                        return Err(at(
+                            find(g),
+                            format!(
+                                "`{g}`: nothing after `#` (a logical id such as `{file}#AppRole`)"
+                            ),
+                        ));
+                    }
+                    let file = file.strip_prefix("./").unwrap_or(file);
+                    let m = Glob::new(file)
+                        .map_err(|e| at(find(g), format!("bad glob `{g}`: {e}")))?
+                        .compile_matcher();
+                    bind_fragments.push((m, id.to_string(), i));
+                    continue;
+                }
                 if !g.contains(['*', '?', '[', ']', '{', '}', '\\']) {
                     let literal = g.strip_prefix("./").unwrap_or(g);
                     bind_literals
@@ -295,6 +316,7 @@ impl Config {
             bind_globs,
             bind_of_glob,
             bind_literals,
+            bind_fragments,
             rules,
             root,
         })
@@ -330,6 +352,31 @@ impl Config {
         out
     }
 
+    /// Whether a bind names resources of this file (`file#LogicalId`).
+    pub fn has_fragments_for(&self, rel_path: &Path) -> bool {
+        self.bind_fragments
+            .iter()
+            .any(|(m, _, _)| m.is_match(rel_path))
+    }
+
+    /// The principals `[[bind]]` ties to the resources `ids` of a template (`file#LogicalId`);
+    /// empty when no bind names one of them.
+    pub fn principals_for_resources(&self, rel_path: &Path, ids: &[&str]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (m, id, b) in &self.bind_fragments {
+            if !ids.contains(&id.as_str()) || !m.is_match(rel_path) {
+                continue;
+            }
+            for p in &self.binds[*b].principals {
+                let p = expand(p, rel_path);
+                if !out.contains(&p) {
+                    out.push(p);
+                }
+            }
+        }
+        out
+    }
+
     /// `path` relative to the config's folder, when it lies inside it.
     pub fn relative(&self, path: &Path) -> PathBuf {
         let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
@@ -351,6 +398,41 @@ mod tests {
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert!(unknown_rule("unused-acton").contains("did you mean `unused-action`?"));
         assert!(unknown_rule("completely-different").contains("iamtrim rules"));
+    }
+
+    #[test]
+    fn binds_of_template_resources() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(
+            &path,
+            "[[bind]]\nfiles = [\"cfn/*.json#AppRole\", \"./cfn/app.json\"]\nprincipals = [\"app\"]\n\n[[bind]]\nfiles = [\"cfn/app.json#Worker\"]\nprincipals = [\"role/{stem}-worker\"]\n",
+        )
+        .unwrap();
+        let c = Config::load(&path).unwrap();
+        let app = Path::new("cfn/app.json");
+        // A fragment binds only its resource; the plain entry the whole file.
+        assert_eq!(c.principals_for(app), ["app"]);
+        assert!(c.has_fragments_for(app) && !c.has_fragments_for(Path::new("x.json")));
+        assert_eq!(c.principals_for_resources(app, &["AppRole"]), ["app"]);
+        assert_eq!(
+            c.principals_for_resources(app, &["Worker", "AppRole"]),
+            ["app", "role/app-worker"]
+        );
+        assert!(c.principals_for_resources(app, &["Other"]).is_empty());
+        assert!(
+            c.principals_for_resources(Path::new("cfn/b.json"), &["Worker"])
+                .is_empty()
+        );
+        std::fs::write(
+            &path,
+            "[[bind]]\nfiles = [\"a.json#\"]\nprincipals = [\"x\"]\n",
+        )
+        .unwrap();
+        let Err(ConfigError::At { message, .. }) = Config::load(&path) else {
+            panic!("an empty fragment is an error");
+        };
+        assert!(message.contains("nothing after `#`"), "{message}");
     }
 
     #[test]

@@ -70,6 +70,21 @@ pub struct Finding {
     pub fix: Option<Fix>,
     /// The principals whose evidence the finding rests on.
     pub principals: Vec<String>,
+    /// Which policy of a template the finding is in (`None` in a policy file: the file is one).
+    pub policy: Option<PolicyRef>,
+}
+
+/// A template's policy, for people and for the JSON report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyRef {
+    /// Its JSON pointer in the template.
+    pub location: String,
+    /// `AppRole policy "root"`.
+    pub name: String,
+    /// How it was bound to its principals: `bind-resource` (a `file#LogicalId` bind), `role-name`
+    /// (its role's literal `RoleName`), `bind` (a bind of the whole file), `recommendation`; `None`:
+    /// unbound, or no snapshot.
+    pub bound_by: Option<&'static str>,
 }
 
 impl Finding {
@@ -84,6 +99,7 @@ impl Finding {
             help: None,
             fix: None,
             principals: Vec::new(),
+            policy: None,
         }
     }
 

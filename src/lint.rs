@@ -3,7 +3,7 @@
 
 use crate::catalog::Catalog;
 use crate::config::Level;
-use crate::diagnostic::{Applicability, Edit, Finding, Severity};
+use crate::diagnostic::{Applicability, Edit, Finding, PolicyRef, Severity};
 use crate::document::{self, Document, Invalid, PolicyAt, Read};
 use crate::findings::binding::Evidence;
 use crate::refine::{self, VerifyError};
@@ -97,7 +97,25 @@ pub fn lint_policies(
     };
     let mut findings = Vec::new();
     for at in &doc.policies {
+        let from = findings.len();
         lint_policy(&doc, at, evidence(at), catalog, &mut findings)?;
+        if let Some(path) = &at.hints.construct {
+            generated(&mut findings[from..], path);
+        }
+        if at.hints.logical_id.is_some() {
+            let bound_by = evidence(at).and_then(|e| e.bound_by);
+            for f in &mut findings[from..] {
+                // A template holds many policies: the message says which.
+                if !f.message.contains(&at.name) {
+                    f.message = format!("{}, in {}", f.message, at.name);
+                }
+                f.policy = Some(PolicyRef {
+                    location: at.location.clone(),
+                    name: at.name.clone(),
+                    bound_by,
+                });
+            }
+        }
     }
     findings.retain_mut(|f| match levels.get(f.rule) {
         Some(Level::Off) => false,
@@ -138,6 +156,25 @@ pub fn lint_policies(
     })
 }
 
+/// A generated template's findings (CDK output): reported, never fixed; the fix is shown, to be
+/// made in the construct that generates the policy.
+fn generated(findings: &mut [Finding], construct: &str) {
+    for f in findings {
+        let Some(fix) = &mut f.fix else { continue };
+        if fix.edits.is_empty() && fix.applicability == Applicability::DisplayOnly {
+            continue;
+        }
+        fix.applicability = Applicability::DisplayOnly;
+        let note = format!(
+            "this template is generated (CDK construct {construct}): not fixed here; change the construct's code and synthesize again"
+        );
+        f.help = Some(match f.help.take() {
+            Some(h) => format!("{h}; {note}"),
+            None => note,
+        });
+    }
+}
+
 /// One policy's findings, before rule levels.
 fn lint_policy(
     doc: &Document<'_>,
@@ -152,7 +189,16 @@ fn lint_policy(
     let Some(ev) = evidence else {
         return Ok(());
     };
-    if let Some(f) = rules::check_evidence(ev, policy.statement_key_span.clone()) {
+    if let Some(mut f) = rules::check_evidence(ev, policy.statement_key_span.clone()) {
+        if let Some(id) = &at.hints.logical_id {
+            // A template's policy: say which, and the two ways to bind it.
+            f.message = f.message.replacen("this policy", &at.name, 1);
+            if !ev.is_bound() {
+                f.help = Some(format!(
+                    "bind it in iamtrim.toml (`[[bind]] files = [\"<this file>#{id}\"]`), or give its role a literal `RoleName`"
+                ));
+            }
+        }
         findings.push(f);
     }
     let unused = ev.unused_actions(catalog);
@@ -384,6 +430,24 @@ mod tests {
         let ev = evidence(&[("sqs", "DeleteQueue")]);
         let fixed = fix(BEFORE, Applicability::Safe, &ev, cat, &BTreeMap::new()).unwrap();
         assert_eq!(fixed.text, AFTER);
+    }
+
+    #[test]
+    fn verifier_refuses_changes_outside_the_policies() {
+        let cat = Catalog::embedded();
+        let ev = evidence(&[]);
+        let before = r#"{"Resources":{"R":{"Type":"AWS::IAM::Role","Properties":{"RoleName":"a","Policies":[{"PolicyName":"p","PolicyDocument":{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}}]}}}}"#;
+        assert!(verify_fixed(before, before, &[0], &ev, cat).is_ok());
+        for after in [
+            before.replace("\"RoleName\":\"a\"", "\"RoleName\":\"b\""),
+            before.replace("\"PolicyName\":\"p\"", "\"PolicyName\":\"q\""),
+            format!("{before}\n"),
+        ] {
+            assert!(
+                verify_fixed(before, &after, &[0], &ev, cat).is_err(),
+                "{after}"
+            );
+        }
     }
 
     #[test]

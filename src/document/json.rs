@@ -7,21 +7,21 @@ use crate::diagnostic::{Edit, Span};
 use crate::policy::json::{self, Kind, Value};
 use crate::policy::model::{self, Policy};
 
-pub(super) fn read(text: &str, expect: Expect) -> Read<'_> {
-    let root = match json::parse(text) {
-        Ok(v) => v,
-        Err(e) => {
-            // A file that is not JSON is only our business when it must be a policy, or claims to be.
-            if expect == Expect::Policy || text.contains("\"Statement\"") {
-                return Read::Invalid(Invalid {
-                    span: e.span,
-                    message: format!("invalid JSON: {}", e.message),
-                    cause: Cause::Syntax(e.message),
-                });
-            }
-            return Read::NotPolicy;
-        }
-    };
+/// What a text that is not JSON gives.
+pub(super) fn not_json(text: &str, e: json::ParseError, expect: Expect) -> Read<'_> {
+    // A file that is not JSON is only our business when it must be a policy, or claims to be.
+    if expect == Expect::Policy || text.contains("\"Statement\"") {
+        return Read::Invalid(Invalid {
+            span: e.span,
+            message: format!("invalid JSON: {}", e.message),
+            cause: Cause::Syntax(e.message),
+        });
+    }
+    Read::NotPolicy
+}
+
+/// A parsed JSON policy file.
+pub(super) fn read_tree(text: &str, root: Value, expect: Expect) -> Read<'_> {
     let Some((doc, location)) = model::locate(&root) else {
         if expect == Expect::Policy {
             return Read::Invalid(Invalid {

@@ -4,6 +4,7 @@
 //! a format itself, so a template holding many policies, or values only known at deploy time, needs
 //! a new adapter and nothing else.
 
+mod cfn;
 mod json;
 mod json_edits;
 
@@ -20,11 +21,13 @@ pub enum Expect {
     Detect,
 }
 
-/// The formats an adapter reads. JSON policy files only, for now.
+/// The formats an adapter reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Format {
     /// A policy document, or the AWS CLI's `get-policy-version` / `get-role-policy` output.
     Json,
+    /// A CloudFormation (or SAM, or CDK output) template in JSON.
+    CloudFormationJson,
 }
 
 /// What the document itself says about whom its policies belong to (bindings come from the config
@@ -35,6 +38,12 @@ pub struct Hints {
     pub role_name: Option<String>,
     /// The template's logical id (CloudFormation) or address (Terraform) of the resource.
     pub logical_id: Option<String>,
+    /// The logical ids of the roles a policy resource attaches to (`Roles: [{"Ref": "X"}]`).
+    pub roles: Vec<String>,
+    /// The literal role names of those roles (or a `RolePolicy`'s literal `RoleName`).
+    pub role_names: Vec<String>,
+    /// The CDK construct path (`Metadata.aws:cdk:path`): the template is generated, never fixed.
+    pub construct: Option<String>,
     /// The stack or module the resource belongs to.
     pub stack: Option<String>,
 }
@@ -122,10 +131,24 @@ pub(crate) struct Frame {
     pub(crate) statements: Vec<String>,
 }
 
-/// Reads a document of the given format.
-pub(crate) fn read_as(format: Format, text: &str, expect: Expect) -> Read<'_> {
-    let mut read = match format {
-        Format::Json => json::read(text, expect),
+/// The format of a parsed JSON text, told by its content: a CloudFormation template, or else a
+/// policy file.
+pub(crate) fn detect(root: &crate::policy::json::Value) -> Format {
+    if cfn::is_template(root) {
+        Format::CloudFormationJson
+    } else {
+        Format::Json
+    }
+}
+
+/// Reads a document, its format told by its content (the text parsed once).
+pub(crate) fn read(text: &str, expect: Expect) -> Read<'_> {
+    let mut read = match crate::policy::json::parse(text) {
+        Ok(root) => match detect(&root) {
+            Format::CloudFormationJson => cfn::read(text, root),
+            Format::Json => json::read_tree(text, root, expect),
+        },
+        Err(e) => json::not_json(text, e, expect),
     };
     if let Read::Document(doc) = &mut read {
         for at in &mut doc.policies {
@@ -133,11 +156,6 @@ pub(crate) fn read_as(format: Format, text: &str, expect: Expect) -> Read<'_> {
         }
     }
     read
-}
-
-/// Reads a document (JSON: the only format so far).
-pub(crate) fn read(text: &str, expect: Expect) -> Read<'_> {
-    read_as(Format::Json, text, expect)
 }
 
 /// A statement with an opaque entry allows what nobody can tell statically: it reaches the engine

@@ -171,3 +171,110 @@ fn edits_render_as_before() {
     };
     assert_eq!(d.render(at, &none), None);
 }
+
+const TEMPLATE: &str = r#"{
+  "AWSTemplateFormatVersion": "2010-09-09",
+  "Resources": {
+    "AppRole": {
+      "Type": "AWS::IAM::Role",
+      "Properties": {
+        "RoleName": "app",
+        "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]},
+        "Policies": [
+          {"PolicyName": "root", "PolicyDocument": {"Statement": [
+            {"Sid": {"Ref": "S"}, "Effect": "Allow", "Action": [{"Fn::Sub": "s3:${Op}"}, "s3:GetObject"], "Resource": {"Fn::Sub": "arn:aws:s3:::${B}"}},
+            {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*", "Condition": {"StringEquals": {"aws:ResourceTag/t": {"Ref": "T"}}}},
+            {"Fn::If": ["C", {"Effect": "Allow", "Action": "kms:*", "Resource": "*"}, {"Ref": "AWS::NoValue"}]}
+          ]}},
+          {"PolicyName": {"Fn::Sub": "p-${AWS::Region}"}, "PolicyDocument": {"Statement": {"Effect": "Allow", "Action": "sqs:*", "Resource": 1}}}
+        ]
+      }
+    },
+    "Extra": {
+      "Type": "AWS::IAM::Policy",
+      "Properties": {"PolicyName": "extra", "Roles": [{"Ref": "AppRole"}, "literal"], "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "sns:*", "Resource": "*"}]}}
+    },
+    "Fn": {
+      "Type": "AWS::Serverless::Function",
+      "Metadata": {"aws:cdk:path": "Stack/Fn/Resource"},
+      "Properties": {"Policies": ["AWSLambdaBasicExecutionRole", {"S3ReadPolicy": {"BucketName": "b"}}, {"Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}]}
+    }
+  }
+}"#;
+
+#[test]
+fn templates_are_read_by_content_with_a_policy_per_document() {
+    let d = doc(TEMPLATE);
+    let found: Vec<(&str, &str)> = d
+        .policies
+        .iter()
+        .map(|p| (p.location.as_str(), p.name.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "/Resources/AppRole/Properties/Policies/0/PolicyDocument",
+                "AppRole policy \"root\""
+            ),
+            (
+                "/Resources/AppRole/Properties/Policies/1/PolicyDocument",
+                "AppRole policy 1"
+            ),
+            (
+                "/Resources/Extra/Properties/PolicyDocument",
+                "Extra policy \"extra\""
+            ),
+            (
+                "/Resources/Fn/Properties/Policies/2",
+                "Stack/Fn/Resource policy 2"
+            ),
+        ]
+    );
+    let role = &d.policies[0];
+    assert_eq!(role.hints.role_name.as_deref(), Some("app"));
+    assert_eq!(role.hints.logical_id.as_deref(), Some("AppRole"));
+    let extra = &d.policies[2].hints;
+    assert_eq!(
+        (extra.roles.as_slice(), extra.role_names.as_slice()),
+        (&["AppRole".to_string()][..], &["app".to_string()][..])
+    );
+    assert_eq!(
+        d.policies[3].hints.construct.as_deref(),
+        Some("Stack/Fn/Resource")
+    );
+    // Intrinsics are no grammar error; the number for `Resource` is.
+    assert!(role.issues.is_empty(), "{:?}", role.issues);
+    assert_eq!(d.policies[1].issues.len(), 1);
+    // The intrinsic entry and the `Fn::If` statement are sealed; the plain one is judged.
+    let s = &role.policy.statements;
+    assert!(s[0].patterns[0].opaque && !s[0].patterns[1].opaque);
+    assert_eq!(s[0].input.key, ActionKey::Missing);
+    assert_eq!(s[1].input.key, ActionKey::Action);
+    assert_eq!(s[1].patterns[0].span, span_of(TEMPLATE, "\"s3:Get*\""));
+    assert_eq!(s[2].input.key, ActionKey::Missing);
+    assert!(s[2].patterns.iter().all(|p| p.opaque));
+    // The frame is the policy's own, inside the template.
+    assert_eq!(
+        d.frame(&d.policies[2]).statements,
+        ["Effect=\"Allow\",Resource=\"*\""]
+    );
+}
+
+#[test]
+fn what_is_a_template() {
+    // A template with no IAM is skipped, even when it must be a policy.
+    let no_iam = r#"{"Resources": {"B": {"Type": "AWS::S3::Bucket"}}}"#;
+    assert!(matches!(read(no_iam, Expect::Policy), Read::NotPolicy));
+    // `Resources` that are not CloudFormation's, and a plain policy, stay policy files.
+    for text in [
+        r#"{"Resources": {"x": {"Type": "custom"}}, "Statement": [{"Effect": "Allow", "Action": "s3:GetObject"}]}"#,
+        POLICY,
+    ] {
+        let d = doc(text);
+        assert_eq!(d.policies[0].location, "");
+    }
+    // In a policy file an intrinsic is no action.
+    let d = doc(r#"{"Statement": [{"Effect": "Allow", "Action": {"Ref": "A"}}]}"#);
+    assert_eq!(d.policies[0].issues.len(), 1);
+}

@@ -21,6 +21,8 @@ pub struct Evidence {
     /// Action patterns the file did not grant when the principals were analyzed (git history
     /// says): Access Analyzer cannot have judged them, so what they allow is not taken as unused.
     pub not_judged: Vec<String>,
+    /// How the policy was bound (`PolicyRef::bound_by`), set by whoever chose the principals.
+    pub bound_by: Option<&'static str>,
 }
 
 impl Evidence {

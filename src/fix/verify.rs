@@ -24,6 +24,8 @@ struct Shapes {
     issues: usize,
     /// The unused actions by its evidence (the original's; empty for the fixed text).
     unused: ActionSet,
+    /// The policy document's span in the text.
+    span: std::ops::Range<usize>,
 }
 
 /// Every policy of a text, re-read through the document's adapter.
@@ -69,6 +71,7 @@ fn shapes(
                 .and_then(|ev| ev(at))
                 .map(|ev| ev.unused_actions(catalog))
                 .unwrap_or_default(),
+            span: at.policy.span.clone(),
         });
     }
     Ok(all)
@@ -98,7 +101,29 @@ pub(crate) fn verify_policies(
     for ((o, n), kept) in old.iter().zip(&new).zip(kept) {
         verify_policy(o, n, kept)?;
     }
+    if !same_outside(before, &old, after, &new) {
+        return Err("changed the document outside its policies".into());
+    }
     Ok(())
+}
+
+/// Whether the text between and around the policies (a template's other resources, a wrapper) is
+/// byte for byte the same: fixes edit policies and nothing else.
+fn same_outside(before: &str, old: &[Shapes], after: &str, new: &[Shapes]) -> bool {
+    let gaps = |text: &str, policies: &[Shapes]| -> Option<Vec<String>> {
+        let mut out = Vec::with_capacity(policies.len() + 1);
+        let mut pos = 0;
+        for p in policies {
+            out.push(text.get(pos..p.span.start)?.to_string());
+            pos = p.span.end.max(pos);
+        }
+        out.push(text.get(pos..)?.to_string());
+        Some(out)
+    };
+    match (gaps(before, old), gaps(after, new)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// The fixed policy has no new grammar problem and the same members besides its statements.

@@ -86,6 +86,16 @@ struct FindingOut<'a> {
     end: Position,
     help: &'a Option<String>,
     fix: Option<FixOut<'a>>,
+    /// Only in a template: which of its policies, and how it was bound.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy: Option<PolicyOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct PolicyOut<'a> {
+    location: &'a str,
+    name: &'a str,
+    bound_by: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -142,6 +152,11 @@ impl<'a> FindingOut<'a> {
                         replacement: &e.replacement,
                     })
                     .collect(),
+            }),
+            policy: f.policy.as_ref().map(|p| PolicyOut {
+                location: &p.location,
+                name: &p.name,
+                bound_by: p.bound_by,
             }),
         }
     }

@@ -64,6 +64,21 @@ pub struct Policy {
     pub statement_is_array: bool,
 }
 
+/// Which values a policy's document may hold where IAM wants a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// A policy as IAM reads it.
+    Iam,
+    /// A policy inside a CloudFormation template: any value may be an intrinsic function
+    /// (`{"Ref": ...}`, `{"Fn::Sub": ...}`, `{"Fn::If": ...}`), resolved at deployment.
+    CloudFormation,
+}
+
+/// A CloudFormation intrinsic: an object of one member, `Ref` or `Fn::...`.
+pub fn is_intrinsic(v: &Value) -> bool {
+    matches!(v.as_object(), Some([m]) if m.key == "Ref" || m.key.starts_with("Fn::"))
+}
+
 /// A grammar problem.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issue {
@@ -120,13 +135,22 @@ fn check_keys(members: &[Member], allowed: &[&str], what: &str, issues: &mut Vec
 }
 
 /// A string or an array of strings; issues for anything else.
-fn strings<'v>(v: &'v Value, what: &str, issues: &mut Vec<Issue>) -> Option<Vec<&'v Value>> {
+fn strings<'v>(
+    v: &'v Value,
+    what: &str,
+    issues: &mut Vec<Issue>,
+    dialect: Dialect,
+) -> Option<Vec<&'v Value>> {
+    let open = |v: &Value| dialect == Dialect::CloudFormation && is_intrinsic(v);
+    if open(v) {
+        return Some(vec![v]);
+    }
     match &v.kind {
         Kind::String(_) => Some(vec![v]),
         Kind::Array(items) => {
             let mut ok = true;
             for item in items {
-                if item.as_str().is_none() {
+                if item.as_str().is_none() && !open(item) {
                     issue(
                         issues,
                         &item.span,
@@ -153,10 +177,16 @@ fn strings<'v>(v: &'v Value, what: &str, issues: &mut Vec<Issue>) -> Option<Vec<
 
 /// Reads the document and checks its grammar.
 pub fn read(doc: &Value) -> (Policy, Vec<Issue>) {
+    read_in(doc, Dialect::Iam)
+}
+
+/// Reads the document, written in `dialect`, and checks its grammar.
+pub fn read_in(doc: &Value, dialect: Dialect) -> (Policy, Vec<Issue>) {
+    let open = |v: &Value| dialect == Dialect::CloudFormation && is_intrinsic(v);
     let mut issues = Vec::new();
     let members = doc.as_object().unwrap_or_default();
     check_keys(members, TOP_KEYS, "the policy", &mut issues);
-    if let Some(v) = doc.get("Version") {
+    if let Some(v) = doc.get("Version").filter(|v| !open(v)) {
         match v.as_str() {
             Some("2012-10-17" | "2008-10-17") => {}
             _ => issue(
@@ -169,6 +199,8 @@ pub fn read(doc: &Value) -> (Policy, Vec<Issue>) {
     let st = doc.member("Statement");
     let statement_key_span = st.map_or(doc.span.clone(), |m| m.key_span.clone());
     let (items, statement_is_array): (Vec<&Value>, bool) = match st.map(|m| &m.value.kind) {
+        // A whole `Statement` known at deployment: one statement nobody can judge.
+        Some(_) if open(&st.expect("matched").value) => (vec![&st.expect("matched").value], false),
         Some(Kind::Array(items)) => (items.iter().collect(), true),
         Some(Kind::Object(_)) => (vec![&st.expect("matched").value], false),
         Some(_) => {
@@ -188,7 +220,7 @@ pub fn read(doc: &Value) -> (Policy, Vec<Issue>) {
     let mut statements = Vec::new();
     let mut sids: HashSet<String> = HashSet::new();
     for item in items {
-        statements.push(statement(item, &mut issues, &mut sids));
+        statements.push(statement(item, &mut issues, &mut sids, dialect));
     }
     (
         Policy {
@@ -201,7 +233,13 @@ pub fn read(doc: &Value) -> (Policy, Vec<Issue>) {
     )
 }
 
-fn statement(v: &Value, issues: &mut Vec<Issue>, sids: &mut HashSet<String>) -> Stmt {
+fn statement(
+    v: &Value,
+    issues: &mut Vec<Issue>,
+    sids: &mut HashSet<String>,
+    dialect: Dialect,
+) -> Stmt {
+    let open = |v: &Value| dialect == Dialect::CloudFormation && is_intrinsic(v);
     let mut stmt = Stmt {
         span: v.span.clone(),
         sid: None,
@@ -216,6 +254,10 @@ fn statement(v: &Value, issues: &mut Vec<Issue>, sids: &mut HashSet<String>) -> 
         patterns: Vec::new(),
         pattern_spans: Vec::new(),
     };
+    if open(v) {
+        // A statement under `Fn::If`: it may allow anything; one opaque entry seals it.
+        return sealed(stmt, v);
+    }
     let Some(members) = v.as_object() else {
         issue(
             issues,
@@ -227,7 +269,7 @@ fn statement(v: &Value, issues: &mut Vec<Issue>, sids: &mut HashSet<String>) -> 
     let before = issues.len();
     check_keys(members, STATEMENT_KEYS, "a statement", issues);
     let shape_ok = issues.len() == before;
-    if let Some(sid) = v.get("Sid") {
+    if let Some(sid) = v.get("Sid").filter(|v| !open(v)) {
         match sid.as_str() {
             Some(s) => {
                 if !sids.insert(s.to_string()) {
@@ -238,7 +280,10 @@ fn statement(v: &Value, issues: &mut Vec<Issue>, sids: &mut HashSet<String>) -> 
             None => issue(issues, &sid.span, "`Sid` must be a string"),
         }
     }
+    let effect_open = v.get("Effect").is_some_and(open);
     let effect = match v.get("Effect") {
+        // Known at deployment: it may be `Allow`, and the statement is sealed below.
+        Some(_) if effect_open => Effect::Allow,
         None => {
             issue(issues, &v.span, "the statement has no `Effect`");
             Effect::Other
@@ -263,16 +308,16 @@ fn statement(v: &Value, issues: &mut Vec<Issue>, sids: &mut HashSet<String>) -> 
     }
     for key in ["Resource", "NotResource"] {
         if let Some(r) = v.get(key) {
-            strings(r, &format!("`{key}`"), issues);
+            strings(r, &format!("`{key}`"), issues, dialect);
         }
     }
     for key in ["Principal", "NotPrincipal"] {
         if let Some(p) = v.get(key) {
-            principal(p, key, issues);
+            principal(p, key, issues, dialect);
         }
     }
     if let Some(c) = v.get("Condition") {
-        condition(c, issues);
+        condition(c, issues, dialect);
     }
     let (action, not_action) = (v.member("Action"), v.member("NotAction"));
     let (key, member) = match (action, not_action) {
@@ -300,11 +345,20 @@ fn statement(v: &Value, issues: &mut Vec<Issue>, sids: &mut HashSet<String>) -> 
     } else {
         "`NotAction`"
     };
-    let Some(values) = strings(&member.value, name, issues) else {
+    let Some(values) = strings(&member.value, name, issues, dialect) else {
         return stmt;
     };
     let mut patterns_ok = true;
     for p in &values {
+        if open(p) {
+            // Its value is known at deployment: kept as written, never judged.
+            stmt.patterns.push(PatternAt {
+                text: String::new(),
+                span: p.span.clone(),
+                opaque: true,
+            });
+            continue;
+        }
         let text = p.as_str().unwrap_or_default();
         if ActionPattern::parse(text).is_none() {
             issue(
@@ -338,10 +392,38 @@ fn statement(v: &Value, issues: &mut Vec<Issue>, sids: &mut HashSet<String>) -> 
             patterns: stmt.patterns.iter().map(|p| p.text.clone()).collect(),
         };
     }
+    if effect_open {
+        return sealed(stmt, v);
+    }
     stmt
 }
 
-fn principal(p: &Value, key: &str, issues: &mut Vec<Issue>) {
+/// `stmt` marked as one nobody can judge statically: an `Allow` (it may be one) whose entries are
+/// all opaque, with one opaque entry at `v` when it has none; the document layer seals it.
+fn sealed(mut stmt: Stmt, v: &Value) -> Stmt {
+    stmt.input = StatementIn {
+        effect: Effect::Allow,
+        key: ActionKey::Missing,
+        patterns: Vec::new(),
+    };
+    if stmt.patterns.is_empty() {
+        stmt.patterns.push(PatternAt {
+            text: String::new(),
+            span: v.span.clone(),
+            opaque: true,
+        });
+        stmt.pattern_spans = vec![v.span.clone()];
+    }
+    for p in &mut stmt.patterns {
+        p.opaque = true;
+    }
+    stmt
+}
+
+fn principal(p: &Value, key: &str, issues: &mut Vec<Issue>, dialect: Dialect) {
+    if dialect == Dialect::CloudFormation && is_intrinsic(p) {
+        return;
+    }
     match &p.kind {
         Kind::String(s) if s == "*" => {}
         Kind::Object(members) => {
@@ -353,7 +435,7 @@ fn principal(p: &Value, key: &str, issues: &mut Vec<Issue>) {
                         format!("unknown principal type `{}` in `{key}`", m.key),
                     );
                 }
-                strings(&m.value, &format!("`{key}.{}`", m.key), issues);
+                strings(&m.value, &format!("`{key}.{}`", m.key), issues, dialect);
             }
         }
         _ => issue(
@@ -364,7 +446,11 @@ fn principal(p: &Value, key: &str, issues: &mut Vec<Issue>) {
     }
 }
 
-fn condition(c: &Value, issues: &mut Vec<Issue>) {
+fn condition(c: &Value, issues: &mut Vec<Issue>, dialect: Dialect) {
+    let open = |v: &Value| dialect == Dialect::CloudFormation && is_intrinsic(v);
+    if open(c) {
+        return;
+    }
     let Some(ops) = c.as_object() else {
         issue(
             issues,
@@ -374,6 +460,9 @@ fn condition(c: &Value, issues: &mut Vec<Issue>) {
         return;
     };
     for op in ops {
+        if open(&op.value) {
+            continue;
+        }
         let Some(keys) = op.value.as_object() else {
             issue(
                 issues,
@@ -383,8 +472,9 @@ fn condition(c: &Value, issues: &mut Vec<Issue>) {
             continue;
         };
         for k in keys {
-            let scalar =
-                |v: &Value| matches!(v.kind, Kind::String(_) | Kind::Bool(_) | Kind::Number(_));
+            let scalar = |v: &Value| {
+                matches!(v.kind, Kind::String(_) | Kind::Bool(_) | Kind::Number(_)) || open(v)
+            };
             let ok = scalar(&k.value) || k.value.as_array().is_some_and(|a| a.iter().all(scalar));
             if !ok {
                 issue(

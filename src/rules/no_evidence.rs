@@ -22,6 +22,11 @@ files = [\"iam/roles/app/*.json\"]
 principals = [\"arn:aws:iam::123456789012:role/app\"]
 ```
 
+A CloudFormation template's policies are bound one by one: by a bind of one resource
+(`files = [\"cfn/app.json#AppRole\"]`: the role's logical id, or that of the `AWS::IAM::Policy`
+or `ManagedPolicy`, which also binds through the roles its `Roles` list names with `Ref`), else by
+the role's literal `RoleName`, else by the file's binds.
+
 ## Fix safety
 No fix: bind the file, or add the principal's findings to the snapshot.",
 };

@@ -175,3 +175,77 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// A random policy inside a CloudFormation role (its `Resource` an intrinsic), in a random
+    /// style, beside another role: fixed, the template's policy means exactly what the same
+    /// policy fixed as a file means, and not a byte outside the policy document changed.
+    #[test]
+    fn template_fixes_mean_what_file_fixes_mean(case in case_strategy(), style in 0u8..4, crlf in any::<bool>()) {
+        let cat = Catalog::embedded();
+        let statements = |resource: Value| -> Vec<Value> {
+            case.statements.iter().map(|s| {
+                let patterns: Vec<String> = s.patterns.iter().map(|p| build_pattern(cat, p)).collect();
+                let actions = if patterns.len() == 1 { json!(patterns[0]) } else { json!(patterns) };
+                let key = if s.not_action { "NotAction" } else { "Action" };
+                json!({"Effect": if s.deny { "Deny" } else { "Allow" }, key: actions, "Resource": resource.clone()})
+            }).collect()
+        };
+        let file = json!({"Version": "2012-10-17", "Statement": statements(json!("*"))});
+        let sub = json!({"Fn::Sub": "arn:aws:s3:::${Bucket}/*"});
+        let template = json!({
+            "AWSTemplateFormatVersion": "2010-09-09",
+            "Parameters": {"Bucket": {"Type": "String"}},
+            "Resources": {
+                "AppRole": {"Type": "AWS::IAM::Role", "Properties": {
+                    "RoleName": "app",
+                    "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+                    "Policies": [{"PolicyName": "root", "PolicyDocument": {"Version": "2012-10-17", "Statement": statements(sub)}}]
+                }},
+                "Other": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Fn::Sub": "${AWS::StackName}-q"}}}
+            },
+            "Outputs": {"Arn": {"Value": {"Fn::GetAtt": ["AppRole", "Arn"]}}}
+        });
+        let (file_text, text) = (render(&file, style, crlf), render(&template, style, crlf));
+        let mut unused = UnusedSet::default();
+        for &(s, a) in &case.unused {
+            let service = cat.service(cat.service_index(POOL[s]).unwrap());
+            unused.add_action(POOL[s], &service.actions[a % service.actions.len()].name);
+        }
+        for &s in &case.whole {
+            unused.add_service(POOL[s]);
+        }
+        let evidence = Evidence {
+            bound: vec!["role/app".into()],
+            found: vec!["arn:aws:iam::1:role/app".into()],
+            unused,
+            ..Evidence::default()
+        };
+        let levels = BTreeMap::new();
+        let fixed_file = lint::fix(&file_text, Applicability::Unsafe, &evidence, cat, &levels)
+            .map_err(|e| TestCaseError::fail(format!("file: {e}")))?;
+        let fixed = lint::fix(&text, Applicability::Unsafe, &evidence, cat, &levels)
+            .map_err(|e| TestCaseError::fail(format!("template: {e}")))?;
+        // The same fixes, one by one.
+        prop_assert_eq!(fixed.applied, fixed_file.applied);
+        let pointer = "/Resources/AppRole/Properties/Policies/0/PolicyDocument";
+        let mut got: Value = serde_json::from_str(&fixed.text).unwrap();
+        let mut doc = got.pointer(pointer).unwrap().clone();
+        for st in doc["Statement"].as_array_mut().unwrap() {
+            st["Resource"] = json!("*");
+        }
+        let want: Value = serde_json::from_str(&fixed_file.text).unwrap();
+        prop_assert_eq!(&doc, &want, "{}", fixed.text);
+        // Nothing outside the policy document changed, byte for byte.
+        let span_of = |t: &str| json::parse(t).unwrap().pointer(pointer).unwrap().span.clone();
+        let (before, after) = (span_of(&text), span_of(&fixed.text));
+        prop_assert_eq!(&text[..before.start], &fixed.text[..after.start]);
+        prop_assert_eq!(&text[before.end..], &fixed.text[after.end..]);
+        *got.pointer_mut(pointer).unwrap() = Value::Null;
+        let mut orig: Value = serde_json::from_str(&text).unwrap();
+        *orig.pointer_mut(pointer).unwrap() = Value::Null;
+        prop_assert_eq!(got, orig);
+    }
+}

@@ -2,6 +2,7 @@
 
 mod catalog;
 mod catalog_extra;
+mod cfn;
 mod check;
 mod common;
 mod containment;

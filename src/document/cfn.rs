@@ -1,0 +1,181 @@
+//! The CloudFormation JSON adapter: a template (`.json`, `.template`, CDK's `*.template.json`) holds
+//! the policies of its IAM and SAM resources, each at a JSON pointer into the template. Values may
+//! be intrinsics (`{"Ref": ...}`, `{"Fn::Sub": ...}`, `{"Fn::If": ...}`): the policy model reads them
+//! in its CloudFormation dialect (never a grammar error, an action never judged). Spans, edits and
+//! the verifier's frame are the JSON adapter's: a policy document is a JSON object in the template.
+
+use super::{Document, Hints, PolicyAt, Read, Tree};
+use crate::policy::json::{Kind, Value};
+use crate::policy::model::{self, Dialect};
+
+/// Whether a parsed JSON file is a CloudFormation template: a top-level object with
+/// `AWSTemplateFormatVersion`, or a `Resources` map whose values have `"Type": "AWS::..."`.
+pub(super) fn is_template(root: &Value) -> bool {
+    if root.as_object().is_none() {
+        return false;
+    }
+    if root.get("AWSTemplateFormatVersion").is_some() {
+        return true;
+    }
+    root.get("Resources")
+        .and_then(Value::as_object)
+        .is_some_and(|rs| {
+            rs.iter().any(|r| {
+                r.value
+                    .get("Type")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| t.starts_with("AWS::"))
+            })
+        })
+}
+
+/// A JSON pointer token (RFC 6901).
+fn token(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+/// The literal string at `key` of `props`, if it is one.
+fn literal<'v>(props: Option<&'v Value>, key: &str) -> Option<&'v str> {
+    props?.get(key)?.as_str()
+}
+
+/// The logical ids a `Roles` list (or a `RoleName` value) names with `{"Ref": "X"}`.
+fn refs(v: Option<&Value>) -> Vec<String> {
+    let one = |v: &Value| v.get("Ref").and_then(Value::as_str).map(str::to_string);
+    match v.map(|v| &v.kind) {
+        Some(Kind::Array(items)) => items.iter().filter_map(one).collect(),
+        Some(Kind::Object(_)) => v.and_then(one).into_iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A policy document worth reading: an object with `Statement` (not an intrinsic).
+fn is_policy(v: &Value) -> bool {
+    v.as_object().is_some() && v.get("Statement").is_some() && !model::is_intrinsic(v)
+}
+
+pub(super) fn read(text: &str, root: Value) -> Read<'_> {
+    let mut policies = Vec::new();
+    let resources = root.get("Resources").and_then(Value::as_object);
+    // The literal `RoleName` of each role, by logical id (a policy resource binds through them).
+    let role_name_of = |id: &str| -> Option<String> {
+        let r = root.get("Resources")?.get(id)?;
+        (r.get("Type")?.as_str()? == "AWS::IAM::Role")
+            .then(|| literal(r.get("Properties"), "RoleName").map(str::to_string))?
+    };
+    for r in resources.unwrap_or_default() {
+        let id = r.key.as_str();
+        let res = &r.value;
+        let Some(ty) = res.get("Type").and_then(Value::as_str) else {
+            continue;
+        };
+        let props = res.get("Properties");
+        let base = format!("/Resources/{}/Properties", token(id));
+        let cdk_path = res
+            .get("Metadata")
+            .and_then(|m| m.get("aws:cdk:path"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        // People know a CDK resource by its construct path (its logical id is a hash).
+        let who = cdk_path.as_deref().unwrap_or(id);
+        let mut hints = Hints {
+            logical_id: Some(id.to_string()),
+            construct: cdk_path.clone(),
+            ..Hints::default()
+        };
+        let mut found: Vec<(String, String, &Value)> = Vec::new();
+        match ty {
+            "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group" => {
+                if ty == "AWS::IAM::Role" {
+                    hints.role_name = literal(props, "RoleName").map(str::to_string);
+                }
+                let list = props
+                    .and_then(|p| p.get("Policies"))
+                    .and_then(Value::as_array);
+                for (i, p) in list.unwrap_or_default().iter().enumerate() {
+                    let Some(doc) = p.get("PolicyDocument").filter(|d| is_policy(d)) else {
+                        continue;
+                    };
+                    let name = match p.get("PolicyName").and_then(Value::as_str) {
+                        Some(n) => format!("{who} policy \"{n}\""),
+                        None => format!("{who} policy {i}"),
+                    };
+                    found.push((format!("{base}/Policies/{i}/PolicyDocument"), name, doc));
+                }
+            }
+            "AWS::IAM::Policy"
+            | "AWS::IAM::ManagedPolicy"
+            | "AWS::IAM::RolePolicy"
+            | "AWS::IAM::UserPolicy"
+            | "AWS::IAM::GroupPolicy" => {
+                let Some(doc) = props
+                    .and_then(|p| p.get("PolicyDocument"))
+                    .filter(|d| is_policy(d))
+                else {
+                    continue;
+                };
+                hints.roles = if ty == "AWS::IAM::RolePolicy" {
+                    refs(props.and_then(|p| p.get("RoleName")))
+                } else {
+                    refs(props.and_then(|p| p.get("Roles")))
+                };
+                hints.role_names = hints.roles.iter().filter_map(|r| role_name_of(r)).collect();
+                if ty == "AWS::IAM::RolePolicy"
+                    && let Some(n) = literal(props, "RoleName")
+                {
+                    hints.role_names.push(n.to_string());
+                }
+                let name = match literal(props, "PolicyName")
+                    .or_else(|| literal(props, "ManagedPolicyName"))
+                {
+                    // CDK names a policy after its (hashed) logical id: the path says more.
+                    Some(n) if cdk_path.is_none() => format!("{id} policy \"{n}\""),
+                    _ => format!("{who} policy"),
+                };
+                found.push((format!("{base}/PolicyDocument"), name, doc));
+            }
+            "AWS::Serverless::Function" => {
+                // Inline statement documents only: SAM policy templates (`{"S3ReadPolicy": ...}`)
+                // and managed policy names are SAM's to expand.
+                match props.and_then(|p| p.get("Policies")) {
+                    Some(doc) if is_policy(doc) => {
+                        found.push((format!("{base}/Policies"), format!("{who} policy"), doc));
+                    }
+                    Some(Value {
+                        kind: Kind::Array(items),
+                        ..
+                    }) => {
+                        for (i, doc) in items.iter().enumerate().filter(|(_, d)| is_policy(d)) {
+                            found.push((
+                                format!("{base}/Policies/{i}"),
+                                format!("{who} policy {i}"),
+                                doc,
+                            ));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        for (location, name, doc) in found {
+            let (policy, issues) = model::read_in(doc, Dialect::CloudFormation);
+            policies.push(PolicyAt {
+                location,
+                name,
+                hints: hints.clone(),
+                policy,
+                issues,
+            });
+        }
+    }
+    if policies.is_empty() {
+        // A template without IAM policies is not ours, even when `include` names it.
+        return Read::NotPolicy;
+    }
+    Read::Document(Document {
+        text,
+        tree: Tree::Json(root),
+        policies,
+    })
+}
