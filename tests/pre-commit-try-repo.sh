@@ -39,6 +39,9 @@ files = ["policies/*.json"]
 principals = ["MyRole"]
 TOML
 echo '{"name": "not a policy"}' > "$sample/package.json"
+# A CloudFormation template in JSON, named .template, bound by its role's RoleName (MyRole).
+mkdir -p "$sample/cfn"
+cp "$here/tests/data/cfn/aws-blog/template.json" "$sample/cfn/stack.template"
 git -C "$sample" init -q -b main
 git -C "$sample" add -A
 
@@ -48,13 +51,15 @@ if run iamtrim > "$work/out1" 2>&1; then
   cat "$work/out1"; echo "FAIL: the iamtrim hook passed on a policy with unused actions" >&2; exit 1
 fi
 grep -q "unused-action" "$work/out1" || { cat "$work/out1"; echo "FAIL: no unused-action in the hook output" >&2; exit 1; }
-echo "ok: iamtrim hook fails on unused actions"
+grep -q "cfn/stack.template" "$work/out1" || { cat "$work/out1"; echo "FAIL: the hook did not check the .template file" >&2; exit 1; }
+echo "ok: iamtrim hook fails on unused actions (policy and template)"
 
 if run iamtrim-fix > "$work/out2" 2>&1; then
   cat "$work/out2"; echo "FAIL: the fix hook should fail when it changes files" >&2; exit 1
 fi
 cmp "$sample/policies/role.json" "$here/examples/aws-blog/expected-fixed.json" || { echo "FAIL: not fixed as expected" >&2; exit 1; }
-echo "ok: iamtrim-fix hook fixes the policy"
+cmp "$sample/cfn/stack.template" "$here/tests/data/cfn/aws-blog/expected-fixed.json" || { echo "FAIL: template not fixed as expected" >&2; exit 1; }
+echo "ok: iamtrim-fix hook fixes the policy and the template"
 
 git -C "$sample" add -A
 run iamtrim > "$work/out3" 2>&1 || { cat "$work/out3"; echo "FAIL: the hook fails on a clean policy" >&2; exit 1; }
