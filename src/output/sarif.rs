@@ -136,10 +136,7 @@ fn file_results(file: &FileReport) -> Vec<Value> {
                 Some(h) => format!("{} ({h})", f.message),
                 None => f.message.clone(),
             }},
-            "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
-                "region": region(&index, &file.text, f.span.start, f.span.end),
-            }}],
+            "locations": [location(f, &uri, region(&index, &file.text, f.span.start, f.span.end))],
             "partialFingerprints": {"primaryLocationLineHash": format!("{key:016x}:{n}")},
         });
         if let Some(fix) = f.fix.as_ref().filter(|x| !x.edits.is_empty()) {
@@ -157,6 +154,23 @@ fn file_results(file: &FileReport) -> Vec<Value> {
         results.push(result);
     }
     results
+}
+
+/// A result's location: the file and region, and for a template's policy its JSON pointer as a
+/// logical location (code scanning shows which of the template's policies it is).
+fn location(f: &crate::diagnostic::Finding, uri: &str, region: Value) -> Value {
+    let mut loc = json!({"physicalLocation": {
+        "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
+        "region": region,
+    }});
+    if let Some(p) = &f.policy {
+        loc["logicalLocations"] = json!([{
+            "name": p.name,
+            "fullyQualifiedName": p.location,
+            "kind": "object",
+        }]);
+    }
+    loc
 }
 
 pub fn render(report: &CheckReport) -> Log<'_> {

@@ -421,3 +421,34 @@ fn crlf_bom_and_minified_templates_keep_their_style() {
         fixes_to(dir.path(), name, &format!("{name}.expected"));
     }
 }
+
+/// SARIF of a template: valid 2.1.0, each result naming its policy as a logical location (the
+/// JSON pointer), on the template's own lines.
+#[test]
+fn sarif_names_the_templates_policy() {
+    let dir = project("aws-blog", "");
+    let (out, code) = check(dir.path(), &["template.json", "--format", "sarif"]);
+    assert_eq!(code, 1, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let errors: Vec<String> = crate::sarif::validator()
+        .iter_errors(&v)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for r in results {
+        let logical = &r["locations"][0]["logicalLocations"][0];
+        assert_eq!(
+            logical["fullyQualifiedName"], "/Resources/MyRole/Properties/Policies/0/PolicyDocument",
+            "{r}"
+        );
+        assert_eq!(logical["kind"], "object");
+        assert!(
+            r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .unwrap()
+                > 25
+        );
+    }
+}

@@ -22,8 +22,8 @@ fn sarif(r: &Repo) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-#[test]
-fn sarif_validates_against_the_2_1_0_schema() {
+/// A validator of the vendored OASIS SARIF 2.1.0 schema.
+pub fn validator() -> jsonschema::Validator {
     let mut schema: Value =
         serde_json::from_str(&read(&data("sarif/sarif-schema-2.1.0.json"))).unwrap();
     // The OASIS schema's pattern for the `language` properties has a stray `]` that the
@@ -34,7 +34,12 @@ fn sarif_validates_against_the_2_1_0_schema() {
         assert_eq!(language, "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$");
         *language = Value::from("^[a-zA-Z]{2}(-[a-zA-Z]{2})?$");
     }
-    let validator = jsonschema::validator_for(&schema).unwrap();
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+#[test]
+fn sarif_validates_against_the_2_1_0_schema() {
+    let validator = validator();
     let r = repo_with_policy(&read(&example().join("policy.json")));
     let v = sarif(&r);
     let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
