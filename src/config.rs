@@ -97,31 +97,13 @@ fn expand(principal: &str, rel_path: &Path) -> String {
 fn unknown_rule(id: &str) -> String {
     let closest = crate::rules::RULES
         .iter()
-        .map(|r| (edit_distance(id, r.id), r.id))
+        .map(|r| (crate::rules::edit_distance(id, r.id), r.id))
         .min()
         .filter(|(d, _)| *d <= 2.max(id.len() / 4));
     match closest {
         Some((_, near)) => format!("no rule called `{id}`: did you mean `{near}`?"),
         None => format!("no rule called `{id}`: `iamtrim rules` lists them"),
     }
-}
-
-/// Levenshtein distance, by characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diag = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (row[j + 1] + 1)
-                .min(row[j] + 1)
-                .min(diag + usize::from(ca != *cb));
-            diag = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
 }
 
 /// The loaded configuration.
@@ -393,6 +375,7 @@ mod tests {
 
     #[test]
     fn misspelt_rules_are_named_with_the_closest() {
+        use crate::rules::edit_distance;
         assert_eq!(edit_distance("unused-acton", "unused-action"), 1);
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(edit_distance("kitten", "sitting"), 3);

@@ -26,6 +26,7 @@ pub use newer_than_snapshot::check as check_not_judged;
 pub use no_evidence::check as check_evidence;
 pub use quota::{exceeded as over_size_quota, iam_size};
 pub use unknown_action::check as check_unknown;
+pub(crate) use unknown_action::distance as edit_distance;
 
 /// What `iamtrim rules` and `iamtrim explain` show.
 pub struct RuleInfo {

@@ -137,8 +137,8 @@ fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<
 }
 
 /// Edit distance with adjacent transpositions (optimal string alignment), ASCII
-/// case-insensitive.
-fn distance(a: &str, b: &str) -> usize {
+/// case-insensitive. Shared with the config's did-you-mean for rule ids.
+pub(crate) fn distance(a: &str, b: &str) -> usize {
     let a: Vec<u8> = a.bytes().map(|c| c.to_ascii_lowercase()).collect();
     let b: Vec<u8> = b.bytes().map(|c| c.to_ascii_lowercase()).collect();
     let w = b.len() + 1;
