@@ -6,6 +6,7 @@ use crate::config::Level;
 use crate::diagnostic::{Applicability, Edit, Finding, PolicyRef, Severity};
 use crate::document::{self, Document, Invalid, PolicyAt, Read};
 use crate::findings::binding::Evidence;
+use crate::fix::Taken;
 use crate::refine::{self, VerifyError};
 use crate::rules::{self, Ctx};
 use std::collections::BTreeMap;
@@ -335,33 +336,6 @@ pub fn fix_policies(
         text: current,
         applied,
     })
-}
-
-/// The spans a fix pass has taken, sorted and disjoint: overlap tests in logarithmic time, so a
-/// pass over a list of 30,000 entries stays linear.
-#[derive(Default)]
-struct Taken(BTreeMap<usize, usize>);
-
-impl Taken {
-    fn overlaps(&self, s: &std::ops::Range<usize>) -> bool {
-        // The last span starting at or before `s.start`, and the first starting after it.
-        let before = self.0.range(..=s.start).next_back();
-        let after = self.0.range(s.start + 1..).next();
-        let hit = |(&a, &b): (&usize, &usize)| a == s.start || (a < s.end && s.start < b);
-        before.is_some_and(hit) || after.is_some_and(hit)
-    }
-
-    fn insert(&mut self, s: std::ops::Range<usize>) {
-        self.0.insert(s.start, s.end);
-    }
-
-    /// Whether one taken span holds all of `s`.
-    fn covers(&self, s: &std::ops::Range<usize>) -> bool {
-        self.0
-            .range(..=s.start)
-            .next_back()
-            .is_some_and(|(_, &end)| end >= s.end)
-    }
 }
 
 #[cfg(test)]

@@ -78,17 +78,15 @@ pub fn check(ctx: &Ctx, findings: &mut [Finding]) {
     let before = iam_size(&text[doc.clone()]);
     // Every fix at once, first come first served among overlapping ones, as the fix loop would.
     let mut chosen = Vec::new();
-    let mut taken: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut taken = crate::fix::Taken::default();
     for f in findings.iter() {
         let Some(fix) = &f.fix else { continue };
-        if fix.edits.iter().any(|e| {
-            taken
-                .iter()
-                .any(|t| e.span.start < t.end && t.start < e.span.end)
-        }) {
+        if fix.edits.iter().any(|e| taken.overlaps(&e.span)) {
             continue;
         }
-        taken.extend(fix.edits.iter().map(|e| e.span.clone()));
+        for e in &fix.edits {
+            taken.insert(e.span.clone());
+        }
         chosen.extend(fix.edits.iter().cloned());
     }
     // Edits start and end outside strings (they replace whole entries with their separators),
