@@ -135,6 +135,11 @@ pub(super) fn read(text: &str, root: Value) -> Read<'_> {
                 found.push((format!("{base}/PolicyDocument"), name, doc));
             }
             "AWS::Serverless::Function" => {
+                // SAM makes the function's role `<Function>Role` unless `Role` names one.
+                hints.roles = match props.and_then(|p| p.get("Role")) {
+                    Some(r) => refs(Some(r)),
+                    None => vec![format!("{id}Role")],
+                };
                 // Inline statement documents only: SAM policy templates (`{"S3ReadPolicy": ...}`)
                 // and managed policy names are SAM's to expand.
                 match props.and_then(|p| p.get("Policies")) {
