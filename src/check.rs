@@ -39,13 +39,14 @@ const EVIDENCE_RULES: &[&str] = &[
     "unused-policy",
 ];
 
-/// Whether a file's name makes it a candidate: `.json`, or CloudFormation's `.template`.
+/// Whether a file's name makes it a candidate: `.json`, CloudFormation's `.template`, or YAML
+/// (a template or a Serverless service; other YAML is skipped by its content).
 fn candidate(path: &Path) -> bool {
     path.extension()
-        .is_some_and(|x| x == "json" || x == "template")
+        .is_some_and(|x| x == "json" || x == "template" || x == "yaml" || x == "yml")
 }
 
-/// `.json` and `.template` files below `dir`.
+/// The candidate files below `dir`.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -311,18 +312,6 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
             return Ok(o);
         }
     };
-    // A `.template` that is not JSON is a YAML template (read in a later step): not ours yet,
-    // unless `include` names it.
-    if expect == Expect::Detect
-        && path.extension().is_some_and(|x| x == "template")
-        && !bytes
-            .strip_prefix("\u{feff}".as_bytes())
-            .unwrap_or(&bytes)
-            .trim_ascii_start()
-            .starts_with(b"{")
-    {
-        return Ok(o);
-    }
     let mut evidence = match snapshot {
         Some(s) => FileEvidence::find(config, &rel, path, &bytes, s, stale)?,
         None => FileEvidence::default(),

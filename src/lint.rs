@@ -118,6 +118,7 @@ pub fn lint_policies(
             }
         }
     }
+    findings.extend(rules::document_notes(&doc.notes));
     findings.retain_mut(|f| match levels.get(f.rule) {
         Some(Level::Off) => false,
         Some(Level::Error) => {
@@ -222,6 +223,9 @@ fn lint_policy(
         findings.extend(rules::check_unused(&ctx));
     }
     findings.extend(rules::check_not_judged(policy, ev, catalog));
+    if ev.is_bound() {
+        findings.extend(rules::check_sealed(policy));
+    }
     Ok(())
 }
 

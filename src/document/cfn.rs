@@ -4,7 +4,7 @@
 //! in its CloudFormation dialect (never a grammar error, an action never judged). Spans, edits and
 //! the verifier's frame are the JSON adapter's: a policy document is a JSON object in the template.
 
-use super::{Document, Hints, PolicyAt, Read, Tree};
+use super::{Document, Hints, Note, PolicyAt, Read, Tree};
 use crate::policy::json::{Kind, Value};
 use crate::policy::model::{self, Dialect};
 
@@ -49,13 +49,53 @@ fn refs(v: Option<&Value>) -> Vec<String> {
     }
 }
 
+/// The note for an entry of a SAM resource's `Policies` that is no statement document: a policy
+/// template (`S3ReadPolicy: {BucketName: b}`) or a managed policy (`AmazonS3ReadOnlyAccess`, an
+/// ARN): SAM expands them at deployment, outside the template's text.
+fn sam_note(who: &str, v: &Value) -> Option<Note> {
+    let message = match &v.kind {
+        Kind::String(name) => format!(
+            "{who} attaches the managed policy `{name}`: not judged here (its statements are not in this file)"
+        ),
+        Kind::Object(_) if model::is_intrinsic(v) => {
+            format!("{who} attaches a policy named at deployment: not judged")
+        }
+        Kind::Object(members) if members.len() == 1 => format!(
+            "{who} uses the SAM policy template `{}`: not judged (SAM expands it at deployment)",
+            members[0].key
+        ),
+        _ => return None,
+    };
+    Some(Note {
+        span: v.span.clone(),
+        message,
+    })
+}
+
 /// A policy document worth reading: an object with `Statement` (not an intrinsic).
 fn is_policy(v: &Value) -> bool {
     v.as_object().is_some() && v.get("Statement").is_some() && !model::is_intrinsic(v)
 }
 
 pub(super) fn read(text: &str, root: Value) -> Read<'_> {
+    let (policies, notes) = policies(&root);
+    if policies.is_empty() && notes.is_empty() {
+        // A template without IAM policies is not ours, even when `include` names it.
+        return Read::NotPolicy;
+    }
+    Read::Document(Document {
+        text,
+        tree: Tree::Json(root),
+        policies,
+        notes,
+    })
+}
+
+/// The policies of a template's IAM and SAM resources, in template order (JSON or YAML: a YAML
+/// template's tags are read as the long forms they stand for).
+pub(super) fn policies(root: &Value) -> (Vec<PolicyAt>, Vec<Note>) {
     let mut policies = Vec::new();
+    let mut notes = Vec::new();
     let resources = root.get("Resources").and_then(Value::as_object);
     // The literal `RoleName` of each role, by logical id (a policy resource binds through them).
     let role_name_of = |id: &str| -> Option<String> {
@@ -134,14 +174,14 @@ pub(super) fn read(text: &str, root: Value) -> Read<'_> {
                 };
                 found.push((format!("{base}/PolicyDocument"), name, doc));
             }
-            "AWS::Serverless::Function" => {
+            "AWS::Serverless::Function" | "AWS::Serverless::StateMachine" => {
                 // SAM makes the function's role `<Function>Role` unless `Role` names one.
                 hints.roles = match props.and_then(|p| p.get("Role")) {
                     Some(r) => refs(Some(r)),
                     None => vec![format!("{id}Role")],
                 };
                 // Inline statement documents only: SAM policy templates (`{"S3ReadPolicy": ...}`)
-                // and managed policy names are SAM's to expand.
+                // and managed policy names are SAM's to expand, and only noted.
                 match props.and_then(|p| p.get("Policies")) {
                     Some(doc) if is_policy(doc) => {
                         found.push((format!("{base}/Policies"), format!("{who} policy"), doc));
@@ -150,15 +190,20 @@ pub(super) fn read(text: &str, root: Value) -> Read<'_> {
                         kind: Kind::Array(items),
                         ..
                     }) => {
-                        for (i, doc) in items.iter().enumerate().filter(|(_, d)| is_policy(d)) {
-                            found.push((
-                                format!("{base}/Policies/{i}"),
-                                format!("{who} policy {i}"),
-                                doc,
-                            ));
+                        for (i, doc) in items.iter().enumerate() {
+                            if is_policy(doc) {
+                                found.push((
+                                    format!("{base}/Policies/{i}"),
+                                    format!("{who} policy {i}"),
+                                    doc,
+                                ));
+                            } else {
+                                notes.extend(sam_note(who, doc));
+                            }
                         }
                     }
-                    _ => {}
+                    Some(other) => notes.extend(sam_note(who, other)),
+                    None => {}
                 }
             }
             _ => {}
@@ -174,13 +219,5 @@ pub(super) fn read(text: &str, root: Value) -> Read<'_> {
             });
         }
     }
-    if policies.is_empty() {
-        // A template without IAM policies is not ours, even when `include` names it.
-        return Read::NotPolicy;
-    }
-    Read::Document(Document {
-        text,
-        tree: Tree::Json(root),
-        policies,
-    })
+    (policies, notes)
 }

@@ -50,6 +50,7 @@ pub(super) fn read_tree(text: &str, root: Value, expect: Expect) -> Read<'_> {
     Read::Document(Document {
         text,
         policies: vec![at],
+        notes: Vec::new(),
         tree: Tree::Json(root),
     })
 }
@@ -126,8 +127,8 @@ fn members_but(text: &str, v: &Value, skip: &[&str]) -> String {
     kept.join(",")
 }
 
-pub(super) fn frame(text: &str, root: &Value, at: &PolicyAt) -> Frame {
-    let Some(doc) = root.pointer(&at.location) else {
+pub(super) fn frame(text: &str, doc: Option<&Value>, at: &PolicyAt) -> Frame {
+    let Some(doc) = doc else {
         return Frame {
             top: String::new(),
             statements: Vec::new(),

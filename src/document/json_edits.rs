@@ -85,10 +85,21 @@ fn separator(text: &str, items: &[Span], i: usize) -> String {
 
 /// Replaces element `i` with several patterns, laid out as the array lays out its elements.
 pub(super) fn replace_element(text: &str, items: &[Span], i: usize, with: &[String]) -> Edit {
+    replace_element_written(text, items, i, with.iter().map(|p| quote(p)).collect())
+}
+
+/// Replaces element `i` with values already written in the document's syntax (a YAML flow
+/// sequence quotes as its entries do), laid out as the list lays out its elements.
+pub(super) fn replace_element_written(
+    text: &str,
+    items: &[Span],
+    i: usize,
+    written: Vec<String>,
+) -> Edit {
     let sep = separator(text, items, i);
     Edit {
         span: items[i].clone(),
-        replacement: with.iter().map(|p| quote(p)).collect::<Vec<_>>().join(&sep),
+        replacement: written.join(&sep),
     }
 }
 

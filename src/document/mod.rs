@@ -7,6 +7,9 @@
 mod cfn;
 mod json;
 mod json_edits;
+mod serverless;
+mod yaml;
+mod yaml_edits;
 
 use crate::diagnostic::{Edit, Span};
 use crate::policy::model::{Issue, Policy};
@@ -28,6 +31,14 @@ pub(crate) enum Format {
     Json,
     /// A CloudFormation (or SAM, or CDK output) template in JSON.
     CloudFormationJson,
+}
+
+/// Something a document says that iamtrim leaves to deployment: a SAM policy template, a managed
+/// policy a SAM function names (rule `not-judged`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Note {
+    pub(crate) span: Span,
+    pub(crate) message: String,
 }
 
 /// What the document itself says about whom its policies belong to (bindings come from the config
@@ -94,6 +105,12 @@ pub(crate) enum Read<'t> {
 #[derive(Debug)]
 enum Tree {
     Json(crate::policy::json::Value),
+    /// A CloudFormation/SAM template, or a Serverless Framework service (whose policies are
+    /// statement lists, read as documents).
+    Yaml {
+        yaml: yaml::Yaml,
+        serverless: bool,
+    },
 }
 
 /// A document read by its adapter: the text, and the policies in it in document order.
@@ -102,6 +119,8 @@ pub(crate) struct Document<'t> {
     text: &'t str,
     tree: Tree,
     pub(crate) policies: Vec<PolicyAt>,
+    /// What the document leaves to deployment, outside its policies.
+    pub(crate) notes: Vec<Note>,
 }
 
 /// A change to one policy, by statement and entry index within it (`PolicyAt::policy`); the
@@ -141,14 +160,34 @@ pub(crate) fn detect(root: &crate::policy::json::Value) -> Format {
     }
 }
 
-/// Reads a document, its format told by its content (the text parsed once).
+/// Whether a text that is not JSON may be a template worth parsing as YAML: CloudFormation needs
+/// `Resources`, Serverless a `provider`. Other YAML (workflows, manifests) is never parsed.
+fn may_be_yaml_template(text: &str) -> bool {
+    text.contains("Resources") || text.contains("provider")
+}
+
+/// Whether a text that does not parse as YAML claims to be a template: then its syntax error is
+/// ours to report.
+fn claims_template(text: &str) -> bool {
+    [
+        "AWSTemplateFormatVersion",
+        "AWS::IAM::",
+        "AWS::Serverless",
+        "iamRoleStatements",
+    ]
+    .iter()
+    .any(|m| text.contains(m))
+}
+
+/// Reads a document, its format told by its content (the text parsed once): JSON where it starts
+/// as JSON does, else YAML when it may be a template.
 pub(crate) fn read(text: &str, expect: Expect) -> Read<'_> {
-    let mut read = match crate::policy::json::parse(text) {
-        Ok(root) => match detect(&root) {
-            Format::CloudFormationJson => cfn::read(text, root),
-            Format::Json => json::read_tree(text, root, expect),
-        },
-        Err(e) => json::not_json(text, e, expect),
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text).trim_start();
+    let json_like = body.starts_with(['{', '[']);
+    let mut read = if !json_like && may_be_yaml_template(text) {
+        read_yaml(text, expect)
+    } else {
+        read_json(text, expect)
     };
     if let Read::Document(doc) = &mut read {
         for at in &mut doc.policies {
@@ -156,6 +195,73 @@ pub(crate) fn read(text: &str, expect: Expect) -> Read<'_> {
         }
     }
     read
+}
+
+fn read_json(text: &str, expect: Expect) -> Read<'_> {
+    match crate::policy::json::parse(text) {
+        Ok(root) => match detect(&root) {
+            Format::CloudFormationJson => cfn::read(text, root),
+            Format::Json => json::read_tree(text, root, expect),
+        },
+        Err(e) => json::not_json(text, e, expect),
+    }
+}
+
+fn read_yaml(text: &str, expect: Expect) -> Read<'_> {
+    let y = match yaml::parse(text) {
+        Ok(y) => y,
+        Err(e) if claims_template(text) => {
+            return Read::Invalid(Invalid {
+                span: e.span,
+                message: format!("invalid YAML: {}", e.message),
+                cause: Cause::Syntax(e.message),
+            });
+        }
+        // Not a template we can tell: as a JSON text would be.
+        Err(_) => return read_json(text, expect),
+    };
+    let (mut policies, notes, serverless) = if cfn::is_template(&y.root) {
+        let (p, n) = cfn::policies(&y.root);
+        (p, n, false)
+    } else if serverless::is_service(&y.root) {
+        (serverless::policies(&y.root), Vec::new(), true)
+    } else {
+        return read_json(text, expect);
+    };
+    if policies.is_empty() && notes.is_empty() {
+        return Read::NotPolicy;
+    }
+    // An action list that an alias repeats (or copies) is one edit away from changing another
+    // place: nobody judges it.
+    for at in &mut policies {
+        for stmt in &mut at.policy.statements {
+            let span = stmt.action_value_span.clone().unwrap_or(stmt.span.clone());
+            if y.is_shared(&span) {
+                for p in &mut stmt.patterns {
+                    p.opaque = true;
+                }
+                if stmt.patterns.is_empty() {
+                    stmt.patterns.push(crate::policy::model::PatternAt {
+                        text: String::new(),
+                        span: stmt.span.clone(),
+                        opaque: true,
+                    });
+                    stmt.pattern_spans = vec![stmt.span.clone()];
+                }
+                stmt.sealed =
+                    Some("its actions are a YAML alias's (or an anchor an alias repeats)");
+            }
+        }
+    }
+    Read::Document(Document {
+        text,
+        tree: Tree::Yaml {
+            yaml: y,
+            serverless,
+        },
+        policies,
+        notes,
+    })
 }
 
 /// A statement with an opaque entry allows what nobody can tell statically: it reaches the engine
@@ -180,15 +286,27 @@ impl Document<'_> {
     /// The byte edit that makes `edit` to policy `at`, in the document's style; `None` when the
     /// document cannot express it (a statement that is not in a list cannot be removed alone).
     pub(crate) fn render(&self, at: &PolicyAt, edit: &PolicyEdit) -> Option<Edit> {
-        match self.tree {
+        match &self.tree {
             Tree::Json(_) => json::render(self.text, &at.policy, edit),
+            Tree::Yaml { yaml, .. } => yaml_edits::render(self.text, yaml, &at.policy, edit),
         }
     }
 
     /// What of policy `at` (one of this document's) a fix must leave as it is.
     pub(crate) fn frame(&self, at: &PolicyAt) -> Frame {
         match &self.tree {
-            Tree::Json(root) => json::frame(self.text, root, at),
+            Tree::Json(root) => json::frame(self.text, root.pointer(&at.location), at),
+            Tree::Yaml {
+                yaml,
+                serverless: false,
+            } => json::frame(self.text, yaml.root.pointer(&at.location), at),
+            Tree::Yaml {
+                yaml,
+                serverless: true,
+            } => {
+                let doc = serverless::document_at(&yaml.root, &at.location);
+                json::frame(self.text, doc.as_ref(), at)
+            }
         }
     }
 }

@@ -50,6 +50,11 @@ pub struct Stmt {
     pub patterns: Vec<PatternAt>,
     /// The spans of `patterns`, once per statement (edits of one entry need its neighbours').
     pub pattern_spans: Vec<Span>,
+    /// Why nobody can judge the statement statically (an intrinsic, a YAML alias), if so: it
+    /// reaches the engine as one it never touches.
+    pub sealed: Option<&'static str>,
+    /// Where to say so, when not at its first opaque entry (an intrinsic `Effect`).
+    pub sealed_at: Option<Span>,
 }
 
 /// A policy document read from its JSON tree.
@@ -253,10 +258,17 @@ fn statement(
         action_is_string: false,
         patterns: Vec::new(),
         pattern_spans: Vec::new(),
+        sealed: None,
+        sealed_at: None,
     };
     if open(v) {
         // A statement under `Fn::If`: it may allow anything; one opaque entry seals it.
-        return sealed(stmt, v);
+        let why = if v.get("Fn::If").is_some() {
+            "the statement is under `Fn::If`"
+        } else {
+            "the statement is written with an intrinsic function"
+        };
+        return sealed(stmt, v, why);
     }
     let Some(members) = v.as_object() else {
         issue(
@@ -393,14 +405,23 @@ fn statement(
         };
     }
     if effect_open {
-        return sealed(stmt, v);
+        stmt.sealed_at = v.get("Effect").map(|e| e.span.clone());
+        return sealed(
+            stmt,
+            v,
+            "its `Effect` is written with an intrinsic function",
+        );
+    }
+    if stmt.patterns.iter().any(|p| p.opaque) {
+        stmt.sealed = Some("an action is written with an intrinsic function");
     }
     stmt
 }
 
 /// `stmt` marked as one nobody can judge statically: an `Allow` (it may be one) whose entries are
 /// all opaque, with one opaque entry at `v` when it has none; the document layer seals it.
-fn sealed(mut stmt: Stmt, v: &Value) -> Stmt {
+fn sealed(mut stmt: Stmt, v: &Value, why: &'static str) -> Stmt {
+    stmt.sealed = Some(why);
     stmt.input = StatementIn {
         effect: Effect::Allow,
         key: ActionKey::Missing,

@@ -5,6 +5,7 @@
 mod invalid_policy;
 mod newer_than_snapshot;
 mod no_evidence;
+mod not_judged;
 mod overbroad_wildcard;
 mod quota;
 mod unknown_action;
@@ -24,6 +25,7 @@ use crate::refine::Refinement;
 pub use invalid_policy::from_issues;
 pub use newer_than_snapshot::check as check_not_judged;
 pub use no_evidence::check as check_evidence;
+pub(crate) use not_judged::{notes as document_notes, sealed as check_sealed};
 pub use quota::{exceeded as over_size_quota, iam_size};
 pub use unknown_action::check as check_unknown;
 pub(crate) use unknown_action::distance as edit_distance;
@@ -41,6 +43,7 @@ pub static RULES: &[&RuleInfo] = &[
     &invalid_policy::INFO,
     &newer_than_snapshot::INFO,
     &no_evidence::INFO,
+    &not_judged::INFO,
     &overbroad_wildcard::INFO,
     &unknown_action::INFO,
     &unused_action::INFO,

@@ -193,8 +193,12 @@ fn a_role_with_two_inline_policies() {
 fn a_statement_under_fn_if_is_left_alone() {
     let dir = project("fn-if-statement", "");
     let (out, _) = check(dir.path(), &["template.json", "--format", "json"]);
-    // Only the plain statement's unused action: nothing inside the `Fn::If`.
-    assert_eq!(rules_of(&out), ["unused-action"], "{out}");
+    // Only the plain statement's unused action: nothing inside the `Fn::If`, which gets a note.
+    assert_eq!(rules_of(&out), ["not-judged", "unused-action"], "{out}");
+    assert!(
+        out.contains("not judged: the statement is under `Fn::If`"),
+        "{out}"
+    );
     fixes_to(dir.path(), "template.json", "expected-fixed.json");
 }
 
@@ -207,11 +211,18 @@ fn intrinsic_actions_seal_their_statement_and_intrinsics_are_no_grammar_error() 
     let (json, _) = check(dir.path(), &["template.json", "--format", "json"]);
     let mut rules = rules_of(&json);
     rules.sort();
-    // The sealed statements give nothing; the judged one its wildcard; the real mistakes stay
-    // grammar errors (an action without `:`, a number for `Resource`).
+    // The sealed statements give a note each and nothing else; the judged one its wildcard; the
+    // real mistakes stay grammar errors (an action without `:`, a number for `Resource`).
     assert_eq!(
         rules,
-        ["invalid-policy", "invalid-policy", "overbroad-wildcard"],
+        [
+            "invalid-policy",
+            "invalid-policy",
+            "not-judged",
+            "not-judged",
+            "not-judged",
+            "overbroad-wildcard"
+        ],
         "{json}"
     );
     fixes_to(dir.path(), "template.json", "expected-fixed.json");
@@ -224,10 +235,21 @@ fn sam_statement_documents_are_fixed_and_policy_templates_left_alone() {
     let (out, _) = check(dir.path(), &["template.json", "--format", "json"]);
     let mut rules = rules_of(&out);
     rules.sort();
-    // MyFunction's two unused actions; OtherFunction is bound to nobody.
+    // MyFunction's two unused actions; OtherFunction is bound to nobody; the policy template and
+    // the managed policy are noted.
     assert_eq!(
         rules,
-        ["no-evidence", "unused-action", "unused-action"],
+        [
+            "no-evidence",
+            "not-judged",
+            "not-judged",
+            "unused-action",
+            "unused-action"
+        ],
+        "{out}"
+    );
+    assert!(
+        out.contains("uses the SAM policy template `S3ReadPolicy`"),
         "{out}"
     );
     fixes_to(dir.path(), "template.json", "expected-fixed.json");
@@ -298,7 +320,7 @@ fn dot_template_files_are_found_in_folders() {
         read(&dir.path().join("stack.template")),
         read(&dir.path().join("expected-fixed.template"))
     );
-    // A YAML `.template` (read in a later step) is skipped, even one that quotes `"Statement"`.
+    // A YAML `.template` is read too.
     std::fs::write(
         dir.path().join("other.template"),
         "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies:\n        - PolicyDocument:\n            \"Statement\": []\n",
@@ -306,9 +328,9 @@ fn dot_template_files_are_found_in_folders() {
     .unwrap();
     let (out, code) = check(dir.path(), &[]);
     assert_eq!(code, 0, "{out}");
-    // stack.template (fixed) and expected-fixed.template; not other.template.
+    // stack.template (fixed), expected-fixed.template, other.template (bound to nobody).
     assert!(
-        out.starts_with("Checked 2 policy files: no findings"),
+        out.contains("other.template: 1 finding") && out.contains("Checked 3 policy files"),
         "{out}"
     );
     // `include` still decides.

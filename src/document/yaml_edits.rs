@@ -1,0 +1,306 @@
+//! The YAML adapter's edits: byte edits on the template's own text. An entry of a block sequence
+//! is a line (`- s3:Get*`, its comment kept with it); a flow sequence (`[a, b]`, over one line or
+//! several) is edited as the JSON adapter edits an array; new entries are quoted as the entry
+//! they replace (plain where YAML lets them be); a scalar `Action: s3:Get*` that becomes several
+//! entries becomes a block sequence indented as the file indents its sequences (a flow sequence
+//! inside a flow mapping). Nothing inside a node that a YAML alias repeats is ever edited.
+
+use super::PolicyEdit;
+use super::json_edits::{line_ending, remove_element, replace_element_written};
+use super::yaml::Yaml;
+use crate::diagnostic::{Edit, Span};
+use crate::policy::model::{Policy, Stmt};
+
+fn line_start(text: &str, pos: usize) -> usize {
+    text[..pos].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// The end of `pos`'s line, before its line break.
+fn line_end(text: &str, pos: usize) -> usize {
+    let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+    if end > pos && text[..end].ends_with('\r') {
+        end - 1
+    } else {
+        end
+    }
+}
+
+/// The end of `pos`'s line, after its line break.
+fn next_line(text: &str, pos: usize) -> usize {
+    text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1)
+}
+
+/// What stands before an entry of a block sequence on its line (`    - `), when only that does.
+fn dash_prefix(text: &str, pos: usize) -> Option<&str> {
+    let prefix = &text[line_start(text, pos)..pos];
+    let rest = prefix.trim_start_matches([' ', '\t']);
+    let after = rest.strip_prefix('-')?;
+    (!after.is_empty() && after.bytes().all(|b| b == b' ' || b == b'\t')).then_some(prefix)
+}
+
+/// Whether only blanks and a comment follow `pos` on its line.
+fn rest_is_comment(text: &str, pos: usize) -> bool {
+    let rest = text[pos..line_end(text, pos)].trim_start_matches([' ', '\t']);
+    rest.is_empty() || rest.starts_with('#')
+}
+
+/// Whether YAML reads `s` written plain as the string `s` (in a flow collection when `flow`).
+fn plain_ok(s: &str, flow: bool) -> bool {
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first) || first.is_whitespace() {
+        return false;
+    }
+    if s.ends_with([' ', '\t', ':']) || s.contains(": ") || s.contains(" #") {
+        return false;
+    }
+    if flow && s.contains([',', '[', ']', '{', '}']) {
+        return false;
+    }
+    if s.contains(['\n', '\r', '\t']) || s.chars().any(char::is_control) {
+        return false;
+    }
+    // Not a value YAML would read as another type.
+    let lower = s.to_ascii_lowercase();
+    !matches!(
+        lower.as_str(),
+        "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "~" | "y" | "n"
+    ) && s.parse::<f64>().is_err()
+}
+
+/// `s` written as `like` (an entry of the document) is written: in its quotes, or plain where it
+/// is plain and YAML allows.
+fn written_like(s: &str, like: &str, flow: bool) -> String {
+    if like.starts_with('\'') {
+        format!("'{}'", s.replace('\'', "''"))
+    } else if like.starts_with('"') || !plain_ok(s, flow) {
+        serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// How many columns deeper than its key this file puts a block sequence's dashes: `Key:` then
+/// `  - x` is 2, an indentless `- x` under the key is 0. The first such pair in the file decides.
+fn sequence_offset(text: &str) -> usize {
+    let mut lines = text.lines().map(|l| l.trim_end_matches('\r')).peekable();
+    while let Some(line) = lines.next() {
+        let body = line.trim_start_matches(' ');
+        let key_col = line.len() - body.len();
+        // `Key:` alone (or `- Key:`), a comment at most after it.
+        let body = body.split(" #").next().unwrap_or(body).trim_end();
+        if !body.ends_with(':') || body.starts_with('#') {
+            continue;
+        }
+        let key_col = match body.strip_prefix("- ") {
+            Some(rest) => key_col + 2 + (rest.len() - rest.trim_start().len()),
+            None => key_col,
+        };
+        let next = loop {
+            match lines.peek() {
+                Some(l) if l.trim().is_empty() || l.trim_start().starts_with('#') => {
+                    lines.next();
+                }
+                other => break other.copied(),
+            }
+        };
+        if let Some(next) = next {
+            let nb = next.trim_start_matches(' ');
+            let col = next.len() - nb.len();
+            if nb.starts_with("- ") && col >= key_col {
+                return col - key_col;
+            }
+        }
+    }
+    2
+}
+
+/// The column of `pos` (bytes since its line's start: indentation is ASCII).
+fn column(text: &str, pos: usize) -> usize {
+    pos - line_start(text, pos)
+}
+
+/// A scalar value becomes a list: `Key: [a, b]` in a flow collection, else a block sequence
+/// under the key, one entry a line.
+fn scalar_to_list(text: &str, y: &Yaml, stmt: &Stmt, all: &[String]) -> Option<Edit> {
+    let key = stmt.action_key_span.as_ref()?;
+    let value = stmt.action_value_span.as_ref()?;
+    let like = &text[value.clone()];
+    if y.in_flow(value) {
+        let items: Vec<String> = all.iter().map(|s| written_like(s, like, true)).collect();
+        return Some(Edit {
+            span: value.clone(),
+            replacement: format!("[{}]", items.join(", ")),
+        });
+    }
+    // From the key's colon: `Action:` then the entries on lines of their own.
+    let colon = key.end + text[key.end..value.start].find(':')?;
+    let le = line_ending(text);
+    let indent = " ".repeat(column(text, key.start) + sequence_offset(text));
+    let mut replacement = String::from(":");
+    for s in all {
+        replacement.push_str(&format!("{le}{indent}- {}", written_like(s, like, false)));
+    }
+    Some(Edit {
+        span: colon..value.end,
+        replacement,
+    })
+}
+
+pub(super) fn render(text: &str, y: &Yaml, policy: &Policy, edit: &PolicyEdit) -> Option<Edit> {
+    let touches = |span: &Span| y.is_shared(span);
+    match edit {
+        PolicyEdit::RemoveEntry { statement, entry } => {
+            let stmt = policy.statements.get(*statement)?;
+            let span = stmt.pattern_spans.get(*entry)?;
+            if touches(span) || stmt.action_is_string || stmt.pattern_spans.len() < 2 {
+                return None;
+            }
+            if y.in_flow(span) {
+                return Some(remove_element(&stmt.pattern_spans, *entry));
+            }
+            // The entry's line, its comment with it.
+            dash_prefix(text, span.start)?;
+            rest_is_comment(text, span.end).then(|| Edit {
+                span: line_start(text, span.start)..next_line(text, span.end),
+                replacement: String::new(),
+            })
+        }
+        PolicyEdit::ReplaceEntry {
+            statement,
+            entry,
+            with,
+        } => {
+            let stmt = policy.statements.get(*statement)?;
+            let span = stmt.pattern_spans.get(*entry)?;
+            if touches(span) || with.is_empty() {
+                return None;
+            }
+            let like = &text[span.clone()];
+            if with.len() == 1 {
+                return Some(Edit {
+                    span: span.clone(),
+                    replacement: written_like(&with[0], like, y.in_flow(span)),
+                });
+            }
+            if stmt.action_is_string {
+                return scalar_to_list(text, y, stmt, with);
+            }
+            if y.in_flow(span) {
+                let written = with.iter().map(|s| written_like(s, like, true)).collect();
+                return Some(replace_element_written(
+                    text,
+                    &stmt.pattern_spans,
+                    *entry,
+                    written,
+                ));
+            }
+            // The first replacement where the entry was (its comment after it), the others on
+            // lines of their own below.
+            let prefix = dash_prefix(text, span.start)?;
+            if !rest_is_comment(text, span.end) {
+                return None;
+            }
+            let end = line_end(text, span.end);
+            let le = line_ending(text);
+            let mut replacement = written_like(&with[0], like, false);
+            replacement.push_str(&text[span.end..end]);
+            for s in &with[1..] {
+                replacement.push_str(&format!("{le}{prefix}{}", written_like(s, like, false)));
+            }
+            Some(Edit {
+                span: span.start..end,
+                replacement,
+            })
+        }
+        PolicyEdit::AppendNotAction { statement, with } => {
+            let stmt = policy.statements.get(*statement)?;
+            let value = stmt.action_value_span.as_ref()?;
+            if touches(value) || with.is_empty() {
+                return None;
+            }
+            if stmt.action_is_string {
+                let mut all: Vec<String> = stmt.patterns.iter().map(|p| p.text.clone()).collect();
+                all.extend(with.iter().cloned());
+                return scalar_to_list(text, y, stmt, &all);
+            }
+            let last = stmt.pattern_spans.last()?;
+            let like = &text[last.clone()];
+            if y.in_flow(last) {
+                let mut written = vec![like.to_string()];
+                written.extend(with.iter().map(|s| written_like(s, like, true)));
+                return Some(replace_element_written(
+                    text,
+                    &stmt.pattern_spans,
+                    stmt.pattern_spans.len() - 1,
+                    written,
+                ));
+            }
+            let prefix = dash_prefix(text, last.start)?;
+            if !rest_is_comment(text, last.end) {
+                return None;
+            }
+            let end = line_end(text, last.end);
+            let le = line_ending(text);
+            let replacement = with
+                .iter()
+                .map(|s| format!("{le}{prefix}{}", written_like(s, like, false)))
+                .collect();
+            Some(Edit {
+                span: end..end,
+                replacement,
+            })
+        }
+        PolicyEdit::RemoveStatement { statement } => {
+            if !policy.statement_is_array || policy.statements.len() < 2 {
+                return None;
+            }
+            let stmt = policy.statements.get(*statement)?;
+            // Nothing another node repeats goes with it (an anchor inside it, or it inside one).
+            if touches(&stmt.span) {
+                return None;
+            }
+            if y.in_flow(&stmt.span) {
+                let near: Vec<Span> = (statement.saturating_sub(1)..=*statement + 1)
+                    .filter(|i| *i < policy.statements.len())
+                    .map(|i| policy.statements[i].span.clone())
+                    .collect();
+                return Some(remove_element(&near, usize::from(*statement > 0)));
+            }
+            dash_prefix(text, stmt.span.start)?;
+            rest_is_comment(text, stmt.span.end).then(|| Edit {
+                span: line_start(text, stmt.span.start)..next_line(text, stmt.span.end),
+                replacement: String::new(),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_where_yaml_reads_it_back() {
+        assert!(plain_ok("s3:GetObject*", false));
+        assert!(!plain_ok("*", false));
+        assert!(!plain_ok("true", false));
+        assert!(!plain_ok("1e3", false));
+        assert!(!plain_ok("a,b", true));
+        assert!(plain_ok("a,b", false));
+        assert_eq!(written_like("s3:Get*", "'x'", false), "'s3:Get*'");
+        assert_eq!(written_like("it's", "'x'", false), "'it''s'");
+        assert_eq!(written_like("s3:Get*", "\"x\"", false), "\"s3:Get*\"");
+        assert_eq!(written_like("*", "x", false), "\"*\"");
+    }
+
+    #[test]
+    fn sequences_indented_as_the_file_does() {
+        assert_eq!(sequence_offset("A:\n  - x\n"), 2);
+        assert_eq!(sequence_offset("A:\n- x\n"), 0);
+        assert_eq!(sequence_offset("- A:\n    - x\n"), 2);
+        assert_eq!(sequence_offset("A:  # c\n\n    # c\n    - x\n"), 4);
+        assert_eq!(sequence_offset("A: b\n"), 2);
+    }
+}

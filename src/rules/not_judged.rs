@@ -1,0 +1,69 @@
+use super::RuleInfo;
+use crate::diagnostic::{Finding, Severity};
+use crate::document::Note;
+use crate::policy::model::Policy;
+
+pub static INFO: RuleInfo = RuleInfo {
+    id: "not-judged",
+    summary: "A statement or policy known only at deployment: left alone",
+    default: Severity::Info,
+    doc: "## What it does
+Notes what a template holds that iamtrim cannot read statically, and so leaves as it is: a
+statement under `Fn::If` (or written as another intrinsic), an action or `Effect` written with an
+intrinsic function (`!Ref`, `!Sub`, `Fn::Join`) or a Serverless Framework variable
+(`${self:custom.action}`), a statement whose actions a YAML alias repeats, and a SAM resource's
+policy templates (`S3ReadPolicy`) and managed policies.
+
+## Why is this bad?
+It is not: the note says where the unused-access findings were not applied, so that a clean run
+is not read as \"everything is least privilege\". Noted only for policies with evidence.
+
+## Example
+```yaml
+Statement:
+  - !If
+    - IsProd
+    - Effect: Allow
+      Action: s3:*
+      Resource: '*'
+    - !Ref AWS::NoValue
+```
+The statement under `!If` gets this note; the other statements are judged as usual.
+
+## Fix safety
+No fix: write the statement without the intrinsic (or a YAML alias) to have it judged.",
+};
+
+/// One note per sealed statement of a policy.
+pub fn sealed(policy: &Policy) -> Vec<Finding> {
+    policy
+        .statements
+        .iter()
+        .filter_map(|s| {
+            let why = s.sealed?;
+            let span = s.sealed_at.clone().unwrap_or_else(|| {
+                s.patterns
+                    .iter()
+                    .find(|p| p.opaque)
+                    .map_or(s.span.clone(), |p| p.span.clone())
+            });
+            Some(
+                Finding::new(
+                    INFO.id,
+                    span,
+                    format!("not judged: {why}, known only at deployment"),
+                )
+                .label("known at deployment")
+                .help("write it without the intrinsic, variable or alias to have it judged"),
+            )
+        })
+        .collect()
+}
+
+/// The document's notes (SAM policy templates, managed policies).
+pub(crate) fn notes(notes: &[Note]) -> Vec<Finding> {
+    notes
+        .iter()
+        .map(|n| Finding::new(INFO.id, n.span.clone(), n.message.clone()).label("not in this file"))
+        .collect()
+}
