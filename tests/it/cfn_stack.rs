@@ -268,6 +268,29 @@ fn a_corrupt_address_book_is_refused_and_nothing_written() {
         assert_eq!(tree(&p.join("snapshot")), before, "{args:?}");
         assert!(!p.join("snap.json").exists());
     }
+    // A `stacks` folder that is a symlink could lead anywhere: refused, nothing written.
+    #[cfg(unix)]
+    {
+        let other = TempDir::new().unwrap();
+        let moved = p.join("snapshot-moved");
+        std::fs::rename(p.join("snapshot/stacks"), &moved).unwrap();
+        std::os::unix::fs::symlink(other.path(), p.join("snapshot/stacks")).unwrap();
+        let (_, err, code) = import(
+            p,
+            &[
+                "stack-resources.json",
+                "--stack",
+                "prod-app",
+                "-o",
+                "snapshot/",
+            ],
+        );
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("stacks: a symlink: nothing written"), "{err}");
+        assert_eq!(std::fs::read_dir(other.path()).unwrap().count(), 0);
+        std::fs::remove_file(p.join("snapshot/stacks")).unwrap();
+        std::fs::rename(&moved, p.join("snapshot/stacks")).unwrap();
+    }
     // A book that is not a book (edited by hand): the check says where.
     std::fs::write(
         p.join("snapshot/stacks/prod-app.json"),
