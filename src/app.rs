@@ -7,7 +7,7 @@ use crate::cli::{
 };
 use crate::config::{Config, ConfigError};
 use crate::findings::binding::{Evidence, evidence_for, is_stale};
-use crate::findings::{self, FindingsError, Snapshot, UnusedSet, normalized, time};
+use crate::findings::{self, FindingsError, Snapshot, UnusedSet, normalized, stacks, time};
 use crate::output::{self, Out};
 use crate::policy::document::{self, DocumentError};
 use crate::refine::{self, VerifyError};
@@ -74,7 +74,7 @@ impl AppError {
     pub fn help(&self) -> Option<&'static str> {
         match self {
             AppError::Config(ConfigError::At { .. }) => Some(
-                "keys: snapshot, catalog, include, exclude, max-snapshot-age, [[bind]] files/principals, [rules.NAME] level",
+                "keys: snapshot, catalog, include, exclude, max-snapshot-age, [[bind]] files/principals, [[stack]] template/name, [rules.NAME] level",
             ),
             AppError::Verify(_) => Some(
                 "this is a bug in iamtrim: nothing was written; please report it with the policy and findings",
@@ -113,9 +113,11 @@ pub fn run(cli: Cli, out: &mut Out) -> Result<ExitCode, AppError> {
         Command::Recommend(args) => recommend(&args, out),
         Command::Expand(args) => expand(&args, out),
         Command::Catalog(args) => catalog(&args, out),
-        Command::Snapshot(SnapshotCommand::Import { files, output }) => {
-            snapshot_import(&files, output.as_deref(), out)
-        }
+        Command::Snapshot(SnapshotCommand::Import {
+            files,
+            output,
+            stack,
+        }) => snapshot_import(&files, output.as_deref(), stack.as_deref(), out),
         Command::Snapshot(SnapshotCommand::Show { path, config }) => {
             snapshot_show(path.as_deref(), config.as_deref(), out)
         }
@@ -285,9 +287,10 @@ pub fn evidence_notes(shown: &str, ev: &Evidence) -> Vec<String> {
 fn snapshot_import(
     files: &[std::path::PathBuf],
     output: Option<&std::path::Path>,
+    stack: Option<&str>,
     out: &mut Out,
 ) -> Result<ExitCode, AppError> {
-    let incoming = Snapshot::load_all(files)?;
+    let mut incoming = Snapshot::load_all(files)?;
     for n in &incoming.notes {
         out.note(n);
     }
@@ -296,12 +299,42 @@ fn snapshot_import(
             "findings that name no principal (the short form without `resource`) are left out",
         );
     }
+    // A folder (existing, or named with a trailing `/`) gets the by-principal layout.
+    let as_folder =
+        output.is_some_and(|p| p.is_dir() || p.as_os_str().to_string_lossy().ends_with('/'));
+    let pages = std::mem::take(&mut incoming.stack_pages);
+    let book = stacks::for_import(&pages, stack, output.filter(|_| !as_folder))?;
+    if let Some(b) = &book {
+        let skipped: usize = pages.iter().map(|p| p.skipped).sum();
+        out.note(&format!(
+            "stack {}: {} roles; {skipped} rows that are not AWS::IAM::Role (or are deleted) skipped",
+            b.stack,
+            b.roles.len()
+        ));
+    }
+    let no_findings = incoming.principals.is_empty() && incoming.recommendations.is_empty();
+    let only_books = book.is_some() && no_findings;
     let Some(path) = output else {
-        out.text(&normalized::write(&incoming));
+        match &book {
+            Some(b) if no_findings => out.text(&stacks::write_text(b)),
+            Some(_) => {
+                return Err(AppError::Findings(FindingsError::Shape {
+                    path: "-o".into(),
+                    reason: "findings and an address book together go into a snapshot folder: name one with -o DIR/; nothing written".into(),
+                }));
+            }
+            None => out.text(&normalized::write(&incoming)),
+        }
         return Ok(ExitCode::from(exit::OK));
     };
-    // A folder (existing, or named with a trailing `/`) gets the by-principal layout.
-    let as_folder = path.is_dir() || path.as_os_str().to_string_lossy().ends_with('/');
+    if let Some(b) = &book {
+        // Checked before anything is written: nothing is, when it cannot be.
+        stacks::check_writable(path, &b.stack)?;
+        if only_books {
+            stacks::write(path, b)?;
+            return Ok(ExitCode::from(exit::OK));
+        }
+    }
     let mut snap = if path.exists() {
         Snapshot::load(path)?.materialize()?
     } else {
@@ -317,6 +350,9 @@ fn snapshot_import(
                 source,
             }
         })?;
+    }
+    if let Some(b) = &book {
+        stacks::write(path, b)?;
     }
     Ok(ExitCode::from(exit::OK))
 }

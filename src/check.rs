@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::diagnostic::{Applicability, Finding, Severity};
 use crate::document::{Expect, PolicyAt};
 use crate::findings::binding::is_stale;
+use crate::findings::stacks::Books;
 use crate::findings::{Snapshot, time};
 use crate::fsio::{ReadError, WriteError};
 use crate::lint::{self, FixError};
@@ -166,6 +167,7 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
         fixing,
         diff: args.diff,
         repo: repo.map(Mutex::new),
+        books: Books::new(snapshot_path.as_deref()),
     };
     // Files are independent: checked on every core when there are enough of them to pay for
     // the threads, then reported in order.
@@ -247,6 +249,8 @@ struct Shared<'a> {
     repo: Option<Mutex<Repo>>,
     /// The snapshot file or folder, relative to the config's folder: never a policy.
     snapshot_rel: Option<PathBuf>,
+    /// The stacks' address books in the snapshot folder.
+    books: Books,
 }
 
 /// What the run prints for a file, in order, before the report.
@@ -278,6 +282,7 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
         diff,
         ref repo,
         ref snapshot_rel,
+        ref books,
     } = *sh;
     let mut o = Outcome::default();
     let path = &src.path;
@@ -313,7 +318,7 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
         }
     };
     let mut evidence = match snapshot {
-        Some(s) => FileEvidence::find(config, &rel, path, &bytes, s, stale)?,
+        Some(s) => FileEvidence::find(config, &rel, path, &bytes, s, books, stale)?,
         None => FileEvidence::default(),
     };
     let mut linted = {

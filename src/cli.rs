@@ -83,6 +83,12 @@ pub enum CheckFormat {
 pub enum SnapshotCommand {
     /// Normalize AWS CLI outputs (get-finding-v2, list-findings-v2, get-finding-recommendation,
     /// the short form) into iamtrim's snapshot: sorted, versioned, stable across runs.
+    ///
+    /// A stack's address book: `aws cloudformation list-stack-resources --stack-name S` output
+    /// (every page), imported with `--stack S` into a snapshot folder (`-o DIR/`), where it
+    /// replaces the stack's old book (`DIR/stacks/S.json`). Only its `AWS::IAM::Role` rows are
+    /// kept. `[[stack]] template = "cfn/app.json"  name = "S"` in iamtrim.toml then binds the
+    /// template's policies to the roles the stack deployed.
     Import {
         /// AWS CLI output files or folders of them.
         #[arg(required = true, value_name = "FILE")]
@@ -90,6 +96,10 @@ pub enum SnapshotCommand {
         /// Write here (merging with what is there: newer findings replace older); stdout without.
         #[arg(short, long, value_name = "PATH")]
         output: Option<PathBuf>,
+        /// The stack the list-stack-resources output is of (that output does not name it): the
+        /// `--stack-name` given to the AWS CLI.
+        #[arg(long, value_name = "NAME")]
+        stack: Option<String>,
     },
     /// Print what the snapshot says, per principal, with its age.
     Show {

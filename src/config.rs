@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+mod stack;
+
 pub const FILE_NAME: &str = "iamtrim.toml";
 
 #[derive(Debug, Deserialize)]
@@ -19,6 +21,8 @@ struct Raw {
     max_snapshot_age: Option<String>,
     #[serde(default)]
     bind: Vec<RawBind>,
+    #[serde(default)]
+    stack: Vec<stack::RawStack>,
     /// Keys with their spans, to point at a misspelt rule.
     #[serde(default)]
     rules: BTreeMap<toml::Spanned<String>, RawRule>,
@@ -129,6 +133,8 @@ pub struct Config {
     /// Binds of one resource of a template (`files = ["cfn/app.json#AppRole"]`): the file glob,
     /// the logical id, the bind.
     bind_fragments: Vec<(globset::GlobMatcher, String, usize)>,
+    /// `[[stack]]`: the stacks templates are deployed as.
+    stacks: stack::Stacks,
     pub rules: BTreeMap<String, Level>,
 }
 
@@ -166,6 +172,7 @@ impl Config {
             bind_of_glob: Vec::new(),
             bind_literals: std::collections::HashMap::new(),
             bind_fragments: Vec::new(),
+            stacks: stack::Stacks::default(),
             rules: BTreeMap::new(),
         }
     }
@@ -278,6 +285,7 @@ impl Config {
             });
         }
         let bind_globs = all.build().map_err(|e| at(None, e.to_string()))?;
+        let stacks = stack::Stacks::new(raw.stack).map_err(|(needle, m)| at(find(&needle), m))?;
         let mut rules = BTreeMap::new();
         for (key, rule) in raw.rules {
             let span = key.span();
@@ -299,6 +307,7 @@ impl Config {
             bind_of_glob,
             bind_literals,
             bind_fragments,
+            stacks,
             rules,
             root,
         })
@@ -357,6 +366,11 @@ impl Config {
             }
         }
         out
+    }
+
+    /// The stacks `[[stack]]` says the template at `rel_path` is deployed as.
+    pub fn stacks_for(&self, rel_path: &Path) -> Vec<&str> {
+        self.stacks.of(rel_path)
     }
 
     /// `path` relative to the config's folder, when it lies inside it.

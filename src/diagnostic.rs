@@ -82,8 +82,9 @@ pub struct PolicyRef {
     /// `AppRole policy "root"`.
     pub name: String,
     /// How it was bound to its principals: `bind-resource` (a `file#LogicalId` bind), `role-name`
-    /// (its role's literal `RoleName`), `bind` (a bind of the whole file), `recommendation`; `None`:
-    /// unbound, or no snapshot.
+    /// (its role's literal `RoleName`), `stack-resources` (its stack's address book),
+    /// `generated-name` (the name CloudFormation generated for its role), `bind` (a bind of the
+    /// whole file), `recommendation`; `None`: unbound, or no snapshot.
     pub bound_by: Option<&'static str>,
 }
 

@@ -191,11 +191,23 @@ fn lint_policy(
     let Some(ev) = evidence else {
         return Ok(());
     };
+    for mut f in rules::check_generated(ev, &policy.statement_key_span) {
+        f.message = f.message.replacen("this policy", &at.name, 1);
+        findings.push(f);
+    }
     if let Some(mut f) = rules::check_evidence(ev, policy.statement_key_span.clone()) {
         if let Some(id) = &at.hints.logical_id {
             // A template's policy: say which, and the two ways to bind it.
             f.message = f.message.replacen("this policy", &at.name, 1);
-            if !ev.is_bound() {
+            if let Some(g) = ev.generated.iter().find(|g| g.matches.len() > 1) {
+                f.help = Some(format!(
+                    "{} roles have the generated name of role {} of stack {}: import the stack's address book (`iamtrim snapshot import --stack {}`), or bind it in iamtrim.toml (`[[bind]] files = [\"<this file>#{id}\"]`)",
+                    g.matches.len(),
+                    g.logical_id,
+                    g.stack,
+                    g.stack
+                ));
+            } else if !ev.is_bound() {
                 f.help = Some(format!(
                     "bind it in iamtrim.toml (`[[bind]] files = [\"<this file>#{id}\"]`), or give its role a literal `RoleName`"
                 ));

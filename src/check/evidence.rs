@@ -1,12 +1,14 @@
 //! Which evidence judges each policy of a file: the file's binds, and, in a template, a bind of
-//! the policy's resource or its role's literal `RoleName`; and what git history says each policy
+//! the policy's resource, its role's literal `RoleName`, its stack's address book or its role's
+//! generated name; and what git history says each policy
 //! gained after its evidence's analysis.
 
 use crate::app::AppError;
 use crate::config::Config;
 use crate::document::{self, Expect, PolicyAt, Read};
 use crate::findings::Snapshot;
-use crate::findings::binding::{Evidence, evidence_for};
+use crate::findings::binding::{Evidence, GeneratedName, evidence_for};
+use crate::findings::stacks::{Books, is_generated_name};
 use crate::findings::time;
 use crate::source::git::Repo;
 use std::collections::BTreeSet;
@@ -94,6 +96,7 @@ impl FileEvidence {
         path: &Path,
         bytes: &[u8],
         snapshot: &Snapshot,
+        books: &Books,
         stale: bool,
     ) -> Result<FileEvidence, AppError> {
         let stem = path
@@ -116,10 +119,27 @@ impl FileEvidence {
             && (maybe_template(b"\"Resources\"") || maybe_template(b"AWSTemplateFormatVersion"))
         {
             for at in policies(text) {
-                if let Some((principals, how)) = bound_in_template(config, rel, &at) {
-                    let mut ev = evidence_for(&principals, &stem, snapshot, stale)?;
-                    ev.bound_by = Some(how);
-                    own.push((at.location, ev));
+                match bound_in_template(config, rel, &at, snapshot, books)? {
+                    Some(Bound::To(principals, how, generated)) => {
+                        let mut ev = evidence_for(&principals, &stem, snapshot, stale)?;
+                        ev.bound_by = Some(how);
+                        ev.generated = generated;
+                        own.push((at.location, ev));
+                    }
+                    // The file's binds decide, if it has any; the note says why not the role.
+                    Some(Bound::Ambiguous(generated)) => {
+                        let mut ev = if file.is_bound() {
+                            file.clone()
+                        } else {
+                            Evidence {
+                                stale,
+                                ..Evidence::default()
+                            }
+                        };
+                        ev.generated = generated;
+                        own.push((at.location, ev));
+                    }
+                    None => {}
                 }
             }
         }
@@ -183,14 +203,26 @@ impl FileEvidence {
     }
 }
 
+/// How a template's policy is bound, when its own hints decide.
+enum Bound {
+    /// To these principals, by this step; with the roles found by their generated names.
+    To(Vec<String>, &'static str, Vec<GeneratedName>),
+    /// Several roles have a generated name that fits: bound to none of them.
+    Ambiguous(Vec<GeneratedName>),
+}
+
 /// Whom a template's policy belongs to, and by which step, in this order: a `[[bind]]` naming its
 /// resource (or a role a policy resource attaches to) with `file#LogicalId`; else the literal
-/// `RoleName` of its role. `None`: the file's own binds decide.
+/// `RoleName` of its role; else, for a template deployed as a `[[stack]]`, its roles in the
+/// stack's address book, else by the names CloudFormation generates for them. `None`: the file's
+/// own binds decide.
 fn bound_in_template(
     config: &Config,
     rel: &Path,
     at: &PolicyAt,
-) -> Option<(Vec<String>, &'static str)> {
+    snapshot: &Snapshot,
+    books: &Books,
+) -> Result<Option<Bound>, AppError> {
     let h = &at.hints;
     let ids: Vec<&str> = h
         .logical_id
@@ -201,10 +233,84 @@ fn bound_in_template(
     if !ids.is_empty() && config.has_fragments_for(rel) {
         let bound = config.principals_for_resources(rel, &ids);
         if !bound.is_empty() {
-            return Some((bound, "bind-resource"));
+            return Ok(Some(Bound::To(bound, "bind-resource", Vec::new())));
         }
     }
     let mut names: Vec<String> = h.role_name.iter().chain(&h.role_names).cloned().collect();
     names.dedup();
-    (!names.is_empty()).then_some((names, "role-name"))
+    if !names.is_empty() {
+        return Ok(Some(Bound::To(names, "role-name", Vec::new())));
+    }
+    let stacks = config.stacks_for(rel);
+    if stacks.is_empty() {
+        return Ok(None);
+    }
+    // The policy's role: the resource itself, or the roles a policy resource attaches to.
+    let roles: Vec<&str> = if h.roles.is_empty() {
+        h.logical_id.iter().map(String::as_str).collect()
+    } else {
+        h.roles.iter().map(String::as_str).collect()
+    };
+    let mut bound: Vec<String> = Vec::new();
+    let mut generated = Vec::new();
+    // Deployments (a role in a stack) found by neither way: no evidence for them.
+    let mut unknown: Vec<String> = Vec::new();
+    let mut arns: Option<Vec<&str>> = None;
+    for &stack in &stacks {
+        let book = books.get(stack)?;
+        for &id in &roles {
+            if let Some(name) = book.as_ref().and_then(|b| b.roles.get(id)) {
+                bound.push(format!("role/{name}"));
+                continue;
+            }
+            let all = arns.get_or_insert_with(|| snapshot.arns());
+            let matches: Vec<String> = all
+                .iter()
+                .filter(|a| {
+                    a.split_once(":role/").is_some_and(|(_, path)| {
+                        let name = path.rsplit('/').next().unwrap_or(path);
+                        is_generated_name(name, stack, id)
+                    })
+                })
+                .map(|a| a.to_string())
+                .collect();
+            match matches.len() {
+                0 => unknown.push(format!("role/{stack}-{id}-…")),
+                1 => {
+                    bound.push(matches[0].clone());
+                    generated.push(GeneratedName {
+                        stack: stack.to_string(),
+                        logical_id: id.to_string(),
+                        matches,
+                    });
+                }
+                _ => generated.push(GeneratedName {
+                    stack: stack.to_string(),
+                    logical_id: id.to_string(),
+                    matches,
+                }),
+            }
+        }
+    }
+    if generated.iter().any(|g| g.matches.len() > 1) {
+        return Ok(Some(Bound::Ambiguous(generated)));
+    }
+    if bound.is_empty() {
+        return Ok(None);
+    }
+    // A policy of several roles may lose only what all of them leave unused: a role not found
+    // stays bound, with no evidence.
+    for u in unknown {
+        if !bound.contains(&u) {
+            bound.push(u);
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    bound.retain(|b| seen.insert(b.clone()));
+    let how = if generated.is_empty() {
+        "stack-resources"
+    } else {
+        "generated-name"
+    };
+    Ok(Some(Bound::To(bound, how, generated)))
 }

@@ -14,6 +14,8 @@ pub struct FileContents {
     /// `list-findings-v2` summaries: status and resource, no actions.
     pub summaries: Vec<PrincipalFindings>,
     pub recommendations: Vec<Recommendation>,
+    /// `list-stack-resources` output (an address book's page).
+    pub stack_pages: Vec<super::stacks::Page>,
 }
 
 const FINDING_STATUS: &[&str] = &["ACTIVE", "ARCHIVED", "RESOLVED"];
@@ -25,6 +27,10 @@ pub fn read_any(path: &str, value: &Value) -> Result<FileContents, FindingsError
     let root = At::root(path);
     let mut out = FileContents::default();
     if let Some(o) = value.as_object() {
+        if super::stacks::is_page(value) {
+            out.stack_pages.push(super::stacks::read_page(path, value)?);
+            return Ok(out);
+        }
         if o.contains_key("recommendedSteps") {
             out.recommendations.push(recommendation(&root, o)?);
             return Ok(out);

@@ -23,6 +23,18 @@ pub struct Evidence {
     pub not_judged: Vec<String>,
     /// How the policy was bound (`PolicyRef::bound_by`), set by whoever chose the principals.
     pub bound_by: Option<&'static str>,
+    /// A template's roles looked for by the names CloudFormation generates (rule
+    /// `generated-role-name`).
+    pub generated: Vec<GeneratedName>,
+}
+
+/// A template's role looked for by its generated name, `<stack>-<LogicalId>-<suffix>`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GeneratedName {
+    pub stack: String,
+    pub logical_id: String,
+    /// The snapshot's roles of that name: one binds, several bind none.
+    pub matches: Vec<String>,
 }
 
 impl Evidence {

@@ -10,6 +10,7 @@ pub mod binding;
 mod field;
 pub mod index;
 pub mod normalized;
+pub mod stacks;
 pub mod time;
 mod unused;
 
@@ -124,13 +125,30 @@ pub struct Snapshot {
     pub recommendations: Vec<Recommendation>,
     /// What the reader noticed (details missing, findings not active).
     pub notes: Vec<String>,
+    /// `list-stack-resources` outputs read (for `snapshot import --stack`).
+    pub stack_pages: Vec<stacks::Page>,
     /// An indexed folder, read a principal at a time.
     indexed: Option<index::Indexed>,
 }
 
-/// Whether an ARN names the principal given as an ARN or a bare role/user name.
+/// Whether an ARN names the principal given as an ARN, a bare role/user name, or `role/NAME`
+/// (`user/NAME`): a role (user) of that name, whatever its path.
 pub fn principal_matches(arn: &str, wanted: &str) -> bool {
-    arn == wanted || (!wanted.contains(':') && arn.rsplit('/').next() == Some(wanted))
+    if arn == wanted || wanted.contains(':') {
+        return arn == wanted;
+    }
+    let name = arn.rsplit('/').next();
+    match wanted.split_once('/') {
+        None => name == Some(wanted),
+        Some((kind @ ("role" | "user"), n)) => {
+            name == Some(n)
+                && arn
+                    .splitn(6, ':')
+                    .nth(5)
+                    .is_some_and(|res| res.starts_with(kind) && res[kind.len()..].starts_with('/'))
+        }
+        Some(_) => false,
+    }
 }
 
 /// Reads a regular file with a bounded reader (a FIFO or `/dev/zero` is refused, not read).
@@ -233,6 +251,7 @@ impl Snapshot {
                     findings: snap.principals.into_values().collect(),
                     summaries: Vec::new(),
                     recommendations: snap.recommendations,
+                    stack_pages: Vec::new(),
                 });
                 continue;
             }
@@ -278,6 +297,7 @@ impl Snapshot {
             }
             summaries.extend(c.summaries);
             snap.recommendations.extend(c.recommendations);
+            snap.stack_pages.extend(c.stack_pages);
         }
         for f in by_id {
             let who = f.principal.clone().unwrap_or_default();
@@ -390,6 +410,20 @@ impl Snapshot {
             .iter()
             .find(|(arn, _)| !arn.is_empty() && principal_matches(arn, wanted))
             .map(|(a, f)| (a.as_str(), Cow::Borrowed(f))))
+    }
+
+    /// Every principal's ARN (an indexed folder's from its index, nothing else read).
+    pub fn arns(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self
+            .principals
+            .keys()
+            .map(String::as_str)
+            .filter(|a| !a.is_empty())
+            .chain(self.indexed.iter().flat_map(index::Indexed::arns))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// The newest `analyzedAt` of any finding, in seconds since the epoch.

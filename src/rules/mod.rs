@@ -2,6 +2,7 @@
 //! the policy model gives them); their fix-its are policy edits that the document's adapter
 //! renders as byte edits in the document's style.
 
+mod generated_role_name;
 mod invalid_policy;
 mod newer_than_snapshot;
 mod no_evidence;
@@ -22,6 +23,7 @@ use crate::findings::binding::Evidence;
 use crate::policy::model::Policy;
 use crate::refine::Refinement;
 
+pub use generated_role_name::check as check_generated;
 pub use invalid_policy::from_issues;
 pub use newer_than_snapshot::check as check_not_judged;
 pub use no_evidence::check as check_evidence;
@@ -40,6 +42,7 @@ pub struct RuleInfo {
 }
 
 pub static RULES: &[&RuleInfo] = &[
+    &generated_role_name::INFO,
     &invalid_policy::INFO,
     &newer_than_snapshot::INFO,
     &no_evidence::INFO,

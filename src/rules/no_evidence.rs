@@ -25,7 +25,10 @@ principals = [\"arn:aws:iam::123456789012:role/app\"]
 A CloudFormation template's policies are bound one by one: by a bind of one resource
 (`files = [\"cfn/app.json#AppRole\"]`: the role's logical id, or that of the `AWS::IAM::Policy`
 or `ManagedPolicy`, which also binds through the roles its `Roles` list names with `Ref`), else by
-the role's literal `RoleName`, else by the file's binds.
+the role's literal `RoleName`, else, for a template deployed as a `[[stack]]`, by the role the
+stack's address book names (`iamtrim snapshot import --stack NAME`), else by the name
+CloudFormation generates for the role (`<stack>-<LogicalId>-<suffix>`, rule
+`generated-role-name`), else by the file's binds.
 
 ## Fix safety
 No fix: bind the file, or add the principal's findings to the snapshot.",

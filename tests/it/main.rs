@@ -3,6 +3,7 @@
 mod catalog;
 mod catalog_extra;
 mod cfn;
+mod cfn_stack;
 mod check;
 mod common;
 mod containment;
