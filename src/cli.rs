@@ -38,7 +38,8 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Policy files, or folders to search for `.json` files (default: the config's folder).
+    /// Policy files and templates, or folders to search for them (`.json`, `.template`, `.yaml`,
+    /// `.yml`; default: the config's folder).
     #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
     /// Check the staged (index) content of the files being committed (with PATHS: only those).

@@ -113,10 +113,11 @@ impl FileEvidence {
             None
         };
         let mut own = Vec::new();
-        // Only a template has policies bound one by one; a cheap look before reading it twice.
-        let maybe_template = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+        // Only a template (CloudFormation needs `Resources`, JSON or YAML) or a Serverless service
+        // (a `provider`) has policies bound one by one; a cheap look before reading it twice.
+        let has = |needle: &[u8]| memchr::memmem::find(bytes, needle).is_some();
         if let Ok(text) = std::str::from_utf8(bytes)
-            && (maybe_template(b"\"Resources\"") || maybe_template(b"AWSTemplateFormatVersion"))
+            && (has(b"Resources") || has(b"provider"))
         {
             for at in policies(text) {
                 match bound_in_template(config, rel, &at, snapshot, books)? {

@@ -159,12 +159,31 @@ pub(super) fn policies(root: &Value) -> (Vec<PolicyAt>, Vec<Note>) {
                 } else {
                     refs(props.and_then(|p| p.get("Roles")))
                 };
-                hints.role_names = hints.roles.iter().filter_map(|r| role_name_of(r)).collect();
-                if ty == "AWS::IAM::RolePolicy"
-                    && let Some(n) = literal(props, "RoleName")
-                {
-                    hints.role_names.push(n.to_string());
-                }
+                // Bound by literal names only when every principal it attaches to is a role with
+                // one: evidence for some of them would judge the others' use too. A role is
+                // named by `Ref` or by its literal name.
+                let listed: Vec<&Value> = if ty == "AWS::IAM::RolePolicy" {
+                    props.and_then(|p| p.get("RoleName")).into_iter().collect()
+                } else {
+                    match props.and_then(|p| p.get("Roles")).map(|v| &v.kind) {
+                        Some(Kind::Array(items)) => items.iter().collect(),
+                        _ => Vec::new(),
+                    }
+                };
+                let others = ["Users", "Groups"].iter().any(|k| {
+                    props
+                        .and_then(|p| p.get(k))
+                        .is_some_and(|v| v.as_array().is_none_or(|a| !a.is_empty()))
+                });
+                hints.role_names = listed
+                    .iter()
+                    .map(|v| match v.as_str() {
+                        Some(name) => Some(name.to_string()),
+                        None => v.get("Ref").and_then(Value::as_str).and_then(role_name_of),
+                    })
+                    .collect::<Option<Vec<String>>>()
+                    .filter(|_| !others)
+                    .unwrap_or_default();
                 let name = match literal(props, "PolicyName")
                     .or_else(|| literal(props, "ManagedPolicyName"))
                 {

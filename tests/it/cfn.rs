@@ -9,7 +9,7 @@ use tempfile::TempDir;
 
 /// A project holding the example's catalogue and snapshot, the files of `tests/data/cfn/<case>`,
 /// and an iamtrim.toml of the example's settings plus `extra`.
-fn project(case: &str, extra: &str) -> TempDir {
+pub(crate) fn project(case: &str, extra: &str) -> TempDir {
     let dir = TempDir::new().unwrap();
     copy_dir(&data(&format!("cfn/{case}")), dir.path());
     for sub in ["catalog", "snapshot"] {
@@ -35,7 +35,7 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-fn check(dir: &Path, args: &[&str]) -> (String, i32) {
+pub(crate) fn check(dir: &Path, args: &[&str]) -> (String, i32) {
     let out = iamtrim()
         .current_dir(dir)
         .args(["check", "--config", "iamtrim.toml", "--catalog", "catalog"])
@@ -63,7 +63,7 @@ fn fixes_to(dir: &Path, file: &str, expected: &str) {
 }
 
 /// Each finding's policy name and binding step, in order.
-fn bound_by(json: &str) -> Vec<(String, Value)> {
+pub(crate) fn bound_by(json: &str) -> Vec<(String, Value)> {
     let v: Value = serde_json::from_str(json).unwrap();
     v["files"]
         .as_array()
@@ -79,7 +79,7 @@ fn bound_by(json: &str) -> Vec<(String, Value)> {
         .collect()
 }
 
-fn rules_of(json: &str) -> Vec<String> {
+pub(crate) fn rules_of(json: &str) -> Vec<String> {
     let v: Value = serde_json::from_str(json).unwrap();
     v["files"]
         .as_array()

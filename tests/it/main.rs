@@ -17,3 +17,4 @@ mod properties;
 mod recommend;
 mod sarif;
 mod snapshot;
+mod templates;
