@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 fn main() {
     // Build the git repositories before any timing (each takes seconds to generate).
+    template_project();
     staged_repo();
     staged_repo_bind_per_file();
     repo_10000();
@@ -65,6 +66,53 @@ fn check(dir: &std::path::Path, args: &[&str]) {
 #[divan::bench(sample_count = 100)]
 fn one_file_embedded_catalog() {
     check(&example(), &["policy.json"]);
+}
+
+/// A project holding the example's snapshot and a 2,000-line CloudFormation YAML template
+/// (`scripts/gen-template.py`) whose role `MyRole` holds the example's policy, next to the example's
+/// policy file: the pre-commit case for a template, against the same run on the policy file.
+fn template_project() -> PathBuf {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::TempDir::new().unwrap();
+        let status = Command::new("python3")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/scripts/gen-template.py"
+            ))
+            .arg("2000")
+            .arg(dir.path().join("template.yaml"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let ex = example();
+        std::fs::copy(ex.join("policy.json"), dir.path().join("policy.json")).unwrap();
+        std::fs::create_dir(dir.path().join("snapshot")).unwrap();
+        for e in std::fs::read_dir(ex.join("snapshot")).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), dir.path().join("snapshot").join(e.file_name())).unwrap();
+        }
+        std::fs::write(
+            dir.path().join("iamtrim.toml"),
+            "snapshot = \"snapshot\"\nmax-snapshot-age = \"36500d\"\n\n[[bind]]\nfiles = [\"policy.json\"]\nprincipals = [\"MyRole\"]\n",
+        )
+        .unwrap();
+        dir
+    })
+    .path()
+    .to_path_buf()
+}
+
+/// The pre-commit case on the policy file, in the template's project (the ratio's baseline).
+#[divan::bench(sample_count = 100)]
+fn precommit_policy_file() {
+    check(&template_project(), &["policy.json"]);
+}
+
+/// The pre-commit case on one changed 2,000-line template (its `MyRole` bound by `RoleName`).
+#[divan::bench(sample_count = 100)]
+fn precommit_template_2000_lines() {
+    check(&template_project(), &["template.yaml"]);
 }
 
 /// The same with the pinned Service Reference folder.

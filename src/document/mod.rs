@@ -108,7 +108,7 @@ enum Tree {
     /// A CloudFormation/SAM template, or a Serverless Framework service (whose policies are
     /// statement lists, read as documents).
     Yaml {
-        yaml: yaml::Yaml,
+        yaml: std::sync::Arc<yaml::Yaml>,
         serverless: bool,
     },
 }
@@ -207,30 +207,26 @@ fn read_json(text: &str, expect: Expect) -> Read<'_> {
     }
 }
 
-fn read_yaml(text: &str, expect: Expect) -> Read<'_> {
-    let y = match yaml::parse(text) {
-        Ok(y) => y,
-        Err(e) if claims_template(text) => {
-            return Read::Invalid(Invalid {
-                span: e.span,
-                message: format!("invalid YAML: {}", e.message),
-                cause: Cause::Syntax(e.message),
-            });
-        }
-        // Not a template we can tell: as a JSON text would be.
-        Err(_) => return read_json(text, expect),
-    };
+/// A YAML text read into its policies (before the document borrows the text).
+#[derive(Debug, Clone)]
+struct YamlRead {
+    yaml: std::sync::Arc<yaml::Yaml>,
+    policies: Vec<PolicyAt>,
+    notes: Vec<Note>,
+    serverless: bool,
+}
+
+/// What a YAML text holds: its policies, `None` when it is no template or service.
+fn yaml_policies(text: &str) -> Result<Option<YamlRead>, crate::policy::json::ParseError> {
+    let y = yaml::parse(text)?;
     let (mut policies, notes, serverless) = if cfn::is_template(&y.root) {
         let (p, n) = cfn::policies(&y.root);
         (p, n, false)
     } else if serverless::is_service(&y.root) {
         (serverless::policies(&y.root), Vec::new(), true)
     } else {
-        return read_json(text, expect);
+        return Ok(None);
     };
-    if policies.is_empty() && notes.is_empty() {
-        return Read::NotPolicy;
-    }
     // An action list that an alias repeats (or copies) is one edit away from changing another
     // place: nobody judges it.
     for at in &mut policies {
@@ -253,14 +249,58 @@ fn read_yaml(text: &str, expect: Expect) -> Read<'_> {
             }
         }
     }
+    Ok(Some(YamlRead {
+        yaml: std::sync::Arc::new(y),
+        policies,
+        notes,
+        serverless,
+    }))
+}
+
+type YamlMemo = Option<(
+    Box<str>,
+    Result<Option<YamlRead>, crate::policy::json::ParseError>,
+)>;
+
+thread_local! {
+    /// The last YAML text this thread read, and what it held: `check` reads a file for its
+    /// evidence, then to lint it, and a template's parse is most of a pre-commit run's time.
+    static LAST_YAML: std::cell::RefCell<YamlMemo> = const { std::cell::RefCell::new(None) };
+}
+
+fn read_yaml(text: &str, expect: Expect) -> Read<'_> {
+    let cached = LAST_YAML.with_borrow(|last| match last {
+        Some((t, r)) if **t == *text => Some(r.clone()),
+        _ => None,
+    });
+    let read = cached.unwrap_or_else(|| {
+        let r = yaml_policies(text);
+        LAST_YAML.set(Some((text.into(), r.clone())));
+        r
+    });
+    let r = match read {
+        Ok(Some(r)) => r,
+        Err(e) if claims_template(text) => {
+            return Read::Invalid(Invalid {
+                span: e.span,
+                message: format!("invalid YAML: {}", e.message),
+                cause: Cause::Syntax(e.message),
+            });
+        }
+        // Not a template we can tell: as a JSON text would be.
+        Ok(None) | Err(_) => return read_json(text, expect),
+    };
+    if r.policies.is_empty() && r.notes.is_empty() {
+        return Read::NotPolicy;
+    }
     Read::Document(Document {
         text,
         tree: Tree::Yaml {
-            yaml: y,
-            serverless,
+            yaml: r.yaml,
+            serverless: r.serverless,
         },
-        policies,
-        notes,
+        policies: r.policies,
+        notes: r.notes,
     })
 }
 

@@ -237,7 +237,11 @@ fn templates_are_read_by_content_with_a_policy_per_document() {
     let extra = &d.policies[2].hints;
     assert_eq!(
         (extra.roles.as_slice(), extra.role_names.as_slice()),
-        (&["AppRole".to_string()][..], &["app".to_string()][..])
+        // A role named by `Ref` (its literal RoleName) and one by its literal name.
+        (
+            &["AppRole".to_string()][..],
+            &["app".to_string(), "literal".to_string()][..]
+        )
     );
     assert_eq!(
         d.policies[3].hints.construct.as_deref(),

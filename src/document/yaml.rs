@@ -65,21 +65,30 @@ fn range(r: rowan::TextRange) -> Range<usize> {
     usize::from(r.start())..usize::from(r.end())
 }
 
-/// A node's span without the layout around it.
-fn content_span(n: &Node) -> Range<usize> {
-    let mut tokens = n
-        .descendants_with_tokens()
-        .filter_map(|e| e.into_token())
-        .filter(|t| !trivia(t.kind()));
-    match tokens.next() {
-        None => {
-            let s = usize::from(n.text_range().start());
-            s..s
+/// The spans of the text's tokens that are not layout, in order: a node's span without the
+/// layout around it is a binary search away (walking each node's tokens would be quadratic).
+struct Solid(Vec<Range<usize>>);
+
+impl Solid {
+    fn of(root: &Node) -> Solid {
+        Solid(
+            root.descendants_with_tokens()
+                .filter_map(|e| e.into_token())
+                .filter(|t| !trivia(t.kind()))
+                .map(|t| range(t.text_range()))
+                .collect(),
+        )
+    }
+
+    /// A node's span without the layout around it (empty, at its start, if it has only layout).
+    fn span(&self, n: &Node) -> Range<usize> {
+        let r = range(n.text_range());
+        let first = self.0.partition_point(|t| t.start < r.start);
+        let end = self.0.partition_point(|t| t.end <= r.end);
+        if first >= end {
+            return r.start..r.start;
         }
-        Some(first) => {
-            let last = tokens.last().unwrap_or_else(|| first.clone());
-            usize::from(first.text_range().start())..usize::from(last.text_range().end())
-        }
+        self.0[first].start..self.0[end - 1].end
     }
 }
 
@@ -133,9 +142,11 @@ pub(crate) fn parse(text: &str) -> Result<Yaml, ParseError> {
                 )
             })
             .collect();
-        (p.tree(), errors)
+        // An immutable tree: a node's offset is kept, not recomputed from its siblings.
+        let green = p.tree().syntax().green().into_owned();
+        (Node::new_root(green), errors)
     });
-    let Ok((file, errors)) = parsed else {
+    let Ok((tree, errors)) = parsed else {
         return Err(err("the YAML parser failed on this text", 0..0));
     };
     if let Some((message, span)) = errors.into_iter().next() {
@@ -143,13 +154,13 @@ pub(crate) fn parse(text: &str) -> Result<Yaml, ParseError> {
         return Err(err(message, span));
     }
     let mut r = Reader {
+        solid: Solid::of(&tree),
         anchors: HashMap::new(),
         shared: Vec::new(),
         flow: Vec::new(),
         budget: MAX_ALIAS_NODES,
     };
-    let doc = file
-        .syntax()
+    let doc = tree
         .children()
         .find(|n| n.kind() == K::DOCUMENT)
         .ok_or_else(|| err("empty document: expected a YAML mapping", 0..0))?;
@@ -168,6 +179,7 @@ pub(crate) fn parse(text: &str) -> Result<Yaml, ParseError> {
 }
 
 struct Reader {
+    solid: Solid,
     /// Each anchor's latest definition: its value and span, and whether an alias used it.
     anchors: HashMap<String, (Value, bool)>,
     shared: Vec<Range<usize>>,
@@ -195,7 +207,7 @@ impl Reader {
                     return Ok((anchor, Some(n)));
                 }
                 rowan::NodeOrToken::Node(n) if n.kind() == K::ERROR => {
-                    return Err(err("invalid YAML", content_span(&n)));
+                    return Err(err("invalid YAML", self.solid.span(&n)));
                 }
                 _ => {}
             }
@@ -234,10 +246,10 @@ impl Reader {
         if depth > MAX_DEPTH {
             return Err(err(
                 format!("nested too deeply (more than {MAX_DEPTH} levels)"),
-                content_span(n),
+                self.solid.span(n),
             ));
         }
-        let span = content_span(n);
+        let span = self.solid.span(n);
         let kind = match n.kind() {
             K::MAPPING => {
                 if self.is_flow(n) {
@@ -286,9 +298,9 @@ impl Reader {
                         };
                         (text, kv.span)
                     }
-                    (_, None) => (String::new(), content_span(k)),
+                    (_, None) => (String::new(), self.solid.span(k)),
                 },
-                None => (String::new(), content_span(&entry)),
+                None => (String::new(), self.solid.span(&entry)),
             };
             let value = match entry.children().find(|c| c.kind() == K::VALUE) {
                 Some(v) => self.held(&v, depth + 1)?,
@@ -386,6 +398,27 @@ impl Reader {
     }
 }
 
+/// The value of a scalar of one token on one line that needs no unescaping (most of a template's):
+/// plain, single-quoted, or double-quoted without a backslash. `None`: decode it in full.
+fn simple(n: &Node, first: Option<&Token>) -> Option<String> {
+    let t = first?;
+    // One token: the scalar's range is the token's.
+    if t.text_range() != n.text_range() || t.kind() != K::STRING {
+        return None;
+    }
+    let s = t.text();
+    if s.contains(['\n', '\r']) {
+        return None;
+    }
+    if let Some(inner) = s.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')) {
+        return Some(inner.replace("''", "'"));
+    }
+    if let Some(inner) = s.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        return (!inner.contains('\\')).then(|| inner.to_string());
+    }
+    (!s.starts_with(['\'', '"', '|', '>'])).then(|| s.to_string())
+}
+
 /// A scalar: null where YAML says so, else a string (CloudFormation reads `1` and `true` as the
 /// strings a property takes; the policy model accepts strings wherever IAM takes a scalar).
 fn scalar(n: &Node, span: Range<usize>) -> Value {
@@ -399,7 +432,10 @@ fn scalar(n: &Node, span: Range<usize>) -> Value {
             span,
         };
     }
-    let text = yaml_edit::Scalar::cast(n.clone()).map_or_else(String::new, |s| s.as_string());
+    let text = match simple(n, first.as_ref()) {
+        Some(t) => t,
+        None => yaml_edit::Scalar::cast(n.clone()).map_or_else(String::new, |s| s.as_string()),
+    };
     Value {
         kind: Kind::String(text),
         span,
