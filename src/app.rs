@@ -161,16 +161,66 @@ impl std::ops::Deref for CatalogRef {
     }
 }
 
-fn read_json(path: &std::path::Path) -> Result<serde_json::Value, AppError> {
-    let shown = path.display().to_string();
-    let text = crate::fsio::read_text(path).map_err(|e| AppError::Io {
-        path: shown.clone(),
+fn read_policy_text(path: &std::path::Path) -> Result<String, AppError> {
+    crate::fsio::read_text(path).map_err(|e| AppError::Io {
+        path: path.display().to_string(),
         source: std::io::Error::other(e.to_string()),
-    })?;
+    })
+}
+
+fn parse_json(path: &std::path::Path, text: &str) -> Result<serde_json::Value, AppError> {
     serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| AppError::Json {
-        path: shown,
+        path: path.display().to_string(),
         reason: e.to_string(),
     })
+}
+
+/// What `recommend` refines: the statements of the one policy of a policy file, read through the
+/// document layer as `check` reads them (so both agree on what the policy says); a policy with
+/// grammar errors, or a template (many policies, fixed in place by `check`), is refused.
+fn recommend_statements(
+    path: &std::path::Path,
+    text: &str,
+) -> Result<Vec<refine::StatementIn>, AppError> {
+    use crate::document::{Expect, Read};
+    let refuse = |why: String| AppError::Document {
+        path: path.display().to_string(),
+        source: DocumentError::Refused(why),
+    };
+    let doc = match crate::document::read(text, Expect::Policy) {
+        Read::Document(doc) => doc,
+        Read::Invalid(i) => return Err(refuse(format!("not an IAM policy: {}", i.message))),
+        Read::NotPolicy => {
+            return Err(refuse(
+                "not an IAM policy: expected a JSON object with `Statement`".into(),
+            ));
+        }
+    };
+    let [at] = doc.policies.as_slice() else {
+        return Err(refuse(format!(
+            "a template of {} policies: `recommend` reads one policy file; `iamtrim check --diff` shows a template's fixes",
+            doc.policies.len()
+        )));
+    };
+    if at.hints.logical_id.is_some() {
+        return Err(refuse(format!(
+            "a template: `recommend` reads one policy file; `iamtrim check --diff {}` shows the fixes of {}",
+            path.display(),
+            at.name
+        )));
+    }
+    if let Some(issue) = at.issues.first() {
+        return Err(refuse(format!(
+            "invalid policy: {} (`iamtrim check` shows every problem)",
+            issue.message
+        )));
+    }
+    Ok(at
+        .policy
+        .statements
+        .iter()
+        .map(|s| s.input.clone())
+        .collect())
 }
 
 fn recommend(args: &RecommendArgs, out: &mut Out) -> Result<ExitCode, AppError> {
@@ -182,13 +232,14 @@ fn recommend(args: &RecommendArgs, out: &mut Out) -> Result<ExitCode, AppError> 
             (ev.found.first().cloned(), ev.unused)
         }
     };
-    let mut value = read_json(&args.policy)?;
+    let text = read_policy_text(&args.policy)?;
+    let ins = recommend_statements(&args.policy, &text)?;
+    let mut value = parse_json(&args.policy, &text)?;
     let shown = args.policy.display().to_string();
     let doc = document::document_mut(&mut value).map_err(|source| AppError::Document {
         path: shown.clone(),
         source,
     })?;
-    let ins = document::statements_in(doc);
     let size_before = crate::rules::iam_size(&doc.to_string());
     let refinement = if unused.everything {
         refine::refine_role_unused(&ins)

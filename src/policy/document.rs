@@ -10,6 +10,9 @@ use serde_json::Value;
 pub enum DocumentError {
     #[error("not an IAM policy: {0}")]
     NotPolicy(String),
+    /// A policy `recommend` does not refine (invalid, or a template's).
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// The policy document inside `value` (unwrapping the AWS CLI's forms).

@@ -162,3 +162,35 @@ fn bad_inputs_exit_2_with_the_file_named() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope.json"));
 }
+
+/// `recommend` reads the policy as `check` does (one reader): a duplicate key is an invalid
+/// policy for both, not the last value for one and the first for the other; a template is
+/// refused with the command that fixes it.
+#[test]
+fn recommend_reads_policies_as_check_does() {
+    let ex = example();
+    let dir = tempfile::TempDir::new().unwrap();
+    let dup = dir.path().join("dup.json");
+    std::fs::write(
+        &dup,
+        "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"s3:Get*\", \"Action\": \"lambda:Invoke*\", \"Resource\": \"*\"}]}\n",
+    )
+    .unwrap();
+    let catalog = ex.join("catalog");
+    let args = ["--catalog", catalog.to_str().unwrap()];
+    let findings = ex.join("unused-permissions.json");
+    let out = recommend(&dup, &findings, &args);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("dup.json") && err.contains("invalid policy: duplicate key"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+    let template = dir.path().join("app.yaml");
+    std::fs::copy(data("templates/aws-blog.yaml"), &template).unwrap();
+    let out = recommend(&template, &findings, &args);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("iamtrim check --diff"), "{err}");
+}
