@@ -126,9 +126,13 @@ pub(super) fn policies(root: &Value) -> (Vec<PolicyAt>, Vec<Note>) {
         let mut found: Vec<(String, String, &Value)> = Vec::new();
         match ty {
             "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group" => {
-                if ty == "AWS::IAM::Role" {
-                    hints.role_name = literal(props, "RoleName").map(str::to_string);
-                }
+                // A literal name binds the principal of that name (and kind) in the snapshot.
+                // (Access Analyzer reports on roles and users, not groups.)
+                hints.role_name = match ty {
+                    "AWS::IAM::Role" => literal(props, "RoleName").map(|n| format!("role/{n}")),
+                    "AWS::IAM::User" => literal(props, "UserName").map(|n| format!("user/{n}")),
+                    _ => None,
+                };
                 let list = props
                     .and_then(|p| p.get("Policies"))
                     .and_then(Value::as_array);
@@ -164,6 +168,9 @@ pub(super) fn policies(root: &Value) -> (Vec<PolicyAt>, Vec<Note>) {
                 // named by `Ref` or by its literal name.
                 let listed: Vec<&Value> = if ty == "AWS::IAM::RolePolicy" {
                     props.and_then(|p| p.get("RoleName")).into_iter().collect()
+                } else if ty != "AWS::IAM::Policy" && ty != "AWS::IAM::ManagedPolicy" {
+                    // A user's or group's policy: bound by `[[bind]]` only.
+                    Vec::new()
                 } else {
                     match props.and_then(|p| p.get("Roles")).map(|v| &v.kind) {
                         Some(Kind::Array(items)) => items.iter().collect(),
@@ -178,8 +185,12 @@ pub(super) fn policies(root: &Value) -> (Vec<PolicyAt>, Vec<Note>) {
                 hints.role_names = listed
                     .iter()
                     .map(|v| match v.as_str() {
-                        Some(name) => Some(name.to_string()),
-                        None => v.get("Ref").and_then(Value::as_str).and_then(role_name_of),
+                        Some(name) => Some(format!("role/{name}")),
+                        None => v
+                            .get("Ref")
+                            .and_then(Value::as_str)
+                            .and_then(role_name_of)
+                            .map(|n| format!("role/{n}")),
                     })
                     .collect::<Option<Vec<String>>>()
                     .filter(|_| !others)

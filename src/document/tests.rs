@@ -232,7 +232,7 @@ fn templates_are_read_by_content_with_a_policy_per_document() {
         ]
     );
     let role = &d.policies[0];
-    assert_eq!(role.hints.role_name.as_deref(), Some("app"));
+    assert_eq!(role.hints.role_name.as_deref(), Some("role/app"));
     assert_eq!(role.hints.logical_id.as_deref(), Some("AppRole"));
     let extra = &d.policies[2].hints;
     assert_eq!(
@@ -240,7 +240,7 @@ fn templates_are_read_by_content_with_a_policy_per_document() {
         // A role named by `Ref` (its literal RoleName) and one by its literal name.
         (
             &["AppRole".to_string()][..],
-            &["app".to_string(), "literal".to_string()][..]
+            &["role/app".to_string(), "role/literal".to_string()][..]
         )
     );
     assert_eq!(

@@ -199,3 +199,20 @@ fn a_policy_is_bound_by_role_names_only_when_all_its_principals_have_one() {
         }
     }
 }
+
+#[test]
+fn a_literal_name_binds_only_a_principal_of_its_kind() {
+    // The snapshot's MyRole is a role: a user of the same name is another principal.
+    let dir = project("aws-blog", "");
+    let user = "Resources:\n  U:\n    Type: AWS::IAM::User\n    Properties:\n      UserName: MyRole\n      Policies:\n        - PolicyName: p\n          PolicyDocument:\n            Statement:\n              - Effect: Allow\n                Action: [lambda:CreateFunction, lambda:Invoke*]\n                Resource: '*'\n";
+    std::fs::write(dir.path().join("u.yaml"), user).unwrap();
+    let (out, _) = check(dir.path(), &["u.yaml", "--format", "json"]);
+    assert_eq!(rules_of(&out), ["no-evidence"], "{out}");
+    let role = user
+        .replace("AWS::IAM::User", "AWS::IAM::Role")
+        .replace("UserName", "RoleName");
+    std::fs::write(dir.path().join("r.yaml"), role).unwrap();
+    let (out, _) = check(dir.path(), &["r.yaml", "--format", "json"]);
+    assert_eq!(rules_of(&out), ["unused-action"], "{out}");
+    assert_eq!(bound_by(&out)[0].1, "role-name");
+}
