@@ -184,7 +184,7 @@ fn claims_template(text: &str) -> bool {
 pub(crate) fn read(text: &str, expect: Expect) -> Read<'_> {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text).trim_start();
     let json_like = body.starts_with(['{', '[']);
-    let mut read = if !json_like && may_be_yaml_template(text) {
+    let mut read = if !json_like && (expect == Expect::Policy || may_be_yaml_template(text)) {
         read_yaml(text, expect)
     } else {
         read_json(text, expect)
@@ -285,6 +285,18 @@ fn read_yaml(text: &str, expect: Expect) -> Read<'_> {
                 span: e.span,
                 message: format!("invalid YAML: {}", e.message),
                 cause: Cause::Syntax(e.message),
+            });
+        }
+        // YAML, and no template: a file `include` names must be one.
+        Ok(None) if expect == Expect::Policy => {
+            let at = text.len()
+                - text
+                    .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
+                    .len();
+            return Read::Invalid(Invalid {
+                span: at..(at + 1).min(text.len()),
+                message: "not an IAM policy or template: a YAML file without `Resources` of `Type: AWS::...` (CloudFormation, SAM) or `service` and `provider` (Serverless Framework)".to_string(),
+                cause: Cause::NoPolicy,
             });
         }
         // Not a template we can tell: as a JSON text would be.

@@ -216,3 +216,23 @@ fn a_literal_name_binds_only_a_principal_of_its_kind() {
     assert_eq!(rules_of(&out), ["unused-action"], "{out}");
     assert_eq!(bound_by(&out)[0].1, "role-name");
 }
+
+#[test]
+fn an_included_yaml_file_must_be_a_template() {
+    let dir = project("aws-blog", "include = [\"*.yaml\"]\n");
+    std::fs::write(dir.path().join("ci.yaml"), "on: push\njobs: {}\n").unwrap();
+    let (out, code) = check(dir.path(), &["ci.yaml"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("not an IAM policy or template: a YAML file without `Resources`"),
+        "{out}"
+    );
+    // Without `include`, the same file is skipped silently.
+    let dir = project("aws-blog", "");
+    std::fs::write(dir.path().join("ci.yaml"), "on: push\njobs: {}\n").unwrap();
+    let (out, code) = check(dir.path(), &["ci.yaml"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "Checked 0 policy files: no findings.\n")
+    );
+}
