@@ -134,16 +134,26 @@ fn scalar_to_list(text: &str, y: &Yaml, stmt: &Stmt, all: &[String]) -> Option<E
             replacement: format!("[{}]", items.join(", ")),
         });
     }
-    // From the key's colon: `Action:` then the entries on lines of their own.
+    // From the key's colon: `Action:` then the entries on lines of their own. A comment after
+    // the value stays on the key's line: it spoke of the whole value, not of the last entry.
     let colon = key.end + text[key.end..value.start].find(':')?;
+    let end = match line_end(text, value.end) {
+        end if text[value.end..end]
+            .trim_start_matches([' ', '\t'])
+            .starts_with('#') =>
+        {
+            end
+        }
+        _ => value.end,
+    };
     let le = line_ending(text);
     let indent = " ".repeat(column(text, key.start) + sequence_offset(text));
-    let mut replacement = String::from(":");
+    let mut replacement = format!(":{}", &text[value.end..end]);
     for s in all {
         replacement.push_str(&format!("{le}{indent}- {}", written_like(s, like, false)));
     }
     Some(Edit {
-        span: colon..value.end,
+        span: colon..end,
         replacement,
     })
 }
@@ -293,6 +303,49 @@ mod tests {
         assert_eq!(written_like("it's", "'x'", false), "'it''s'");
         assert_eq!(written_like("s3:Get*", "\"x\"", false), "\"s3:Get*\"");
         assert_eq!(written_like("*", "x", false), "\"*\"");
+    }
+
+    /// `text` after `edit` of its first policy.
+    fn edited(text: &str, edit: &PolicyEdit) -> String {
+        let super::super::Read::Document(d) =
+            super::super::read(text, super::super::Expect::Detect)
+        else {
+            panic!("not a document");
+        };
+        let e = d.render(&d.policies[0], edit).expect("an edit");
+        let mut out = text.to_string();
+        out.replace_range(e.span.clone(), &e.replacement);
+        out
+    }
+
+    #[test]
+    fn a_comment_after_a_scalar_stays_on_the_key_line() {
+        let text = "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies:\n        - PolicyDocument:\n            Statement:\n              - Effect: Allow\n                Action: s3:Get*  # reads\n                Resource: '*'\n";
+        let with = vec!["s3:GetA*".to_string(), "s3:GetB".to_string()];
+        let replace = PolicyEdit::ReplaceEntry {
+            statement: 0,
+            entry: 0,
+            with: with.clone(),
+        };
+        let want = "Action:  # reads\n                  - s3:GetA*\n                  - s3:GetB\n                Resource";
+        assert!(
+            edited(text, &replace).contains(want),
+            "{}",
+            edited(text, &replace)
+        );
+        let no_comment = text.replace("  # reads", "");
+        let want = "Action:\n                  - s3:GetA*\n                  - s3:GetB\n                Resource";
+        assert!(edited(&no_comment, &replace).contains(want));
+        let append = PolicyEdit::AppendNotAction {
+            statement: 0,
+            with: vec!["s3:GetA*".to_string()],
+        };
+        let want = "Action:  # reads\n                  - s3:Get*\n                  - s3:GetA*\n";
+        assert!(
+            edited(text, &append).contains(want),
+            "{}",
+            edited(text, &append)
+        );
     }
 
     #[test]
