@@ -123,8 +123,9 @@ pub(super) fn policies(root: &Value) -> Vec<PolicyAt> {
             let (mut policy, issues) = model::read_in(&doc, Dialect::CloudFormation);
             for stmt in &mut policy.statements {
                 if stmt.sealed == Some("an action is written with an intrinsic function") {
+                    // The rule adds "known only at deployment".
                     stmt.sealed = Some(
-                        "an action is written with a variable or intrinsic known at deployment",
+                        "an action is written with a Serverless variable or an intrinsic function",
                     );
                 }
             }
@@ -137,4 +138,22 @@ pub(super) fn policies(root: &Value) -> Vec<PolicyAt> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_variable_in_an_action_seals_its_statement_once_worded() {
+        let text = "service: s\nprovider:\n  name: aws\n  iamRoleStatements:\n    - Effect: Allow\n      Action:\n        - ${self:custom.a}\n        - s3:GetObject\n      Resource: arn:aws:s3:::${self:custom.b}/*\n";
+        let y = crate::document::yaml::parse(text).expect("yaml");
+        let found = policies(&y.root);
+        let stmt = &found[0].policy.statements[0];
+        assert_eq!(
+            stmt.sealed,
+            Some("an action is written with a Serverless variable or an intrinsic function")
+        );
+        assert!(found[0].issues.is_empty(), "{:?}", found[0].issues);
+    }
 }
