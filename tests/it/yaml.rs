@@ -285,6 +285,17 @@ fn flow_sequence_over_several_lines() {
 }
 
 #[test]
+fn flow_sequence_with_comments_on_its_entries() {
+    case(
+        "flow-comments",
+        "",
+        "template.yaml",
+        "expected-fixed.yaml",
+        1,
+    );
+}
+
+#[test]
 fn scalar_action_becomes_a_block_sequence() {
     case(
         "scalar-block",
