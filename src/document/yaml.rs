@@ -111,6 +111,70 @@ fn widest_indent(text: &str) -> (usize, usize) {
     best
 }
 
+fn is_flow(n: &Node) -> bool {
+    n.children_with_tokens()
+        .filter_map(|e| e.into_token())
+        .find(|t| !trivia(t.kind()))
+        .is_some_and(|t| matches!(t.kind(), K::LEFT_BRACE | K::LEFT_BRACKET))
+}
+
+/// The column of a block collection's entry starting at `pos`, when only indentation and
+/// sequence dashes stand before it on its line (after an anchor, a tag, a BOM or a tab it is not
+/// told).
+fn entry_column(text: &str, pos: usize) -> Option<usize> {
+    let prefix = &text[text[..pos].rfind('\n').map_or(0, |i| i + 1)..pos];
+    prefix
+        .bytes()
+        .all(|b| b == b' ' || b == b'-')
+        .then_some(prefix.len())
+}
+
+/// YAML's block collections hold their entries at one column. The parser takes text that breaks
+/// this (an entry a column off joins an outer collection, or a key a mapping it is not in), which
+/// other YAML readers, CloudFormation's among them, reject: such text is no template to fix.
+fn check_indentation(text: &str, root: &Node) -> Result<(), ParseError> {
+    for n in root.descendants() {
+        let (entry, what) = match n.kind() {
+            K::MAPPING => (K::MAPPING_ENTRY, "mapping"),
+            K::SEQUENCE => (K::SEQUENCE_ENTRY, "sequence"),
+            _ => continue,
+        };
+        if is_flow(&n) {
+            continue;
+        }
+        let mut first = None;
+        for e in n.children().filter(|c| c.kind() == entry) {
+            let Some(token) = e
+                .descendants_with_tokens()
+                .filter_map(|t| t.into_token())
+                .find(|t| !trivia(t.kind()))
+            else {
+                continue;
+            };
+            let span = range(token.text_range());
+            let Some(col) = entry_column(text, span.start) else {
+                continue;
+            };
+            match first {
+                None => first = Some(col),
+                Some(want) if want != col => {
+                    return Err(err(
+                        format!(
+                            "bad indentation: this {what} entry is at column {}, the entries \
+                             before it at column {}",
+                            col + 1,
+                            want + 1
+                        ),
+                        span,
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Parses a YAML text (its first document).
 pub(crate) fn parse(text: &str) -> Result<Yaml, ParseError> {
     let (indent, at) = widest_indent(text);
@@ -142,6 +206,7 @@ pub(crate) fn parse(text: &str) -> Result<Yaml, ParseError> {
         let span = span.start.min(text.len())..span.end.min(text.len());
         return Err(err(message, span));
     }
+    check_indentation(text, file.syntax())?;
     let mut r = Reader {
         anchors: HashMap::new(),
         shared: Vec::new(),
@@ -240,13 +305,13 @@ impl Reader {
         let span = content_span(n);
         let kind = match n.kind() {
             K::MAPPING => {
-                if self.is_flow(n) {
+                if is_flow(n) {
                     self.flow.push(span.clone());
                 }
                 Kind::Object(self.mapping(n, depth)?)
             }
             K::SEQUENCE => {
-                if self.is_flow(n) {
+                if is_flow(n) {
                     self.flow.push(span.clone());
                 }
                 let mut items = Vec::new();
@@ -261,13 +326,6 @@ impl Reader {
             _ => Kind::Null,
         };
         Ok(Value { kind, span })
-    }
-
-    fn is_flow(&self, n: &Node) -> bool {
-        n.children_with_tokens()
-            .filter_map(|e| e.into_token())
-            .find(|t| !trivia(t.kind()))
-            .is_some_and(|t| matches!(t.kind(), K::LEFT_BRACE | K::LEFT_BRACKET))
     }
 
     fn mapping(&mut self, n: &Node, depth: usize) -> Result<Vec<Member>, ParseError> {
@@ -412,6 +470,34 @@ mod tests {
 
     fn at<'v>(v: &'v Value, pointer: &str) -> &'v Value {
         v.pointer(pointer).unwrap_or_else(|| panic!("no {pointer}"))
+    }
+
+    #[test]
+    fn entries_off_their_collections_column_are_refused() {
+        // Each of these is valid YAML (as PyYAML reads it): nothing is refused.
+        for ok in [
+            "A:\n  - &a\n    Effect: Allow\n    Action: x\n  - *a\n",
+            "A:\n- !If\n  - C\n  - Effect: Allow\n    Action: x\n",
+            "A: !Sub |\n  one\n    two\nB:   # c\n    - x\n      # odd comment\n    - y\n",
+            "A:\n  -   Effect: Allow\n      Action:\n      - - a\n        - b\n",
+            "? A\n: b\nC: This is\n  continued\n",
+            "\u{feff}A: 1\nB:\n  C: 2\n",
+            "---\nA: 1\nB: 2\n...\n",
+        ] {
+            assert!(parse(ok).is_ok(), "{ok:?}: {:?}", parse(ok).err());
+        }
+        // Mis-indented entries, which the parser took into another collection, and one it
+        // refuses itself.
+        for (bad, at, ours) in [
+            ("S:\n  - E: Allow\n    A: x\n   R: y\n", "R", true),
+            ("P:\n  D:\n    S: x\n     R: y\n", "R", true),
+            ("S:\n  - a:\n      - x\n     - y\n", "- y", true),
+            ("S:\n    - a\n   - b\n", "- b", false),
+        ] {
+            let e = parse(bad).expect_err(bad);
+            assert_eq!(e.message.contains("indentation"), ours, "{bad:?}: {e:?}");
+            assert!(bad[e.span.start..].starts_with(at), "{bad:?}: {e:?}");
+        }
     }
 
     #[test]
