@@ -661,3 +661,22 @@ fn an_invalid_yaml_template_is_reported_and_the_run_goes_on() {
         bytes(&data("yaml/invalid/template.yaml"))
     );
 }
+
+#[test]
+fn a_mis_indented_template_is_invalid_and_never_fixed() {
+    // `Resource` sits a column left of its statement's keys: YAML (and CloudFormation) refuse it.
+    let dir = project("bad-indent", "");
+    let (out, code) = check(dir.path(), &["template.yaml"]);
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!("yaml-bad-indent", out);
+    let found = findings(dir.path(), "template.yaml");
+    assert_eq!(rules(&found), ["invalid-policy"]);
+    let text = read(&dir.path().join("template.yaml"));
+    assert_eq!(texts(&text, &found, "invalid-policy"), ["Resource"]);
+    let (out, _) = check(dir.path(), &["template.yaml", "--fix", "--unsafe-fixes"]);
+    assert!(!out.contains("Fixed"), "{out}");
+    assert_eq!(
+        bytes(&dir.path().join("template.yaml")),
+        bytes(&data("yaml/bad-indent/template.yaml"))
+    );
+}
