@@ -175,6 +175,30 @@ fn check_indentation(text: &str, root: &Node) -> Result<(), ParseError> {
     Ok(())
 }
 
+/// The opening bracket of the first flow collection the text never closes.
+fn unclosed(root: &Node) -> Option<Range<usize>> {
+    root.descendants()
+        .filter(|n| matches!(n.kind(), K::SEQUENCE | K::MAPPING) && is_flow(n))
+        .find_map(|n| {
+            let tokens: Vec<Token> = n
+                .children_with_tokens()
+                .filter_map(|e| e.into_token())
+                .collect();
+            // The parser puts an empty closer where one is missing.
+            let closed = tokens.iter().any(|t| {
+                matches!(t.kind(), K::RIGHT_BRACKET | K::RIGHT_BRACE) && !t.text().is_empty()
+            });
+            (!closed)
+                .then(|| {
+                    tokens
+                        .iter()
+                        .find(|t| !trivia(t.kind()))
+                        .map(|t| range(t.text_range()))
+                })
+                .flatten()
+        })
+}
+
 /// Parses a YAML text (its first document).
 pub(crate) fn parse(text: &str) -> Result<Yaml, ParseError> {
     let (indent, at) = widest_indent(text);
@@ -204,6 +228,12 @@ pub(crate) fn parse(text: &str) -> Result<Yaml, ParseError> {
     };
     if let Some((message, span)) = errors.into_iter().next() {
         let span = span.start.min(text.len())..span.end.min(text.len());
+        // Found at the end of the text, an unclosed `[` or `{` is best shown where it opens.
+        let span = if text[span.start..].trim().is_empty() {
+            unclosed(file.syntax()).unwrap_or(span)
+        } else {
+            span
+        };
         return Err(err(message, span));
     }
     check_indentation(text, file.syntax())?;
@@ -497,6 +527,18 @@ mod tests {
             let e = parse(bad).expect_err(bad);
             assert_eq!(e.message.contains("indentation"), ours, "{bad:?}: {e:?}");
             assert!(bad[e.span.start..].starts_with(at), "{bad:?}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn an_unclosed_flow_collection_is_shown_where_it_opens() {
+        for (text, at) in [
+            ("A:\n  B: [x, y\n  C: z\n", 8),
+            ("A:\n  B: {x: 1\n  C: z\n\n", 8),
+            ("A:\n  B: [x, [y, z]\n", 8),
+        ] {
+            let e = parse(text).expect_err(text);
+            assert_eq!(e.span, at..at + 1, "{text:?}: {e:?}");
         }
     }
 
