@@ -30,6 +30,21 @@ fn next_line(text: &str, pos: usize) -> usize {
     text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1)
 }
 
+/// The lines from `start`'s to `end`'s with the line break after them. The last line of a text
+/// without a final newline goes with the line break before it: the text still ends as it did,
+/// and nothing after the policy changes.
+fn whole_lines(text: &str, start: usize, end: usize) -> std::ops::Range<usize> {
+    let from = line_start(text, start);
+    let to = next_line(text, end);
+    if to == text.len() && !text.ends_with('\n') && from > 0 {
+        let before = text[..from - 1]
+            .strip_suffix('\r')
+            .map_or(from - 1, str::len);
+        return before..to;
+    }
+    from..to
+}
+
 /// What stands before an entry of a block sequence on its line (`    - `), when only that does.
 fn dash_prefix(text: &str, pos: usize) -> Option<&str> {
     let prefix = &text[line_start(text, pos)..pos];
@@ -145,7 +160,7 @@ fn remove_flow_entry(text: &str, items: &[Span], i: usize) -> Option<Edit> {
     if let Some(after) = after_comma {
         // Followed by its comma (a last entry with a trailing comma too): its line goes.
         return blank_or_comment(after).then(|| Edit {
-            span: line_start(text, span.start)..next_line(text, span.end),
+            span: whole_lines(text, span.start, span.end),
             replacement: String::new(),
         });
     }
@@ -251,7 +266,7 @@ pub(super) fn render(text: &str, y: &Yaml, policy: &Policy, edit: &PolicyEdit) -
             // The entry's line, its comment with it.
             dash_prefix(text, span.start)?;
             rest_is_comment(text, span.end).then(|| Edit {
-                span: line_start(text, span.start)..next_line(text, span.end),
+                span: whole_lines(text, span.start, span.end),
                 replacement: String::new(),
             })
         }
@@ -362,7 +377,7 @@ pub(super) fn render(text: &str, y: &Yaml, policy: &Policy, edit: &PolicyEdit) -
             }
             dash_prefix(text, stmt.span.start)?;
             rest_is_comment(text, stmt.span.end).then(|| Edit {
-                span: line_start(text, stmt.span.start)..next_line(text, stmt.span.end),
+                span: whole_lines(text, stmt.span.start, stmt.span.end),
                 replacement: String::new(),
             })
         }
@@ -492,6 +507,26 @@ mod tests {
             body(edited(&text, &replace(1))),
             "                  a:A,  # one\n                  x:X, # two\n                  y:Y\n                ]\n"
         );
+    }
+
+    #[test]
+    fn the_last_line_of_a_text_without_a_final_newline() {
+        let head = "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies:\n        - PolicyDocument:\n            Statement:\n              - Effect: Allow\n                Resource: '*'\n                Action:\n                  - a:A\n";
+        let remove = PolicyEdit::RemoveEntry {
+            statement: 0,
+            entry: 1,
+        };
+        for le in ["\n", "\r\n"] {
+            let text = format!("{head}                  - b:B  # c").replace('\n', le);
+            let want = head.strip_suffix('\n').unwrap_or(head).replace('\n', le);
+            assert_eq!(edited(&text, &remove), want);
+            // With a final newline, as before.
+            let text = format!("{text}{le}");
+            assert_eq!(edited(&text, &remove), head.replace('\n', le));
+        }
+        let two = format!("{head}              - Effect: Allow\n                Action: b:B");
+        let drop = PolicyEdit::RemoveStatement { statement: 1 };
+        assert_eq!(edited(&two, &drop), head.strip_suffix('\n').unwrap_or(head));
     }
 
     #[test]
