@@ -83,6 +83,26 @@ fn content_span(n: &Node) -> Range<usize> {
     }
 }
 
+/// A block collection's span with the comment after its last entry on that line: the comment
+/// goes with the entry when a fix removes it, and so belongs to the collection (a policy whose
+/// last entry goes must not be seen to change the text after it).
+fn with_trailing_comment(n: &Node, span: Range<usize>) -> Range<usize> {
+    let last = n
+        .descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| !trivia(t.kind()))
+        .last();
+    let mut next = last.and_then(|t| t.next_token());
+    while let Some(t) = next {
+        match t.kind() {
+            K::WHITESPACE => next = t.next_token(),
+            K::COMMENT => return span.start..usize::from(t.text_range().end()),
+            _ => break,
+        }
+    }
+    span
+}
+
 fn is_value_node(k: K) -> bool {
     matches!(
         k,
@@ -332,17 +352,21 @@ impl Reader {
                 content_span(n),
             ));
         }
-        let span = content_span(n);
+        let mut span = content_span(n);
         let kind = match n.kind() {
             K::MAPPING => {
                 if is_flow(n) {
                     self.flow.push(span.clone());
+                } else {
+                    span = with_trailing_comment(n, span);
                 }
                 Kind::Object(self.mapping(n, depth)?)
             }
             K::SEQUENCE => {
                 if is_flow(n) {
                     self.flow.push(span.clone());
+                } else {
+                    span = with_trailing_comment(n, span);
                 }
                 let mut items = Vec::new();
                 for entry in n.children().filter(|c| c.kind() == K::SEQUENCE_ENTRY) {
@@ -540,6 +564,17 @@ mod tests {
             let e = parse(text).expect_err(text);
             assert_eq!(e.span, at..at + 1, "{text:?}: {e:?}");
         }
+    }
+
+    #[test]
+    fn a_block_collection_ends_with_the_comment_on_its_last_line() {
+        let text =
+            "A:\n  - x  # one\n  - y  # two\nB: [p, q]  # flow\nC:\n  k: v # three\n\n# alone\n";
+        let y = parse(text).unwrap();
+        assert!(text[at(&y.root, "/A").span.clone()].ends_with("y  # two"));
+        assert_eq!(&text[at(&y.root, "/A/1").span.clone()], "y");
+        assert_eq!(&text[at(&y.root, "/B").span.clone()], "[p, q]");
+        assert_eq!(&text[at(&y.root, "/C").span.clone()], "k: v # three");
     }
 
     #[test]
