@@ -355,6 +355,23 @@ fn utf8_bom_and_no_final_newline() {
     assert!(!fixed.ends_with(b"\n"));
 }
 
+#[test]
+fn an_unused_entry_on_the_last_line_of_a_file_without_a_final_newline() {
+    let dir = case("last-line", "", "template.yaml", "expected-fixed.yaml", 1);
+    assert!(!bytes(&dir.path().join("template.yaml")).ends_with(b"\n"));
+}
+
+#[test]
+fn a_policys_last_entry_and_last_statement_go_with_their_comments() {
+    case(
+        "last-entry-comment",
+        "",
+        "template.yaml",
+        "expected-fixed.yaml",
+        1,
+    );
+}
+
 // --- Intrinsics ---
 
 #[test]
