@@ -244,8 +244,9 @@ fn yaml_policies(text: &str) -> Result<Option<YamlRead>, crate::policy::json::Pa
                     });
                     stmt.pattern_spans = vec![stmt.span.clone()];
                 }
-                stmt.sealed =
-                    Some("its actions are a YAML alias's (or an anchor an alias repeats)");
+                stmt.sealed = Some(
+                    "its actions are repeated by a YAML alias: an edit here would change them there too",
+                );
             }
         }
     }

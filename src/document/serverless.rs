@@ -26,9 +26,11 @@ fn lists(root: &Value) -> Vec<(String, &Member, String, Hints)> {
         .and_then(|r| r.get("name"))
         .and_then(Value::as_str)
         .filter(|n| !n.contains("${"))
-        .map(str::to_string);
+        .map(|n| format!("role/{n}"));
+    // `serverless.yml#provider` binds the service's role (and names its policies in reports).
     let hints = Hints {
         role_name,
+        logical_id: Some("provider".to_string()),
         ..Hints::default()
     };
     if let Some(m) = role.and_then(|r| r.member("statements")) {
@@ -122,9 +124,9 @@ pub(super) fn policies(root: &Value) -> Vec<PolicyAt> {
             let doc = as_document(member);
             let (mut policy, issues) = model::read_in(&doc, Dialect::CloudFormation);
             for stmt in &mut policy.statements {
-                if stmt.sealed == Some("an action is written with an intrinsic function") {
+                if stmt.sealed == Some(model::INTRINSIC_ACTION) {
                     stmt.sealed = Some(
-                        "an action is written with a variable or intrinsic known at deployment",
+                        "an action is written with a Serverless variable or an intrinsic function, known only at deployment",
                     );
                 }
             }
@@ -137,4 +139,24 @@ pub(super) fn policies(root: &Value) -> Vec<PolicyAt> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_variable_in_an_action_seals_its_statement_once_worded() {
+        let text = "service: s\nprovider:\n  name: aws\n  iamRoleStatements:\n    - Effect: Allow\n      Action:\n        - ${self:custom.a}\n        - s3:GetObject\n      Resource: arn:aws:s3:::${self:custom.b}/*\n";
+        let y = crate::document::yaml::parse(text).expect("yaml");
+        let found = policies(&y.root);
+        let stmt = &found[0].policy.statements[0];
+        assert_eq!(
+            stmt.sealed,
+            Some(
+                "an action is written with a Serverless variable or an intrinsic function, known only at deployment"
+            )
+        );
+        assert!(found[0].issues.is_empty(), "{:?}", found[0].issues);
+    }
 }

@@ -92,6 +92,30 @@ impl Solid {
     }
 }
 
+/// A block collection's span with the comment after its last entry on that line: the comment
+/// goes with the entry when a fix removes it, and so belongs to the collection (a policy whose
+/// last entry goes must not be seen to change the text after it).
+fn with_trailing_comment(n: &Node, span: Range<usize>) -> Range<usize> {
+    // The last token that is not layout ends the span (walking the node's tokens to find it
+    // would be quadratic over nested collections).
+    let last = match span.end.checked_sub(1) {
+        Some(at) if span.end > span.start => n
+            .token_at_offset(rowan::TextSize::from(at as u32))
+            // The token holding the byte at `at` (at a boundary, the one after it).
+            .right_biased(),
+        _ => None,
+    };
+    let mut next = last.and_then(|t| t.next_token());
+    while let Some(t) = next {
+        match t.kind() {
+            K::WHITESPACE => next = t.next_token(),
+            K::COMMENT => return span.start..usize::from(t.text_range().end()),
+            _ => break,
+        }
+    }
+    span
+}
+
 fn is_value_node(k: K) -> bool {
     matches!(
         k,
@@ -118,6 +142,94 @@ fn widest_indent(text: &str) -> (usize, usize) {
         at += line.len();
     }
     best
+}
+
+fn is_flow(n: &Node) -> bool {
+    n.children_with_tokens()
+        .filter_map(|e| e.into_token())
+        .find(|t| !trivia(t.kind()))
+        .is_some_and(|t| matches!(t.kind(), K::LEFT_BRACE | K::LEFT_BRACKET))
+}
+
+/// The column of a block collection's entry starting at `pos`, when only indentation and
+/// sequence dashes stand before it on its line (after an anchor, a tag, a BOM or a tab it is not
+/// told).
+fn entry_column(text: &str, pos: usize) -> Option<usize> {
+    let prefix = &text[text[..pos].rfind('\n').map_or(0, |i| i + 1)..pos];
+    prefix
+        .bytes()
+        .all(|b| b == b' ' || b == b'-')
+        .then_some(prefix.len())
+}
+
+/// YAML's block collections hold their entries at one column. The parser takes text that breaks
+/// this (an entry a column off joins an outer collection, or a key a mapping it is not in), which
+/// other YAML readers, CloudFormation's among them, reject: such text is no template to fix.
+fn check_indentation(text: &str, root: &Node) -> Result<(), ParseError> {
+    for n in root.descendants() {
+        let (entry, what) = match n.kind() {
+            K::MAPPING => (K::MAPPING_ENTRY, "mapping"),
+            K::SEQUENCE => (K::SEQUENCE_ENTRY, "sequence"),
+            _ => continue,
+        };
+        if is_flow(&n) {
+            continue;
+        }
+        let mut first = None;
+        for e in n.children().filter(|c| c.kind() == entry) {
+            let Some(token) = e
+                .descendants_with_tokens()
+                .filter_map(|t| t.into_token())
+                .find(|t| !trivia(t.kind()))
+            else {
+                continue;
+            };
+            let span = range(token.text_range());
+            let Some(col) = entry_column(text, span.start) else {
+                continue;
+            };
+            match first {
+                None => first = Some(col),
+                Some(want) if want != col => {
+                    return Err(err(
+                        format!(
+                            "bad indentation: this {what} entry is at column {}, the entries \
+                             before it at column {}",
+                            col + 1,
+                            want + 1
+                        ),
+                        span,
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The opening bracket of the first flow collection the text never closes.
+fn unclosed(root: &Node) -> Option<Range<usize>> {
+    root.descendants()
+        .filter(|n| matches!(n.kind(), K::SEQUENCE | K::MAPPING) && is_flow(n))
+        .find_map(|n| {
+            let tokens: Vec<Token> = n
+                .children_with_tokens()
+                .filter_map(|e| e.into_token())
+                .collect();
+            // The parser puts an empty closer where one is missing.
+            let closed = tokens.iter().any(|t| {
+                matches!(t.kind(), K::RIGHT_BRACKET | K::RIGHT_BRACE) && !t.text().is_empty()
+            });
+            (!closed)
+                .then(|| {
+                    tokens
+                        .iter()
+                        .find(|t| !trivia(t.kind()))
+                        .map(|t| range(t.text_range()))
+                })
+                .flatten()
+        })
 }
 
 /// Parses a YAML text (its first document).
@@ -151,8 +263,15 @@ pub(crate) fn parse(text: &str) -> Result<Yaml, ParseError> {
     };
     if let Some((message, span)) = errors.into_iter().next() {
         let span = span.start.min(text.len())..span.end.min(text.len());
+        // Found at the end of the text, an unclosed `[` or `{` is best shown where it opens.
+        let span = if text[span.start..].trim().is_empty() {
+            unclosed(&tree).unwrap_or(span)
+        } else {
+            span
+        };
         return Err(err(message, span));
     }
+    check_indentation(text, &tree)?;
     let mut r = Reader {
         solid: Solid::of(&tree),
         anchors: HashMap::new(),
@@ -249,17 +368,21 @@ impl Reader {
                 self.solid.span(n),
             ));
         }
-        let span = self.solid.span(n);
+        let mut span = self.solid.span(n);
         let kind = match n.kind() {
             K::MAPPING => {
-                if self.is_flow(n) {
+                if is_flow(n) {
                     self.flow.push(span.clone());
+                } else {
+                    span = with_trailing_comment(n, span);
                 }
                 Kind::Object(self.mapping(n, depth)?)
             }
             K::SEQUENCE => {
-                if self.is_flow(n) {
+                if is_flow(n) {
                     self.flow.push(span.clone());
+                } else {
+                    span = with_trailing_comment(n, span);
                 }
                 let mut items = Vec::new();
                 for entry in n.children().filter(|c| c.kind() == K::SEQUENCE_ENTRY) {
@@ -273,13 +396,6 @@ impl Reader {
             _ => Kind::Null,
         };
         Ok(Value { kind, span })
-    }
-
-    fn is_flow(&self, n: &Node) -> bool {
-        n.children_with_tokens()
-            .filter_map(|e| e.into_token())
-            .find(|t| !trivia(t.kind()))
-            .is_some_and(|t| matches!(t.kind(), K::LEFT_BRACE | K::LEFT_BRACKET))
     }
 
     fn mapping(&mut self, n: &Node, depth: usize) -> Result<Vec<Member>, ParseError> {
@@ -448,6 +564,57 @@ mod tests {
 
     fn at<'v>(v: &'v Value, pointer: &str) -> &'v Value {
         v.pointer(pointer).unwrap_or_else(|| panic!("no {pointer}"))
+    }
+
+    #[test]
+    fn entries_off_their_collections_column_are_refused() {
+        // Each of these is valid YAML (as PyYAML reads it): nothing is refused.
+        for ok in [
+            "A:\n  - &a\n    Effect: Allow\n    Action: x\n  - *a\n",
+            "A:\n- !If\n  - C\n  - Effect: Allow\n    Action: x\n",
+            "A: !Sub |\n  one\n    two\nB:   # c\n    - x\n      # odd comment\n    - y\n",
+            "A:\n  -   Effect: Allow\n      Action:\n      - - a\n        - b\n",
+            "? A\n: b\nC: This is\n  continued\n",
+            "\u{feff}A: 1\nB:\n  C: 2\n",
+            "---\nA: 1\nB: 2\n...\n",
+        ] {
+            assert!(parse(ok).is_ok(), "{ok:?}: {:?}", parse(ok).err());
+        }
+        // Mis-indented entries, which the parser took into another collection, and one it
+        // refuses itself.
+        for (bad, at, ours) in [
+            ("S:\n  - E: Allow\n    A: x\n   R: y\n", "R", true),
+            ("P:\n  D:\n    S: x\n     R: y\n", "R", true),
+            ("S:\n  - a:\n      - x\n     - y\n", "- y", true),
+            ("S:\n    - a\n   - b\n", "- b", false),
+        ] {
+            let e = parse(bad).expect_err(bad);
+            assert_eq!(e.message.contains("indentation"), ours, "{bad:?}: {e:?}");
+            assert!(bad[e.span.start..].starts_with(at), "{bad:?}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn an_unclosed_flow_collection_is_shown_where_it_opens() {
+        for (text, at) in [
+            ("A:\n  B: [x, y\n  C: z\n", 8),
+            ("A:\n  B: {x: 1\n  C: z\n\n", 8),
+            ("A:\n  B: [x, [y, z]\n", 8),
+        ] {
+            let e = parse(text).expect_err(text);
+            assert_eq!(e.span, at..at + 1, "{text:?}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn a_block_collection_ends_with_the_comment_on_its_last_line() {
+        let text =
+            "A:\n  - x  # one\n  - y  # two\nB: [p, q]  # flow\nC:\n  k: v # three\n\n# alone\n";
+        let y = parse(text).unwrap();
+        assert!(text[at(&y.root, "/A").span.clone()].ends_with("y  # two"));
+        assert_eq!(&text[at(&y.root, "/A/1").span.clone()], "y");
+        assert_eq!(&text[at(&y.root, "/B").span.clone()], "[p, q]");
+        assert_eq!(&text[at(&y.root, "/C").span.clone()], "k: v # three");
     }
 
     #[test]

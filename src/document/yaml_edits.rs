@@ -30,6 +30,21 @@ fn next_line(text: &str, pos: usize) -> usize {
     text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1)
 }
 
+/// The lines from `start`'s to `end`'s with the line break after them. The last line of a text
+/// without a final newline goes with the line break before it: the text still ends as it did,
+/// and nothing after the policy changes.
+fn whole_lines(text: &str, start: usize, end: usize) -> std::ops::Range<usize> {
+    let from = line_start(text, start);
+    let to = next_line(text, end);
+    if to == text.len() && !text.ends_with('\n') && from > 0 {
+        let before = text[..from - 1]
+            .strip_suffix('\r')
+            .map_or(from - 1, str::len);
+        return before..to;
+    }
+    from..to
+}
+
 /// What stands before an entry of a block sequence on its line (`    - `), when only that does.
 fn dash_prefix(text: &str, pos: usize) -> Option<&str> {
     let prefix = &text[line_start(text, pos)..pos];
@@ -121,6 +136,84 @@ fn column(text: &str, pos: usize) -> usize {
     pos - line_start(text, pos)
 }
 
+/// Whether only blanks and a comment, or nothing, are left of a line.
+fn blank_or_comment(rest: &str) -> bool {
+    let rest = rest.trim_start_matches([' ', '\t']);
+    rest.is_empty() || rest.starts_with('#')
+}
+
+/// Removes entry `i` of a flow sequence. Laid out one entry a line, the entry goes with its line
+/// (its comma and comment with it) and every other comment stays; the JSON way (up to the next
+/// entry) would take the comment after the entry's comma with it. Where a comment would go, no
+/// edit.
+fn remove_flow_entry(text: &str, items: &[Span], i: usize) -> Option<Edit> {
+    let span = &items[i];
+    let own_line = text[line_start(text, span.start)..span.start]
+        .bytes()
+        .all(|b| b == b' ' || b == b'\t');
+    if !own_line {
+        let edit = remove_element(items, i);
+        return (!text[edit.span.clone()].contains('#')).then_some(edit);
+    }
+    let rest = &text[span.end..line_end(text, span.end)];
+    let after_comma = rest.trim_start_matches([' ', '\t']).strip_prefix(',');
+    if let Some(after) = after_comma {
+        // Followed by its comma (a last entry with a trailing comma too): its line goes.
+        return blank_or_comment(after).then(|| Edit {
+            span: whole_lines(text, span.start, span.end),
+            replacement: String::new(),
+        });
+    }
+    // The last entry: its line goes, and the comma of the entry before it.
+    if i + 1 != items.len() || i == 0 || !blank_or_comment(rest) {
+        return None;
+    }
+    let prev = &items[i - 1];
+    let gap = &text[prev.end..];
+    let comma = prev.end + (gap.len() - gap.trim_start_matches([' ', '\t']).len());
+    if !text[comma..].starts_with(',') || comma >= line_start(text, span.start) {
+        return None;
+    }
+    Some(Edit {
+        span: comma..next_line(text, span.end),
+        replacement: text[comma + 1..line_start(text, span.start)].to_string(),
+    })
+}
+
+/// Replaces an entry of a flow sequence that stands on its own line with a comment after it, as
+/// in a block sequence: the first replacement keeps the entry's line and comment, the others
+/// follow on lines of their own. `None` where there is no such comment (the JSON way then).
+fn replace_flow_line(text: &str, span: &Span, written: &[String]) -> Option<Edit> {
+    let start = line_start(text, span.start);
+    let indent = &text[start..span.start];
+    if !indent.bytes().all(|b| b == b' ' || b == b'\t') {
+        return None;
+    }
+    let end = line_end(text, span.end);
+    let rest = &text[span.end..end];
+    let after = rest.trim_start_matches([' ', '\t']);
+    let (comma, comment) = match after.strip_prefix(',') {
+        Some(c) => (true, c),
+        None => (false, rest),
+    };
+    if !comment.trim_start_matches([' ', '\t']).starts_with('#') {
+        return None;
+    }
+    let le = line_ending(text);
+    let (first, others) = written.split_first()?;
+    let mut replacement = format!("{first},{comment}");
+    for (k, w) in others.iter().enumerate() {
+        replacement.push_str(&format!("{le}{indent}{w}"));
+        if comma || k + 1 < others.len() {
+            replacement.push(',');
+        }
+    }
+    Some(Edit {
+        span: span.start..end,
+        replacement,
+    })
+}
+
 /// A scalar value becomes a list: `Key: [a, b]` in a flow collection, else a block sequence
 /// under the key, one entry a line.
 fn scalar_to_list(text: &str, y: &Yaml, stmt: &Stmt, all: &[String]) -> Option<Edit> {
@@ -134,16 +227,26 @@ fn scalar_to_list(text: &str, y: &Yaml, stmt: &Stmt, all: &[String]) -> Option<E
             replacement: format!("[{}]", items.join(", ")),
         });
     }
-    // From the key's colon: `Action:` then the entries on lines of their own.
+    // From the key's colon: `Action:` then the entries on lines of their own. A comment after
+    // the value stays on the key's line: it spoke of the whole value, not of the last entry.
     let colon = key.end + text[key.end..value.start].find(':')?;
+    let end = match line_end(text, value.end) {
+        end if text[value.end..end]
+            .trim_start_matches([' ', '\t'])
+            .starts_with('#') =>
+        {
+            end
+        }
+        _ => value.end,
+    };
     let le = line_ending(text);
     let indent = " ".repeat(column(text, key.start) + sequence_offset(text));
-    let mut replacement = String::from(":");
+    let mut replacement = format!(":{}", &text[value.end..end]);
     for s in all {
         replacement.push_str(&format!("{le}{indent}- {}", written_like(s, like, false)));
     }
     Some(Edit {
-        span: colon..value.end,
+        span: colon..end,
         replacement,
     })
 }
@@ -158,12 +261,12 @@ pub(super) fn render(text: &str, y: &Yaml, policy: &Policy, edit: &PolicyEdit) -
                 return None;
             }
             if y.in_flow(span) {
-                return Some(remove_element(&stmt.pattern_spans, *entry));
+                return remove_flow_entry(text, &stmt.pattern_spans, *entry);
             }
             // The entry's line, its comment with it.
             dash_prefix(text, span.start)?;
             rest_is_comment(text, span.end).then(|| Edit {
-                span: line_start(text, span.start)..next_line(text, span.end),
+                span: whole_lines(text, span.start, span.end),
                 replacement: String::new(),
             })
         }
@@ -188,7 +291,11 @@ pub(super) fn render(text: &str, y: &Yaml, policy: &Policy, edit: &PolicyEdit) -
                 return scalar_to_list(text, y, stmt, with);
             }
             if y.in_flow(span) {
-                let written = with.iter().map(|s| written_like(s, like, true)).collect();
+                let written: Vec<String> =
+                    with.iter().map(|s| written_like(s, like, true)).collect();
+                if let Some(edit) = replace_flow_line(text, span, &written) {
+                    return Some(edit);
+                }
                 return Some(replace_element_written(
                     text,
                     &stmt.pattern_spans,
@@ -270,7 +377,7 @@ pub(super) fn render(text: &str, y: &Yaml, policy: &Policy, edit: &PolicyEdit) -
             }
             dash_prefix(text, stmt.span.start)?;
             rest_is_comment(text, stmt.span.end).then(|| Edit {
-                span: line_start(text, stmt.span.start)..next_line(text, stmt.span.end),
+                span: whole_lines(text, stmt.span.start, stmt.span.end),
                 replacement: String::new(),
             })
         }
@@ -293,6 +400,133 @@ mod tests {
         assert_eq!(written_like("it's", "'x'", false), "'it''s'");
         assert_eq!(written_like("s3:Get*", "\"x\"", false), "\"s3:Get*\"");
         assert_eq!(written_like("*", "x", false), "\"*\"");
+    }
+
+    /// `text` after `edit` of its first policy.
+    fn edited(text: &str, edit: &PolicyEdit) -> String {
+        let super::super::Read::Document(d) =
+            super::super::read(text, super::super::Expect::Detect)
+        else {
+            panic!("not a document");
+        };
+        let e = d.render(&d.policies[0], edit).expect("an edit");
+        let mut out = text.to_string();
+        out.replace_range(e.span.clone(), &e.replacement);
+        out
+    }
+
+    #[test]
+    fn a_comment_after_a_scalar_stays_on_the_key_line() {
+        let text = "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies:\n        - PolicyDocument:\n            Statement:\n              - Effect: Allow\n                Action: s3:Get*  # reads\n                Resource: '*'\n";
+        let with = vec!["s3:GetA*".to_string(), "s3:GetB".to_string()];
+        let replace = PolicyEdit::ReplaceEntry {
+            statement: 0,
+            entry: 0,
+            with: with.clone(),
+        };
+        let want = "Action:  # reads\n                  - s3:GetA*\n                  - s3:GetB\n                Resource";
+        assert!(
+            edited(text, &replace).contains(want),
+            "{}",
+            edited(text, &replace)
+        );
+        let no_comment = text.replace("  # reads", "");
+        let want = "Action:\n                  - s3:GetA*\n                  - s3:GetB\n                Resource";
+        assert!(edited(&no_comment, &replace).contains(want));
+        let append = PolicyEdit::AppendNotAction {
+            statement: 0,
+            with: vec!["s3:GetA*".to_string()],
+        };
+        let want = "Action:  # reads\n                  - s3:Get*\n                  - s3:GetA*\n";
+        assert!(
+            edited(text, &append).contains(want),
+            "{}",
+            edited(text, &append)
+        );
+    }
+
+    #[test]
+    fn flow_entries_on_their_own_lines_go_with_their_line_and_comment_only() {
+        let head = "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies:\n        - PolicyDocument:\n            Statement:\n              - Effect: Allow\n                Resource: '*'\n                Action: [\n";
+        let text = format!(
+            "{head}                  a:A, # one\n                  # about b\n                  b:B, # two\n                  c:C # three\n                ]\n"
+        );
+        let remove = |entry| PolicyEdit::RemoveEntry {
+            statement: 0,
+            entry,
+        };
+        let body = |t: String| t[head.len()..].to_string();
+        assert_eq!(
+            body(edited(&text, &remove(0))),
+            "                  # about b\n                  b:B, # two\n                  c:C # three\n                ]\n"
+        );
+        assert_eq!(
+            body(edited(&text, &remove(1))),
+            "                  a:A, # one\n                  # about b\n                  c:C # three\n                ]\n"
+        );
+        assert_eq!(
+            body(edited(&text, &remove(2))),
+            "                  a:A, # one\n                  # about b\n                  b:B # two\n                ]\n"
+        );
+        // With a trailing comma, the last one's line goes and the comma before it stays.
+        let trailing = text.replace("c:C # three", "c:C, # three");
+        assert_eq!(
+            body(edited(&trailing, &remove(2))),
+            "                  a:A, # one\n                  # about b\n                  b:B, # two\n                ]\n"
+        );
+        // A one-line flow sequence as before; the closing bracket on the last entry's line and a
+        // comment in the way: no edit.
+        let one_line = format!("{}[a:A, b:B]\n", &head[..head.len() - 2]);
+        assert!(edited(&one_line, &remove(1)).ends_with("Action: [a:A]\n"));
+        let closed = text.replace("c:C # three\n                ]", "c:C ]");
+        let super::super::Read::Document(d) =
+            super::super::read(&closed, super::super::Expect::Detect)
+        else {
+            panic!("not a document");
+        };
+        assert_eq!(d.render(&d.policies[0], &remove(2)), None);
+    }
+
+    #[test]
+    fn flow_entries_replaced_keep_their_comment_on_the_first() {
+        let head = "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies:\n        - PolicyDocument:\n            Statement:\n              - Effect: Allow\n                Resource: '*'\n                Action: [\n";
+        let text = format!(
+            "{head}                  a:A,  # one\n                  b:B # two\n                ]\n"
+        );
+        let replace = |entry| PolicyEdit::ReplaceEntry {
+            statement: 0,
+            entry,
+            with: vec!["x:X".to_string(), "y:Y".to_string()],
+        };
+        let body = |t: String| t[head.len()..].to_string();
+        assert_eq!(
+            body(edited(&text, &replace(0))),
+            "                  x:X,  # one\n                  y:Y,\n                  b:B # two\n                ]\n"
+        );
+        assert_eq!(
+            body(edited(&text, &replace(1))),
+            "                  a:A,  # one\n                  x:X, # two\n                  y:Y\n                ]\n"
+        );
+    }
+
+    #[test]
+    fn the_last_line_of_a_text_without_a_final_newline() {
+        let head = "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies:\n        - PolicyDocument:\n            Statement:\n              - Effect: Allow\n                Resource: '*'\n                Action:\n                  - a:A\n";
+        let remove = PolicyEdit::RemoveEntry {
+            statement: 0,
+            entry: 1,
+        };
+        for le in ["\n", "\r\n"] {
+            let text = format!("{head}                  - b:B  # c").replace('\n', le);
+            let want = head.strip_suffix('\n').unwrap_or(head).replace('\n', le);
+            assert_eq!(edited(&text, &remove), want);
+            // With a final newline, as before.
+            let text = format!("{text}{le}");
+            assert_eq!(edited(&text, &remove), head.replace('\n', le));
+        }
+        let two = format!("{head}              - Effect: Allow\n                Action: b:B");
+        let drop = PolicyEdit::RemoveStatement { statement: 1 };
+        assert_eq!(edited(&two, &drop), head.strip_suffix('\n').unwrap_or(head));
     }
 
     #[test]

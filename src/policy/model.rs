@@ -69,6 +69,10 @@ pub struct Policy {
     pub statement_is_array: bool,
 }
 
+/// Why a statement with an intrinsic among its actions is not judged (adapters reword it).
+pub const INTRINSIC_ACTION: &str =
+    "an action is written with an intrinsic function, known only at deployment";
+
 /// Which values a policy's document may hold where IAM wants a string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -264,9 +268,9 @@ fn statement(
     if open(v) {
         // A statement under `Fn::If`: it may allow anything; one opaque entry seals it.
         let why = if v.get("Fn::If").is_some() {
-            "the statement is under `Fn::If`"
+            "the statement is under `Fn::If`, decided at deployment"
         } else {
-            "the statement is written with an intrinsic function"
+            "the statement is written with an intrinsic function, known only at deployment"
         };
         return sealed(stmt, v, why);
     }
@@ -409,11 +413,11 @@ fn statement(
         return sealed(
             stmt,
             v,
-            "its `Effect` is written with an intrinsic function",
+            "its `Effect` is written with an intrinsic function, known only at deployment",
         );
     }
     if stmt.patterns.iter().any(|p| p.opaque) {
-        stmt.sealed = Some("an action is written with an intrinsic function");
+        stmt.sealed = Some(INTRINSIC_ACTION);
     }
     stmt
 }

@@ -48,13 +48,9 @@ pub fn sealed(policy: &Policy) -> Vec<Finding> {
                     .map_or(s.span.clone(), |p| p.span.clone())
             });
             Some(
-                Finding::new(
-                    INFO.id,
-                    span,
-                    format!("not judged: {why}, known only at deployment"),
-                )
-                .label("known at deployment")
-                .help("write it without the intrinsic, variable or alias to have it judged"),
+                Finding::new(INFO.id, span, format!("not judged: {why}"))
+                    .label("not judged")
+                    .help("write it without the intrinsic, variable or alias to have it judged"),
             )
         })
         .collect()
