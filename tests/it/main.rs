@@ -16,3 +16,4 @@ mod properties;
 mod recommend;
 mod sarif;
 mod snapshot;
+mod yaml_properties;
