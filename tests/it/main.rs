@@ -16,4 +16,5 @@ mod properties;
 mod recommend;
 mod sarif;
 mod snapshot;
+mod yaml_hostile;
 mod yaml_properties;
