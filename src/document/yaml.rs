@@ -143,6 +143,7 @@ pub(crate) fn parse(text: &str) -> Result<Yaml, ParseError> {
         return Err(err(message, span));
     }
     let mut r = Reader {
+        text,
         anchors: HashMap::new(),
         shared: Vec::new(),
         flow: Vec::new(),
@@ -167,7 +168,8 @@ pub(crate) fn parse(text: &str) -> Result<Yaml, ParseError> {
     })
 }
 
-struct Reader {
+struct Reader<'t> {
+    text: &'t str,
     /// Each anchor's latest definition: its value and span, and whether an alias used it.
     anchors: HashMap<String, (Value, bool)>,
     shared: Vec<Range<usize>>,
@@ -183,7 +185,7 @@ fn size(v: &Value) -> usize {
     }
 }
 
-impl Reader {
+impl Reader<'_> {
     /// The value node a holder (a document, a mapping value, a sequence entry, a tagged node)
     /// holds, and the anchor it gives it.
     fn content(&mut self, holder: &Node) -> Result<(Option<Token>, Option<Node>), ParseError> {
@@ -242,12 +244,16 @@ impl Reader {
             K::MAPPING => {
                 if self.is_flow(n) {
                     self.flow.push(span.clone());
+                } else {
+                    self.same_column(n, K::MAPPING_ENTRY)?;
                 }
                 Kind::Object(self.mapping(n, depth)?)
             }
             K::SEQUENCE => {
                 if self.is_flow(n) {
                     self.flow.push(span.clone());
+                } else {
+                    self.same_column(n, K::SEQUENCE_ENTRY)?;
                 }
                 let mut items = Vec::new();
                 for entry in n.children().filter(|c| c.kind() == K::SEQUENCE_ENTRY) {
@@ -261,6 +267,38 @@ impl Reader {
             _ => Kind::Null,
         };
         Ok(Value { kind, span })
+    }
+
+    /// The entries of a block collection start at one column, as YAML requires. The parser lets
+    /// a misindented entry join the collection; an edit to an entry before it (a statement
+    /// removed) then changes what the rest of the text means.
+    fn same_column(&self, n: &Node, entry: K) -> Result<(), ParseError> {
+        let mut first_col = None;
+        for e in n.children().filter(|c| c.kind() == entry) {
+            let Some(t) = e
+                .descendants_with_tokens()
+                .filter_map(|x| x.into_token())
+                .find(|t| !trivia(t.kind()))
+            else {
+                continue;
+            };
+            let at = usize::from(t.text_range().start());
+            let line = self.text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let col = self.text[line..at].trim_start_matches('\u{feff}').len();
+            match first_col {
+                None => first_col = Some(col),
+                Some(c) if c != col => {
+                    return Err(err(
+                        format!(
+                            "this entry is indented {col} columns, the entries before it {c}: YAML requires one indentation"
+                        ),
+                        at..usize::from(t.text_range().end()),
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(())
     }
 
     fn is_flow(&self, n: &Node) -> bool {
@@ -462,6 +500,25 @@ mod tests {
         assert!(!y.is_shared(&at(&y.root, "/C").span));
         assert_eq!(at(&y.root, "/D/k").as_str(), Some("1"));
         assert_eq!(at(&y.root, "/E/k").as_str(), Some("3"));
+    }
+
+    #[test]
+    fn misindented_entries_are_an_error() {
+        // Found by mutating templates: the parser let the second statement join the list; with
+        // the first removed by a fix, the third no longer belonged to it.
+        let text = "S:\n  - a: 1\n   - b\n  - c\n";
+        let e = parse(text).unwrap_err();
+        assert!(e.message.contains("indented 3 columns"), "{e:?}");
+        assert_eq!(&text[e.span.clone()], "-");
+        assert!(parse("M:\n  a: 1\n   b: 2\n").is_err());
+        // One indentation, whatever it is; a BOM is no indentation; flow collections are free.
+        for ok in [
+            "\u{feff}A: 1\nB:\n- x\n- y\nC:\n    - - p\n      - q\n    - z\n",
+            "A: [a,\n  b,\n    c]\nB: {x: 1,\n   y: 2}\n",
+            "- Sid: S0\n  Effect: Allow\n- ? k\n  : v\n",
+        ] {
+            assert!(parse(ok).is_ok(), "{ok:?}: {:?}", parse(ok).err());
+        }
     }
 
     #[test]
