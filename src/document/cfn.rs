@@ -103,8 +103,14 @@ pub(super) fn policies(root: &Value) -> (Vec<PolicyAt>, Vec<Note>) {
         (r.get("Type")?.as_str()? == "AWS::IAM::Role")
             .then(|| literal(r.get("Properties"), "RoleName").map(str::to_string))?
     };
+    // A logical id given twice (YAML and JSON both forbid it) names its first resource: the one
+    // the policy's location points at.
+    let mut seen = std::collections::HashSet::new();
     for r in resources.unwrap_or_default() {
         let id = r.key.as_str();
+        if !seen.insert(id) {
+            continue;
+        }
         let res = &r.value;
         let Some(ty) = res.get("Type").and_then(Value::as_str) else {
             continue;

@@ -49,11 +49,16 @@ fn lists(root: &Value) -> Vec<(String, &Member, String, Hints)> {
             hints,
         ));
     }
+    // A function named twice names its first (the one the location points at).
+    let mut seen = std::collections::HashSet::new();
     for f in root
         .get("functions")
         .and_then(Value::as_object)
         .unwrap_or_default()
     {
+        if !seen.insert(f.key.as_str()) {
+            continue;
+        }
         if let Some(m) = f.value.member("iamRoleStatements") {
             let token = f.key.replace('~', "~0").replace('/', "~1");
             out.push((

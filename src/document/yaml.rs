@@ -668,6 +668,25 @@ mod tests {
     }
 
     #[test]
+    fn misindented_entries_are_an_error() {
+        // Found by mutating templates: the parser let the second statement join the list; with
+        // the first removed by a fix, the third no longer belonged to it.
+        let text = "S:\n  - a: 1\n   - b\n  - c\n";
+        let e = parse(text).unwrap_err();
+        assert!(e.message.contains("bad indentation"), "{e:?}");
+        assert_eq!(&text[e.span.clone()], "-");
+        assert!(parse("M:\n  a: 1\n   b: 2\n").is_err());
+        // One indentation, whatever it is; a BOM is no indentation; flow collections are free.
+        for ok in [
+            "\u{feff}A: 1\nB:\n- x\n- y\nC:\n    - - p\n      - q\n    - z\n",
+            "A: [a,\n  b,\n    c]\nB: {x: 1,\n   y: 2}\n",
+            "- Sid: S0\n  Effect: Allow\n- ? k\n  : v\n",
+        ] {
+            assert!(parse(ok).is_ok(), "{ok:?}: {:?}", parse(ok).err());
+        }
+    }
+
+    #[test]
     fn crlf_and_bom_keep_byte_spans() {
         let text = "\u{feff}A:\r\n  - s3:Get*\r\n  - 'x:Y'\r\n";
         let y = parse(text).unwrap();

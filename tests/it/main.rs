@@ -19,3 +19,5 @@ mod sarif;
 mod snapshot;
 mod templates;
 mod yaml;
+mod yaml_hostile;
+mod yaml_properties;

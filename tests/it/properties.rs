@@ -37,7 +37,7 @@ pub struct Case {
     pub whole: Vec<usize>,
 }
 
-fn pat_spec() -> impl Strategy<Value = PatSpec> {
+pub fn pat_spec() -> impl Strategy<Value = PatSpec> {
     (
         0..POOL.len(),
         any::<usize>(),
@@ -131,7 +131,7 @@ pub fn build_pattern(cat: &Catalog, p: &PatSpec) -> String {
 
 /// Every (service, action) lower-cased pair a pattern list matches, by brute force over the
 /// services in `universe`.
-fn naive(cat: &Catalog, universe: &[usize], patterns: &[String]) -> BTreeSet<(String, String)> {
+pub fn naive(cat: &Catalog, universe: &[usize], patterns: &[String]) -> BTreeSet<(String, String)> {
     let parsed: Vec<ActionPattern> = patterns
         .iter()
         .filter_map(|p| ActionPattern::parse(p))
@@ -151,7 +151,7 @@ fn naive(cat: &Catalog, universe: &[usize], patterns: &[String]) -> BTreeSet<(St
     out
 }
 
-fn universe(cat: &Catalog, patterns: &[String]) -> Vec<usize> {
+pub fn universe(cat: &Catalog, patterns: &[String]) -> Vec<usize> {
     let mut set: BTreeSet<usize> = POOL.iter().filter_map(|s| cat.service_index(s)).collect();
     for p in patterns.iter().filter_map(|p| ActionPattern::parse(p)) {
         set.extend(cat.services_matching(p.service_glob()));
