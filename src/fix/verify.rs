@@ -107,6 +107,31 @@ pub(crate) fn verify_policies(
     Ok(())
 }
 
+/// Past the blanks, line breaks and comment-only lines after `pos` (a YAML policy ends at its last
+/// token: when its last lines go, the comments and blank lines that were inside it follow its new
+/// end; they are layout, not the text around it).
+fn after_layout(text: &str, pos: usize) -> usize {
+    let line_end = |at: usize| text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+    let layout = |line: &str| {
+        let t = line
+            .trim_start_matches([' ', '\t'])
+            .trim_end_matches(['\r', '\n']);
+        t.is_empty() || t.starts_with('#')
+    };
+    let mut at = line_end(pos);
+    if !layout(&text[pos..at]) {
+        return pos;
+    }
+    while at < text.len() {
+        let end = line_end(at);
+        if !layout(&text[at..end]) {
+            break;
+        }
+        at = end;
+    }
+    at
+}
+
 /// Whether the text between and around the policies (a template's other resources, a wrapper) is
 /// byte for byte the same: fixes edit policies and nothing else.
 fn same_outside(before: &str, old: &[Shapes], after: &str, new: &[Shapes]) -> bool {
@@ -115,7 +140,7 @@ fn same_outside(before: &str, old: &[Shapes], after: &str, new: &[Shapes]) -> bo
         let mut pos = 0;
         for p in policies {
             out.push(text.get(pos..p.span.start)?.to_string());
-            pos = p.span.end.max(pos);
+            pos = after_layout(text, p.span.end).max(pos);
         }
         out.push(text.get(pos..)?.to_string());
         Some(out)

@@ -84,9 +84,6 @@ fn run(text: &str, ev: &Evidence) -> Result<(), String> {
     }
     let fixed = match lint::fix(text, Applicability::Unsafe, ev, cat, &levels) {
         Ok(fixed) => fixed,
-        // A known bug, refused safely (nothing written): a comment or blank line left after a
-        // policy's new end (see yaml_properties::comment_on_the_last_entry_of_a_policy).
-        Err(lint::FixError::Broken(e)) if e.contains("outside its policies") => return Ok(()),
         Err(e) => return Err(format!("fix: {e}")),
     };
     let again = lint::lint_text(&fixed.text, Expect::Detect, Some(ev), cat, &levels)

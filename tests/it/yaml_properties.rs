@@ -309,24 +309,13 @@ fn quoted(s: &str, quote: u8) -> String {
 const OPAQUE: &str = "!Sub \"${Svc}:GetObject\"";
 
 /// A statement's lines, its mapping's keys at column 0 (the caller puts the dash and indents).
-fn statement_lines(
-    cat: &Catalog,
-    i: usize,
-    s: &StmtG,
-    w: usize,
-    indentless: bool,
-    may_end_policy: bool,
-) -> Vec<String> {
+fn statement_lines(cat: &Catalog, i: usize, s: &StmtG, w: usize, indentless: bool) -> Vec<String> {
     let mut entries: Vec<String> = s
         .entries
         .iter()
         .map(|e| quoted(&build_pattern(cat, &e.pat), e.quote))
         .collect();
-    // No comment on the line that ends the policy: a fix that moves or removes that line leaves
-    // the comment outside the policy, and the verifier refuses it
-    // (`comment_on_the_last_entry_of_a_policy`).
-    let at_end = may_end_policy && s.order == 3 && !s.condition;
-    let mut comments: Vec<bool> = s.entries.iter().map(|e| e.comment && !at_end).collect();
+    let mut comments: Vec<bool> = s.entries.iter().map(|e| e.comment).collect();
     let mut form = s.form;
     if let Some(at) = s.opaque {
         let at = at % (entries.len() + 1);
@@ -334,7 +323,7 @@ fn statement_lines(
         comments.insert(at, false);
         form = form.max(1);
     }
-    let key_comment = s.key_comment && !at_end;
+    let key_comment = s.key_comment;
     let key = if s.not_action { "NotAction" } else { "Action" };
     let action: Vec<String> = match form {
         0 => {
@@ -421,20 +410,13 @@ fn policy_lines(cat: &Catalog, c: &YamlCase, range: Range<usize>, col: usize) ->
         format!("{}Version: \"2012-10-17\"", pad(col)),
         format!("{}Statement:", pad(col)),
     ];
-    let stays = |s: &StmtG| s.under_if || s.deny || s.not_action || s.opaque.is_some();
-    let first = range.start;
     for i in range.clone() {
         let s = &c.statements[i];
-        // Not where every statement from here on may go: the fix would leave the comment after
-        // the policy, and the verifier refuses it (`comment_before_the_statements_that_go`).
-        let safe = i == first || c.statements[i..range.end].iter().any(stays);
-        // Whether the statement may end the policy after the fix (those after it may all go).
-        let may_end = !c.statements[i + 1..range.end].iter().any(stays);
-        if s.comment_before && safe {
+        if s.comment_before {
             out.push(String::new());
             out.push(format!("{}# before statement {i}", pad(dash)));
         }
-        let lines = statement_lines(cat, i, s, w, il, may_end && !s.under_if);
+        let lines = statement_lines(cat, i, s, w, il);
         if s.under_if {
             out.push(format!("{}- !If", pad(dash)));
             out.push(format!("{}- IsProd", pad(dash + 2)));
@@ -898,7 +880,6 @@ fn yaml_property_cases_change_something() {
 /// the end of a policy, are left after the policy's last statement, outside its span, and the
 /// verifier ("changed the document outside its policies") refuses the whole fix.
 #[test]
-#[ignore = "verifier bug: comment lines left after a policy's new end count as a change outside it"]
 fn comment_before_the_statements_that_go() {
     let text = "Resources:\n  AppRole:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: app\n      Policies:\n        - PolicyName: root\n          PolicyDocument:\n            Statement:\n              - Effect: Allow\n                Action: ec2:AcceptAddressTransfer\n                Resource: \"*\"\n              # the S3 statement\n              - Effect: Allow\n                Action: s3:AbortMultipartUpload\n                Resource: \"*\"\n";
     let cat = Catalog::embedded();
@@ -925,7 +906,6 @@ fn comment_before_the_statements_that_go() {
 /// that ends the policy is left after the policy's new end when the entry becomes several (or
 /// goes), and the verifier refuses the fix.
 #[test]
-#[ignore = "verifier bug: a comment left after a policy's new end counts as a change outside it"]
 fn comment_on_the_last_entry_of_a_policy() {
     let text = "Resources:\n  AppRole:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: app\n      Policies:\n        - PolicyName: root\n          PolicyDocument:\n            Statement:\n              - Effect: Allow\n                Resource: \"*\"\n                Action:\n                  - s3:*Object  # objects\n";
     let cat = Catalog::embedded();
