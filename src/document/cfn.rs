@@ -93,7 +93,7 @@ pub(super) fn read(text: &str, root: Value) -> Read<'_> {
 
 /// The policies of a template's IAM and SAM resources, in template order (JSON or YAML: a YAML
 /// template's tags are read as the long forms they stand for).
-pub(super) fn policies(root: &Value) -> (Vec<PolicyAt>, Vec<Note>) {
+pub(crate) fn policies(root: &Value) -> (Vec<PolicyAt>, Vec<Note>) {
     let mut policies = Vec::new();
     let mut notes = Vec::new();
     let resources = root.get("Resources").and_then(Value::as_object);

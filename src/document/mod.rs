@@ -4,7 +4,7 @@
 //! a format itself, so a template holding many policies, or values only known at deploy time, needs
 //! a new adapter and nothing else.
 
-mod cfn;
+pub(crate) mod cfn;
 mod json;
 mod json_edits;
 mod serverless;

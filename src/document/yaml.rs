@@ -65,24 +65,136 @@ fn range(r: rowan::TextRange) -> Range<usize> {
     usize::from(r.start())..usize::from(r.end())
 }
 
+fn kind_of(raw: rowan::SyntaxKind) -> K {
+    <yaml_edit::Lang as rowan::Language>::kind_from_raw(raw)
+}
+
+/// A node of the parser's green tree with its offset in the text. The reader walks the green tree
+/// itself: its cursors allocate for every node and token they visit, which cost more than the
+/// parse.
+#[derive(Clone, Copy)]
+struct G<'g> {
+    node: &'g rowan::GreenNodeData,
+    at: usize,
+}
+
+/// A token of the green tree with its offset.
+#[derive(Clone, Copy)]
+struct T<'g> {
+    token: &'g rowan::GreenTokenData,
+    at: usize,
+}
+
+enum E<'g> {
+    Node(G<'g>),
+    Token(T<'g>),
+}
+
+impl<'g> G<'g> {
+    fn kind(self) -> K {
+        kind_of(self.node.kind())
+    }
+
+    fn range(self) -> Range<usize> {
+        self.at..self.at + usize::from(self.node.text_len())
+    }
+
+    fn children(self) -> impl Iterator<Item = E<'g>> {
+        let mut at = self.at;
+        self.node.children().map(move |c| {
+            let start = at;
+            match c {
+                rowan::NodeOrToken::Node(node) => {
+                    at += usize::from(node.text_len());
+                    E::Node(G { node, at: start })
+                }
+                rowan::NodeOrToken::Token(token) => {
+                    at += usize::from(token.text_len());
+                    E::Token(T { token, at: start })
+                }
+            }
+        })
+    }
+
+    fn nodes(self) -> impl Iterator<Item = G<'g>> {
+        self.children().filter_map(|e| match e {
+            E::Node(n) => Some(n),
+            E::Token(_) => None,
+        })
+    }
+
+    fn tokens(self) -> impl Iterator<Item = T<'g>> {
+        self.children().filter_map(|e| match e {
+            E::Token(t) => Some(t),
+            E::Node(_) => None,
+        })
+    }
+
+    /// Every node below this one (itself included), in no particular order, without recursion.
+    fn descendants(self) -> Vec<G<'g>> {
+        let mut out = vec![self];
+        let mut i = 0;
+        while i < out.len() {
+            let n = out[i];
+            out.extend(n.nodes());
+            i += 1;
+        }
+        out
+    }
+
+    /// Whether a token of this kind is anywhere below this node.
+    fn has_token(self, k: K) -> bool {
+        self.descendants()
+            .iter()
+            .any(|n| n.tokens().any(|t| t.kind() == k))
+    }
+
+    fn is_flow(self) -> bool {
+        self.tokens()
+            .find(|t| !trivia(t.kind()))
+            .is_some_and(|t| matches!(t.kind(), K::LEFT_BRACE | K::LEFT_BRACKET))
+    }
+}
+
+impl<'g> T<'g> {
+    fn kind(self) -> K {
+        kind_of(self.token.kind())
+    }
+
+    fn text(self) -> &'g str {
+        self.token.text()
+    }
+
+    fn range(self) -> Range<usize> {
+        self.at..self.at + self.token.text().len()
+    }
+}
+
 /// The spans of the text's tokens that are not layout, in order: a node's span without the
 /// layout around it is a binary search away (walking each node's tokens would be quadratic).
 struct Solid(Vec<Range<usize>>);
 
 impl Solid {
-    fn of(root: &Node) -> Solid {
-        Solid(
-            root.descendants_with_tokens()
-                .filter_map(|e| e.into_token())
-                .filter(|t| !trivia(t.kind()))
-                .map(|t| range(t.text_range()))
-                .collect(),
-        )
+    /// In text order, with an explicit stack (a text may nest brackets thousands deep).
+    fn of(root: G<'_>) -> Solid {
+        let mut out = Vec::new();
+        let mut stack: Vec<E<'_>> = vec![E::Node(root)];
+        while let Some(e) = stack.pop() {
+            match e {
+                E::Token(t) if !trivia(t.kind()) => out.push(t.range()),
+                E::Token(_) => {}
+                E::Node(n) => {
+                    let mut children: Vec<E<'_>> = n.children().collect();
+                    children.reverse();
+                    stack.extend(children);
+                }
+            }
+        }
+        Solid(out)
     }
 
-    /// A node's span without the layout around it (empty, at its start, if it has only layout).
-    fn span(&self, n: &Node) -> Range<usize> {
-        let r = range(n.text_range());
+    /// A span without the layout around it (empty, at its start, if it has only layout).
+    fn span(&self, r: Range<usize>) -> Range<usize> {
         let first = self.0.partition_point(|t| t.start < r.start);
         let end = self.0.partition_point(|t| t.end <= r.end);
         if first >= end {
@@ -90,30 +202,26 @@ impl Solid {
         }
         self.0[first].start..self.0[end - 1].end
     }
+
+    /// The first token in `r` that is not layout.
+    fn first(&self, r: Range<usize>) -> Option<Range<usize>> {
+        let i = self.0.partition_point(|t| t.start < r.start);
+        self.0.get(i).filter(|t| t.end <= r.end).cloned()
+    }
 }
 
 /// A block collection's span with the comment after its last entry on that line: the comment
 /// goes with the entry when a fix removes it, and so belongs to the collection (a policy whose
 /// last entry goes must not be seen to change the text after it).
-fn with_trailing_comment(n: &Node, span: Range<usize>) -> Range<usize> {
-    // The last token that is not layout ends the span (walking the node's tokens to find it
-    // would be quadratic over nested collections).
-    let last = match span.end.checked_sub(1) {
-        Some(at) if span.end > span.start => n
-            .token_at_offset(rowan::TextSize::from(at as u32))
-            // The token holding the byte at `at` (at a boundary, the one after it).
-            .right_biased(),
-        _ => None,
-    };
-    let mut next = last.and_then(|t| t.next_token());
-    while let Some(t) = next {
-        match t.kind() {
-            K::WHITESPACE => next = t.next_token(),
-            K::COMMENT => return span.start..usize::from(t.text_range().end()),
-            _ => break,
-        }
+fn with_trailing_comment(text: &str, span: Range<usize>) -> Range<usize> {
+    let rest = &text[span.end..];
+    let blank = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    if blank == 0 || !rest[blank..].starts_with('#') {
+        return span;
     }
-    span
+    let comment = &rest[blank..];
+    let len = comment.find(['\n', '\r']).unwrap_or(comment.len());
+    span.start..span.end + blank + len
 }
 
 fn is_value_node(k: K) -> bool {
@@ -165,27 +273,25 @@ fn entry_column(text: &str, pos: usize) -> Option<usize> {
 /// YAML's block collections hold their entries at one column. The parser takes text that breaks
 /// this (an entry a column off joins an outer collection, or a key a mapping it is not in), which
 /// other YAML readers, CloudFormation's among them, reject: such text is no template to fix.
-fn check_indentation(text: &str, root: &Node) -> Result<(), ParseError> {
-    for n in root.descendants() {
+fn check_indentation(text: &str, root: G<'_>, solid: &Solid) -> Result<(), ParseError> {
+    let mut nodes = root.descendants();
+    // Reported in text order: the first bad entry of the text.
+    nodes.sort_by_key(|n| n.at);
+    for n in nodes {
         let (entry, what) = match n.kind() {
             K::MAPPING => (K::MAPPING_ENTRY, "mapping"),
             K::SEQUENCE => (K::SEQUENCE_ENTRY, "sequence"),
             _ => continue,
         };
-        if is_flow(&n) {
+        if n.is_flow() {
             continue;
         }
         let mut first = None;
-        for e in n.children().filter(|c| c.kind() == entry) {
-            let Some(token) = e
-                .descendants_with_tokens()
-                .filter_map(|t| t.into_token())
-                .find(|t| !trivia(t.kind()))
-            else {
+        for e in n.nodes().filter(|c| c.kind() == entry) {
+            let Some(token) = solid.first(e.range()) else {
                 continue;
             };
-            let span = range(token.text_range());
-            let Some(col) = entry_column(text, span.start) else {
+            let Some(col) = entry_column(text, token.start) else {
                 continue;
             };
             match first {
@@ -198,7 +304,7 @@ fn check_indentation(text: &str, root: &Node) -> Result<(), ParseError> {
                             col + 1,
                             want + 1
                         ),
-                        span,
+                        token,
                     ));
                 }
                 Some(_) => {}
@@ -254,50 +360,61 @@ pub(crate) fn parse(text: &str) -> Result<Yaml, ParseError> {
                 )
             })
             .collect();
-        // An immutable tree: a node's offset is kept, not recomputed from its siblings.
-        let green = p.tree().syntax().green().into_owned();
-        (Node::new_root(green), errors)
+        (p.tree().syntax().green().into_owned(), errors)
     });
-    let Ok((tree, errors)) = parsed else {
+    let Ok((green, errors)) = parsed else {
         return Err(err("the YAML parser failed on this text", 0..0));
     };
     if let Some((message, span)) = errors.into_iter().next() {
         let span = span.start.min(text.len())..span.end.min(text.len());
         // Found at the end of the text, an unclosed `[` or `{` is best shown where it opens.
         let span = if text[span.start..].trim().is_empty() {
-            unclosed(&tree).unwrap_or(span)
+            unclosed(&Node::new_root(green.clone())).unwrap_or(span)
         } else {
             span
         };
         return Err(err(message, span));
     }
-    check_indentation(text, &tree)?;
+    let root = G {
+        node: &green,
+        at: 0,
+    };
+    let solid = Solid::of(root);
+    check_indentation(text, root, &solid)?;
     let mut r = Reader {
-        solid: Solid::of(&tree),
+        text,
+        green: &green,
+        cursor: None,
+        solid,
         anchors: HashMap::new(),
         shared: Vec::new(),
         flow: Vec::new(),
         budget: MAX_ALIAS_NODES,
     };
-    let doc = tree
-        .children()
+    let doc = root
+        .nodes()
         .find(|n| n.kind() == K::DOCUMENT)
         .ok_or_else(|| err("empty document: expected a YAML mapping", 0..0))?;
-    let root = match r.content(&doc)? {
-        (_, Some(n)) => r.value(&n, 0)?,
+    let value = match r.content(doc)? {
+        (_, Some(n)) => r.value(n, 0)?,
         (_, None) => return Err(err("empty document: expected a YAML mapping", 0..0)),
     };
     let mut shared = r.shared;
     shared.sort_by_key(|s| s.start);
     shared.dedup();
     Ok(Yaml {
-        root,
+        root: value,
         shared,
         flow: r.flow,
     })
 }
 
-struct Reader {
+struct Reader<'t> {
+    text: &'t str,
+    green: &'t rowan::GreenNode,
+    /// A cursor tree over the same green tree, made the first time a scalar needs `yaml-edit` to
+    /// decode it (a block scalar, escapes, several lines).
+    cursor: Option<Node>,
     solid: Solid,
     /// Each anchor's latest definition: its value and span, and whether an alias used it.
     anchors: HashMap<String, (Value, bool)>,
@@ -314,19 +431,17 @@ fn size(v: &Value) -> usize {
     }
 }
 
-impl Reader {
+impl<'t> Reader<'t> {
     /// The value node a holder (a document, a mapping value, a sequence entry, a tagged node)
     /// holds, and the anchor it gives it.
-    fn content(&mut self, holder: &Node) -> Result<(Option<Token>, Option<Node>), ParseError> {
+    fn content<'g>(&self, holder: G<'g>) -> Result<(Option<T<'g>>, Option<G<'g>>), ParseError> {
         let mut anchor = None;
-        for e in holder.children_with_tokens() {
+        for e in holder.children() {
             match e {
-                rowan::NodeOrToken::Token(t) if t.kind() == K::ANCHOR => anchor = Some(t),
-                rowan::NodeOrToken::Node(n) if is_value_node(n.kind()) => {
-                    return Ok((anchor, Some(n)));
-                }
-                rowan::NodeOrToken::Node(n) if n.kind() == K::ERROR => {
-                    return Err(err("invalid YAML", self.solid.span(&n)));
+                E::Token(t) if t.kind() == K::ANCHOR => anchor = Some(t),
+                E::Node(n) if is_value_node(n.kind()) => return Ok((anchor, Some(n))),
+                E::Node(n) if n.kind() == K::ERROR => {
+                    return Err(err("invalid YAML", self.solid.span(n.range())));
                 }
                 _ => {}
             }
@@ -335,16 +450,12 @@ impl Reader {
     }
 
     /// The value a holder holds (null where it holds none), its anchor recorded.
-    fn held(&mut self, holder: &Node, depth: usize) -> Result<Value, ParseError> {
+    fn held(&mut self, holder: G<'_>, depth: usize) -> Result<Value, ParseError> {
         let (anchor, node) = self.content(holder)?;
         let v = match node {
-            Some(n) => self.value(&n, depth)?,
+            Some(n) => self.value(n, depth)?,
             None => {
-                let at = anchor
-                    .as_ref()
-                    .map_or(usize::from(holder.text_range().end()), |a| {
-                        usize::from(a.text_range().end())
-                    });
+                let at = anchor.map_or(holder.range().end, |a| a.range().end);
                 Value {
                     kind: Kind::Null,
                     span: at..at,
@@ -355,42 +466,42 @@ impl Reader {
             let name = a.text().trim_start_matches('&').to_string();
             // The anchor belongs to the value: its span covers the `&name` too.
             let mut anchored = v.clone();
-            anchored.span = usize::from(a.text_range().start()).min(v.span.start)..v.span.end;
+            anchored.span = a.range().start.min(v.span.start)..v.span.end;
             self.anchors.insert(name, (anchored, false));
         }
         Ok(v)
     }
 
-    fn value(&mut self, n: &Node, depth: usize) -> Result<Value, ParseError> {
+    fn value(&mut self, n: G<'_>, depth: usize) -> Result<Value, ParseError> {
         if depth > MAX_DEPTH {
             return Err(err(
                 format!("nested too deeply (more than {MAX_DEPTH} levels)"),
-                self.solid.span(n),
+                self.solid.span(n.range()),
             ));
         }
-        let mut span = self.solid.span(n);
+        let mut span = self.solid.span(n.range());
         let kind = match n.kind() {
             K::MAPPING => {
-                if is_flow(n) {
+                if n.is_flow() {
                     self.flow.push(span.clone());
                 } else {
-                    span = with_trailing_comment(n, span);
+                    span = with_trailing_comment(self.text, span);
                 }
                 Kind::Object(self.mapping(n, depth)?)
             }
             K::SEQUENCE => {
-                if is_flow(n) {
+                if n.is_flow() {
                     self.flow.push(span.clone());
                 } else {
-                    span = with_trailing_comment(n, span);
+                    span = with_trailing_comment(self.text, span);
                 }
                 let mut items = Vec::new();
-                for entry in n.children().filter(|c| c.kind() == K::SEQUENCE_ENTRY) {
-                    items.push(self.held(&entry, depth + 1)?);
+                for entry in n.nodes().filter(|c| c.kind() == K::SEQUENCE_ENTRY) {
+                    items.push(self.held(entry, depth + 1)?);
                 }
                 Kind::Array(items)
             }
-            K::SCALAR => return Ok(scalar(n, span)),
+            K::SCALAR => return Ok(self.scalar(n, span)),
             K::ALIAS => return self.alias(n, span),
             K::TAGGED_NODE => return self.tagged(n, span, depth),
             _ => Kind::Null,
@@ -398,38 +509,34 @@ impl Reader {
         Ok(Value { kind, span })
     }
 
-    fn mapping(&mut self, n: &Node, depth: usize) -> Result<Vec<Member>, ParseError> {
+    fn mapping(&mut self, n: G<'_>, depth: usize) -> Result<Vec<Member>, ParseError> {
         let mut members: Vec<Member> = Vec::new();
         let mut merged: Vec<Member> = Vec::new();
-        for entry in n.children().filter(|c| c.kind() == K::MAPPING_ENTRY) {
-            let key_node = entry.children().find(|c| c.kind() == K::KEY);
-            let (key, key_span) = match &key_node {
+        for entry in n.nodes().filter(|c| c.kind() == K::MAPPING_ENTRY) {
+            let key_node = entry.nodes().find(|c| c.kind() == K::KEY);
+            let (key, key_span) = match key_node {
                 Some(k) => match self.content(k)? {
                     (_, Some(kn)) => {
-                        let kv = self.value(&kn, depth + 1)?;
+                        let kv = self.value(kn, depth + 1)?;
                         let text = match &kv.kind {
                             Kind::String(s) => s.clone(),
                             Kind::Null => String::new(),
-                            _ => kn.text().to_string(),
+                            _ => self.text[kn.range()].to_string(),
                         };
                         (text, kv.span)
                     }
-                    (_, None) => (String::new(), self.solid.span(k)),
+                    (_, None) => (String::new(), self.solid.span(k.range())),
                 },
-                None => (String::new(), self.solid.span(&entry)),
+                None => (String::new(), self.solid.span(entry.range())),
             };
-            let value = match entry.children().find(|c| c.kind() == K::VALUE) {
-                Some(v) => self.held(&v, depth + 1)?,
+            let value = match entry.nodes().find(|c| c.kind() == K::VALUE) {
+                Some(v) => self.held(v, depth + 1)?,
                 None => Value {
                     kind: Kind::Null,
                     span: key_span.end..key_span.end,
                 },
             };
-            let is_merge = key_node.as_ref().is_some_and(|k| {
-                k.descendants_with_tokens()
-                    .any(|e| e.kind() == K::MERGE_KEY)
-            });
-            if is_merge {
+            if key_node.is_some_and(|k| k.has_token(K::MERGE_KEY)) {
                 // `<<: *base` (or a list of them): the members the mapping does not set itself.
                 let sources: Vec<&Value> = match &value.kind {
                     Kind::Array(items) => items.iter().collect(),
@@ -458,9 +565,8 @@ impl Reader {
         Ok(members)
     }
 
-    fn alias(&mut self, n: &Node, span: Range<usize>) -> Result<Value, ParseError> {
-        let name = n.text().to_string();
-        let name = name.trim().trim_start_matches('*');
+    fn alias(&mut self, n: G<'_>, span: Range<usize>) -> Result<Value, ParseError> {
+        let name = self.text[n.range()].trim().trim_start_matches('*');
         let Some((v, used)) = self.anchors.get_mut(name) else {
             return Err(err(
                 format!("alias `*{name}` names no anchor before it"),
@@ -484,11 +590,8 @@ impl Reader {
         Ok(v.clone())
     }
 
-    fn tagged(&mut self, n: &Node, span: Range<usize>, depth: usize) -> Result<Value, ParseError> {
-        let tag = n
-            .children_with_tokens()
-            .filter_map(|e| e.into_token())
-            .find(|t| t.kind() == K::TAG);
+    fn tagged(&mut self, n: G<'_>, span: Range<usize>, depth: usize) -> Result<Value, ParseError> {
+        let tag = n.tokens().find(|t| t.kind() == K::TAG);
         let inner = self.held(n, depth + 1)?;
         let Some(tag) = tag else {
             return Ok(inner);
@@ -506,20 +609,62 @@ impl Reader {
         Ok(Value {
             kind: Kind::Object(vec![Member {
                 key,
-                key_span: range(tag.text_range()),
+                key_span: tag.range(),
                 value: inner,
             }]),
             span,
         })
     }
+
+    /// A scalar: null where YAML says so, else a string (CloudFormation reads `1` and `true` as
+    /// the strings a property takes; the policy model accepts strings wherever IAM takes a
+    /// scalar).
+    fn scalar(&mut self, n: G<'_>, span: Range<usize>) -> Value {
+        let first = n.tokens().find(|t| !trivia(t.kind()));
+        if first.is_none_or(|t| t.kind() == K::NULL) {
+            return Value {
+                kind: Kind::Null,
+                span,
+            };
+        }
+        let text = match simple(n, first) {
+            Some(t) => t,
+            None => self.decoded(n.range()),
+        };
+        Value {
+            kind: Kind::String(text),
+            span,
+        }
+    }
+
+    /// `yaml-edit`'s reading of the scalar node at `r` (through a cursor: a block scalar's
+    /// indentation counts from its parent's column).
+    fn decoded(&mut self, r: Range<usize>) -> String {
+        let root = self
+            .cursor
+            .get_or_insert_with(|| Node::new_root(self.green.clone()));
+        let tr = rowan::TextRange::new(
+            rowan::TextSize::from(r.start as u32),
+            rowan::TextSize::from(r.end as u32),
+        );
+        let node = match root.covering_element(tr) {
+            rowan::NodeOrToken::Node(n) => Some(n),
+            rowan::NodeOrToken::Token(t) => t.parent(),
+        };
+        node.into_iter()
+            .flat_map(|n| n.ancestors())
+            .find(|n| n.kind() == K::SCALAR && n.text_range() == tr)
+            .and_then(yaml_edit::Scalar::cast)
+            .map_or_else(String::new, |s| s.as_string())
+    }
 }
 
 /// The value of a scalar of one token on one line that needs no unescaping (most of a template's):
 /// plain, single-quoted, or double-quoted without a backslash. `None`: decode it in full.
-fn simple(n: &Node, first: Option<&Token>) -> Option<String> {
+fn simple(n: G<'_>, first: Option<T<'_>>) -> Option<String> {
     let t = first?;
     // One token: the scalar's range is the token's.
-    if t.text_range() != n.text_range() || t.kind() != K::STRING {
+    if t.range() != n.range() || t.kind() != K::STRING {
         return None;
     }
     let s = t.text();
@@ -533,29 +678,6 @@ fn simple(n: &Node, first: Option<&Token>) -> Option<String> {
         return (!inner.contains('\\')).then(|| inner.to_string());
     }
     (!s.starts_with(['\'', '"', '|', '>'])).then(|| s.to_string())
-}
-
-/// A scalar: null where YAML says so, else a string (CloudFormation reads `1` and `true` as the
-/// strings a property takes; the policy model accepts strings wherever IAM takes a scalar).
-fn scalar(n: &Node, span: Range<usize>) -> Value {
-    let first = n
-        .children_with_tokens()
-        .filter_map(|e| e.into_token())
-        .find(|t| !trivia(t.kind()));
-    if first.as_ref().is_none_or(|t| t.kind() == K::NULL) {
-        return Value {
-            kind: Kind::Null,
-            span,
-        };
-    }
-    let text = match simple(n, first.as_ref()) {
-        Some(t) => t,
-        None => yaml_edit::Scalar::cast(n.clone()).map_or_else(String::new, |s| s.as_string()),
-    };
-    Value {
-        kind: Kind::String(text),
-        span,
-    }
 }
 
 #[cfg(test)]
