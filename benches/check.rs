@@ -85,6 +85,15 @@ fn template_project() -> PathBuf {
             .status()
             .unwrap();
         assert!(status.success());
+        // The same template in CloudFormation JSON, when PyYAML is there to convert it.
+        let _ = Command::new("python3")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/scripts/gen-template.py"
+            ))
+            .arg("2000")
+            .arg(dir.path().join("template.json"))
+            .status();
         let ex = example();
         std::fs::copy(ex.join("policy.json"), dir.path().join("policy.json")).unwrap();
         std::fs::create_dir(dir.path().join("snapshot")).unwrap();
@@ -113,6 +122,16 @@ fn precommit_policy_file() {
 #[divan::bench(sample_count = 100)]
 fn precommit_template_2000_lines() {
     check(&template_project(), &["template.yaml"]);
+}
+
+/// The same template as CloudFormation JSON (the JSON adapter on the same policies; skipped
+/// without PyYAML).
+#[divan::bench(sample_count = 100)]
+fn precommit_template_2000_lines_as_json() {
+    let dir = template_project();
+    if dir.join("template.json").exists() {
+        check(&dir, &["template.json"]);
+    }
 }
 
 /// The same with the pinned Service Reference folder.
