@@ -53,6 +53,22 @@ fn dash_prefix(text: &str, pos: usize) -> Option<&str> {
     (!after.is_empty() && after.bytes().all(|b| b == b' ' || b == b'\t')).then_some(prefix)
 }
 
+/// Where the dash stands when an entry starts on the line after a dash alone (`-` then, indented
+/// below it, `Effect: Allow`): only blanks before `pos` on its line, and only blanks, the dash and
+/// a comment on the line before.
+fn lone_dash_before(text: &str, pos: usize) -> Option<usize> {
+    let start = line_start(text, pos);
+    if start == 0 || !text[start..pos].bytes().all(|b| b == b' ' || b == b'\t') {
+        return None;
+    }
+    let prev = line_start(text, start - 1);
+    let line = text[prev..start].trim_end_matches(['\r', '\n']);
+    let body = line.trim_start_matches([' ', '\t']);
+    let after = body.strip_prefix('-')?;
+    let after = after.trim_start_matches([' ', '\t']);
+    (after.is_empty() || after.starts_with('#')).then_some(prev + (line.len() - body.len()))
+}
+
 /// Whether only blanks and a comment follow `pos` on its line.
 fn rest_is_comment(text: &str, pos: usize) -> bool {
     let rest = text[pos..line_end(text, pos)].trim_start_matches([' ', '\t']);
@@ -375,9 +391,16 @@ pub(super) fn render(text: &str, y: &Yaml, policy: &Policy, edit: &PolicyEdit) -
                     .collect();
                 return Some(remove_element(&near, usize::from(*statement > 0)));
             }
-            dash_prefix(text, stmt.span.start)?;
-            rest_is_comment(text, stmt.span.end).then(|| Edit {
-                span: whole_lines(text, stmt.span.start, stmt.span.end),
+            if !rest_is_comment(text, stmt.span.end) {
+                return None;
+            }
+            // `- Effect: ...`, or a dash alone on the line before the statement's first key.
+            let from = match dash_prefix(text, stmt.span.start) {
+                Some(_) => stmt.span.start,
+                None => lone_dash_before(text, stmt.span.start)?,
+            };
+            Some(Edit {
+                span: whole_lines(text, from, stmt.span.end),
                 replacement: String::new(),
             })
         }
@@ -527,6 +550,20 @@ mod tests {
         let two = format!("{head}              - Effect: Allow\n                Action: b:B");
         let drop = PolicyEdit::RemoveStatement { statement: 1 };
         assert_eq!(edited(&two, &drop), head.strip_suffix('\n').unwrap_or(head));
+    }
+
+    #[test]
+    fn a_dash_alone_on_its_line_goes_with_its_statement() {
+        let text = "S:\n  -\n    Effect: Allow\n    Action: a:B\n  - # two\n    Effect: Deny\n";
+        assert_eq!(
+            lone_dash_before(text, text.find("Effect: Allow").unwrap()),
+            Some(5)
+        );
+        assert_eq!(
+            lone_dash_before(text, text.find("Effect: Deny").unwrap()),
+            Some(43)
+        );
+        assert_eq!(lone_dash_before(text, text.find("Action").unwrap()), None);
     }
 
     #[test]

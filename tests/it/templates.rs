@@ -236,3 +236,13 @@ fn an_included_yaml_file_must_be_a_template() {
         (0, "Checked 0 policy files: no findings.\n")
     );
 }
+
+#[test]
+fn a_statement_under_a_dash_alone_on_its_line_is_removed_with_the_dash() {
+    let dir = project("aws-blog", "");
+    let file = dir.path().join("t.yaml");
+    std::fs::copy(data("templates/lone-dash.yaml"), &file).unwrap();
+    let (out, _) = check(dir.path(), &["t.yaml", "--fix"]);
+    assert!(out.contains("Fixed 1 finding"), "{out}");
+    assert_eq!(read(&file), read(&data("templates/lone-dash.fixed.yaml")));
+}
