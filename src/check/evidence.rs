@@ -117,7 +117,7 @@ impl FileEvidence {
         // (a `provider`) has policies bound one by one; a cheap look before reading it twice.
         let has = |needle: &[u8]| memchr::memmem::find(bytes, needle).is_some();
         if let Ok(text) = std::str::from_utf8(bytes)
-            && (has(b"Resources") || has(b"provider"))
+            && (has(b"Resources") || has(b"provider") || has(b"aws_iam_"))
         {
             for at in policies(text) {
                 match bound_in_template(config, rel, &at, snapshot, books)? {
@@ -240,7 +240,12 @@ fn bound_in_template(
     let mut names: Vec<String> = h.role_name.iter().chain(&h.role_names).cloned().collect();
     names.dedup();
     if !names.is_empty() {
-        return Ok(Some(Bound::To(names, "role-name", Vec::new())));
+        let how = if h.terraform {
+            "terraform-role"
+        } else {
+            "role-name"
+        };
+        return Ok(Some(Bound::To(names, how, Vec::new())));
     }
     let stacks = config.stacks_for(rel);
     if stacks.is_empty() {

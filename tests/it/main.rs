@@ -18,3 +18,4 @@ mod recommend;
 mod sarif;
 mod snapshot;
 mod templates;
+mod terraform;

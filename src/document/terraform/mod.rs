@@ -1,0 +1,645 @@
+//! The Terraform adapter: a `.tf` file's IAM policies, each at its Terraform address.
+//! - `data "aws_iam_policy_document"`: its `statement { ... }` blocks read as statements
+//!   (`effect` defaults to Allow);
+//! - `jsonencode({...})` and heredoc JSON (`<<EOF`, `<<-EOF`) in the `policy` of
+//!   `aws_iam_policy`, `aws_iam_role_policy`, `aws_iam_user_policy`, `aws_iam_group_policy` and
+//!   an `aws_iam_role`'s `inline_policy` blocks.
+//!
+//! Parsed with `hcl-edit` for its spans only: every edit is our own byte edit (its serializer
+//! re-indents `<<-` heredocs, joins lines and turns CRLF into LF), and a BOM is stripped before
+//! parsing (it refuses one) with every span shifted back. What only Terraform knows (a reference,
+//! a variable, an interpolation, a `for` expression, a `dynamic` block, a document merged with
+//! `source_policy_documents`) is opaque: its statement is left alone with a `not-judged` note.
+
+mod bind;
+mod convert;
+mod edits;
+
+use super::{Frame, Hints, Note, PolicyAt, PolicyEdit};
+use crate::diagnostic::{Edit, Span};
+use crate::policy::json::{Kind, Member, Value};
+use crate::policy::model::{self, Dialect, Issue, PatternAt, Policy, Stmt};
+use crate::refine::{ActionKey, StatementIn};
+use convert::span_of;
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::{Block, Body, Structure};
+
+/// The resources whose `policy` attribute is an identity policy.
+const POLICY_RESOURCES: &[&str] = &[
+    "aws_iam_policy",
+    "aws_iam_role_policy",
+    "aws_iam_user_policy",
+    "aws_iam_group_policy",
+];
+
+/// Nesting deeper than this is refused before parsing (the parser recurses).
+const MAX_NESTING: usize = 256;
+
+/// How a policy is written, which decides how its edits look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Style {
+    /// `data "aws_iam_policy_document"`: statements are blocks, actions HCL lists.
+    Document,
+    /// `jsonencode({...})`: HCL objects and tuples.
+    JsonEncode,
+    /// JSON in a heredoc.
+    Heredoc,
+}
+
+/// What the adapter keeps of a read file: each policy's style and frame, by location.
+#[derive(Debug)]
+pub(super) struct Tf {
+    policies: Vec<(String, Style, Frame)>,
+}
+
+impl Tf {
+    fn of(&self, location: &str) -> Option<&(String, Style, Frame)> {
+        self.policies.iter().find(|(l, _, _)| l == location)
+    }
+
+    pub(super) fn frame(&self, at: &PolicyAt) -> Frame {
+        self.of(&at.location).map_or(
+            Frame {
+                top: String::new(),
+                statements: Vec::new(),
+            },
+            |(_, _, f)| f.clone(),
+        )
+    }
+
+    pub(super) fn render(&self, text: &str, at: &PolicyAt, edit: &PolicyEdit) -> Option<Edit> {
+        let (_, style, _) = self.of(&at.location)?;
+        edits::render(text, *style, &at.policy, edit)
+    }
+}
+
+/// A syntax error: where, and the parser's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct SyntaxError {
+    pub(super) span: Span,
+    pub(super) message: String,
+}
+
+/// Whether a text reads as Terraform: a top-level block of the language on a line of its own.
+pub(super) fn looks_hcl(text: &str) -> bool {
+    const STARTS: &[&str] = &[
+        "resource \"",
+        "data \"",
+        "provider \"",
+        "module \"",
+        "variable \"",
+        "output \"",
+        "locals {",
+        "terraform {",
+    ];
+    text.lines().any(|l| {
+        STARTS
+            .iter()
+            .any(|s| l.trim_start_matches('\u{feff}').starts_with(s))
+    })
+}
+
+/// Whether a text that does not parse claims IAM resources: then its error is ours to report.
+pub(super) fn claims_iam(text: &str) -> bool {
+    text.contains("\"aws_iam_")
+}
+
+/// What a `.tf` text holds.
+#[derive(Debug)]
+pub(super) struct TfRead {
+    pub(super) tf: Tf,
+    pub(super) policies: Vec<PolicyAt>,
+    pub(super) notes: Vec<Note>,
+}
+
+fn too_deep(src: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, b) in src.bytes().enumerate() {
+        match b {
+            b'[' | b'{' | b'(' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Reads a Terraform text into its policies.
+pub(super) fn read(text: &str) -> Result<TfRead, SyntaxError> {
+    let off = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let src = &text[off..];
+    if let Some(i) = too_deep(src) {
+        return Err(SyntaxError {
+            span: i + off..i + off + 1,
+            message: format!("nested more than {MAX_NESTING} levels deep"),
+        });
+    }
+    let body = hcl_edit::parser::parse_body(src).map_err(|e| {
+        let at = (e.location().offset() + off).min(text.len());
+        let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+        SyntaxError {
+            span: at..end,
+            message: e.message().replace('\n', " "),
+        }
+    })?;
+    let graph = bind::Graph::of(&body);
+    let mut r = TfRead {
+        tf: Tf {
+            policies: Vec::new(),
+        },
+        policies: Vec::new(),
+        notes: Vec::new(),
+    };
+    for block in body.blocks() {
+        let [kind, name] = labels(block);
+        match (block.ident.value().as_str(), kind) {
+            ("data", "aws_iam_policy_document") => {
+                let location = format!("data.{kind}.{name}");
+                if graph.is_trust(&location) || names_principals(block) {
+                    continue;
+                }
+                let (doc, frame, reasons, notes) = document(text, block, off);
+                r.notes.extend(notes);
+                let (mut policy, issues) = model::read_in(&doc, Dialect::CloudFormation);
+                for (stmt, why) in policy.statements.iter_mut().zip(reasons) {
+                    if let Some(why) = why {
+                        seal(stmt, why);
+                    }
+                }
+                let issues = issues.into_iter().map(hcl_words).collect();
+                push(
+                    &mut r,
+                    &graph,
+                    location,
+                    Style::Document,
+                    policy,
+                    issues,
+                    frame,
+                );
+            }
+            ("resource", k) if POLICY_RESOURCES.contains(&k) => {
+                let Some(attr) = block.body.get_attribute("policy") else {
+                    continue;
+                };
+                let location = format!("{kind}.{name}");
+                policy_value(text, &attr.value, off, location, &graph, &mut r);
+            }
+            ("resource", "aws_iam_role") => {
+                for (i, inline) in block.body.get_blocks("inline_policy").enumerate() {
+                    let Some(attr) = inline.body.get_attribute("policy") else {
+                        continue;
+                    };
+                    let location = format!("{kind}.{name}.inline_policy[{i}]");
+                    policy_value(text, &attr.value, off, location, &graph, &mut r);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(r)
+}
+
+/// A block's two labels (`resource "type" "name"`).
+fn labels(block: &Block) -> [&str; 2] {
+    match block.labels.as_slice() {
+        [a, b] => [a.as_str(), b.as_str()],
+        _ => ["", ""],
+    }
+}
+
+/// Whether a document's statements name principals: a trust or resource policy (an S3 bucket's,
+/// a KMS key's), which unused-access findings say nothing about.
+fn names_principals(block: &Block) -> bool {
+    block.body.get_blocks("statement").any(|s| {
+        s.body.get_blocks("principals").next().is_some()
+            || s.body.get_blocks("not_principals").next().is_some()
+    })
+}
+
+/// Adds a policy read at `location`, its hints from the file's references.
+fn push(
+    r: &mut TfRead,
+    graph: &bind::Graph,
+    location: String,
+    style: Style,
+    mut policy: Policy,
+    issues: Vec<Issue>,
+    frame: Frame,
+) {
+    for stmt in &mut policy.statements {
+        stmt.sealed = stmt.sealed.map(reworded);
+    }
+    let hints = graph.hints(&location);
+    r.tf.policies.push((location.clone(), style, frame));
+    r.policies.push(PolicyAt {
+        name: location.clone(),
+        location,
+        hints,
+        policy,
+        issues,
+    });
+}
+
+/// The policy model's words for what it cannot judge, in Terraform's.
+fn reworded(why: &'static str) -> &'static str {
+    match why {
+        "an action is written with an intrinsic function" => {
+            "an action is a Terraform expression (a reference, a variable, a function call or an interpolation)"
+        }
+        "its `Effect` is written with an intrinsic function" => {
+            "its effect is a Terraform expression"
+        }
+        "the statement is written with an intrinsic function" => {
+            "the statement is a Terraform expression"
+        }
+        other => other,
+    }
+}
+
+/// A grammar issue of an `aws_iam_policy_document` in the block's attribute names.
+fn hcl_words(mut issue: Issue) -> Issue {
+    for (json, hcl) in [
+        ("`NotAction`", "`not_actions`"),
+        ("`Action`", "`actions`"),
+        ("`NotResource`", "`not_resources`"),
+        ("`Resource`", "`resources`"),
+        ("`Effect`", "`effect`"),
+        ("`Sid`", "`sid`"),
+    ] {
+        issue.message = issue.message.replace(json, hcl);
+    }
+    issue
+}
+
+/// Marks a statement as one nobody can judge statically, for `why`.
+fn seal(stmt: &mut Stmt, why: &'static str) {
+    stmt.sealed = Some(why);
+    stmt.input = StatementIn {
+        effect: stmt.input.effect,
+        key: ActionKey::Missing,
+        patterns: Vec::new(),
+    };
+    if stmt.patterns.is_empty() {
+        stmt.patterns.push(PatternAt {
+            text: String::new(),
+            span: stmt.span.clone(),
+            opaque: true,
+        });
+        stmt.pattern_spans = vec![stmt.span.clone()];
+    }
+    for p in &mut stmt.patterns {
+        p.opaque = true;
+    }
+}
+
+/// `text[span]` without whitespace: what a fix must leave as it is.
+fn squeezed(text: &str, span: &Span) -> String {
+    text.get(span.clone())
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect()
+}
+
+/// A policy attribute's value: `jsonencode({...})`, a heredoc, a document's `.json` (bound, read
+/// where the document is), or something else (a note).
+fn policy_value(
+    text: &str,
+    e: &Expression,
+    off: usize,
+    location: String,
+    graph: &bind::Graph,
+    r: &mut TfRead,
+) {
+    let span = span_of(e, off);
+    match e {
+        Expression::FuncCall(f)
+            if f.name.namespace.is_empty()
+                && f.name.name.value().as_str() == "jsonencode"
+                && f.args.len() == 1 =>
+        {
+            let Some(arg) = f.args.iter().next() else {
+                return;
+            };
+            let doc = convert::value(text, arg, off);
+            if convert::is_opaque(&doc) || doc.as_object().is_none() {
+                r.notes.push(not_here(text, &location, &doc.span));
+                return;
+            }
+            let (policy, issues) = model::read_in(&doc, Dialect::CloudFormation);
+            let at = placeholder(&policy);
+            let frame = super::json::frame(text, Some(&doc), &at);
+            push(r, graph, location, Style::JsonEncode, policy, issues, frame);
+        }
+        Expression::HeredocTemplate(_) => heredoc(text, span, location, graph, r),
+        _ if bind::document_json(e).is_some() => {}
+        _ => r.notes.push(not_here(text, &location, &span)),
+    }
+}
+
+/// A stand-in for the policy being built, for the JSON adapter's frame (which reads only its
+/// statement count).
+fn placeholder(policy: &Policy) -> PolicyAt {
+    PolicyAt {
+        location: String::new(),
+        name: String::new(),
+        hints: Hints::default(),
+        policy: policy.clone(),
+        issues: Vec::new(),
+    }
+}
+
+/// The note for a policy that Terraform builds from values it alone knows.
+fn not_here(text: &str, location: &str, span: &Span) -> Note {
+    let written = text.get(span.clone()).unwrap_or_default();
+    let first = written.lines().next().unwrap_or_default();
+    let shown: String = first.chars().take(60).collect();
+    let more = if shown.len() < written.len() {
+        "…"
+    } else {
+        ""
+    };
+    Note {
+        span: span.clone(),
+        message: format!(
+            "{location} takes its policy from `{shown}{more}`: not judged (Terraform builds it)"
+        ),
+    }
+}
+
+/// JSON in a heredoc: the body (the lines between the opening `<<EOF` and the delimiter's line)
+/// parsed as JSON, its spans shifted into the file.
+fn heredoc(text: &str, span: Span, location: String, graph: &bind::Graph, r: &mut TfRead) {
+    let raw = &text[span.clone()];
+    let (Some(first), Some(last)) = (raw.find('\n'), raw.rfind('\n')) else {
+        return;
+    };
+    let body = span.start + first + 1..span.start + last + 1;
+    let body_text = &text[body.clone()];
+    let templated = body_text.contains("${") || body_text.contains("%{");
+    let doc = match crate::policy::json::parse(body_text) {
+        Ok(v) => convert::templated(convert::shifted(v, body.start), text),
+        Err(_) if templated => {
+            r.notes.push(not_here(text, &location, &span));
+            return;
+        }
+        Err(e) => {
+            let policy = Policy {
+                span: body.clone(),
+                statements: Vec::new(),
+                statement_key_span: body.clone(),
+                statement_is_array: true,
+            };
+            let at = e.span.start + body.start..e.span.end + body.start;
+            let issues = vec![Issue {
+                span: at,
+                message: format!("invalid JSON in the heredoc: {}", e.message),
+            }];
+            let frame = Frame {
+                top: String::new(),
+                statements: Vec::new(),
+            };
+            push(r, graph, location, Style::Heredoc, policy, issues, frame);
+            return;
+        }
+    };
+    let (policy, issues) = model::read_in(&doc, Dialect::CloudFormation);
+    let at = placeholder(&policy);
+    let frame = super::json::frame(text, Some(&doc), &at);
+    push(r, graph, location, Style::Heredoc, policy, issues, frame);
+}
+
+/// Why each statement of a document is left alone, if it is.
+type Reasons = Vec<Option<&'static str>>;
+
+/// An `aws_iam_policy_document` as a policy tree, its frame, why statements are sealed, and its
+/// notes.
+fn document(text: &str, block: &Block, off: usize) -> (Value, Frame, Reasons, Vec<Note>) {
+    let mut members = Vec::new();
+    let mut notes = Vec::new();
+    let mut merged = None;
+    let mut top = Vec::new();
+    for attr in block.body.attributes() {
+        let key = attr.key.value().as_str();
+        top.push(format!(
+            "{key}={}",
+            squeezed(text, &span_of(&attr.value, off))
+        ));
+        let name = match key {
+            "version" => "Version",
+            "policy_id" => "Id",
+            "source_policy_documents"
+            | "override_policy_documents"
+            | "source_json"
+            | "override_json" => {
+                merged = Some((key.to_string(), span_of(&attr.key, off)));
+                continue;
+            }
+            _ => continue,
+        };
+        members.push(Member {
+            key: name.to_string(),
+            key_span: span_of(&attr.key, off),
+            value: convert::value(text, &attr.value, off),
+        });
+    }
+    let mut items = Vec::new();
+    let mut reasons: Reasons = Vec::new();
+    let mut frames = Vec::new();
+    let mut key_span = None;
+    for s in block.body.iter() {
+        let Structure::Block(b) = s else { continue };
+        let ident = b.ident.value().as_str();
+        let span = span_of(b, off);
+        if ident == "statement" {
+            key_span.get_or_insert_with(|| span_of(&b.ident, off));
+            let (v, dynamic) = statement(text, b, off);
+            items.push(v);
+            reasons.push(if dynamic {
+                Some("the statement has a `dynamic` block")
+            } else {
+                None
+            });
+            frames.push(statement_frame(text, &b.body, off));
+        } else if ident == "dynamic" && b.labels.first().is_some_and(|l| l.as_str() == "statement")
+        {
+            key_span.get_or_insert_with(|| span_of(&b.ident, off));
+            items.push(convert::opaque(text, span.clone()));
+            reasons.push(Some("the statement is a `dynamic` block"));
+            frames.push(squeezed(text, &span));
+        }
+    }
+    if let Some((key, key_span)) = &merged {
+        if items.is_empty() {
+            notes.push(Note {
+                span: key_span.clone(),
+                message: format!("the document is made of `{key}`: not judged here"),
+            });
+        }
+        // Statements merged with other documents (by `sid`, for overrides): left alone.
+        let why: &'static str = if key.starts_with("override") {
+            "the document is merged with `override_policy_documents`"
+        } else {
+            "the document is merged with `source_policy_documents`"
+        };
+        reasons.iter_mut().for_each(|r| *r = r.or(Some(why)));
+    }
+    let span = span_of(block, off);
+    let array_span = match (items.first(), items.last()) {
+        (Some(a), Some(b)) => a.span.start..b.span.end,
+        _ => span.clone(),
+    };
+    members.push(Member {
+        key: "Statement".to_string(),
+        key_span: key_span.unwrap_or_else(|| span.clone()),
+        value: Value {
+            kind: Kind::Array(items),
+            span: array_span,
+        },
+    });
+    let frame = Frame {
+        top: top.join(","),
+        statements: frames,
+    };
+    (
+        Value {
+            kind: Kind::Object(members),
+            span,
+        },
+        frame,
+        reasons,
+        notes,
+    )
+}
+
+/// What of a `statement` block a fix leaves as it is: everything but its action lists.
+fn statement_frame(text: &str, body: &Body, off: usize) -> String {
+    body.iter()
+        .filter(|s| {
+            !matches!(s, Structure::Attribute(a)
+                if matches!(a.key.value().as_str(), "actions" | "not_actions"))
+        })
+        .map(|s| match s {
+            Structure::Attribute(a) => squeezed(text, &span_of(a, off)),
+            Structure::Block(b) => squeezed(text, &span_of(b, off)),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// A `statement` block as a statement object, and whether it holds a `dynamic` block.
+fn statement(text: &str, b: &Block, off: usize) -> (Value, bool) {
+    let mut members = Vec::new();
+    let mut has_effect = false;
+    for attr in b.body.attributes() {
+        let name = match attr.key.value().as_str() {
+            "sid" => "Sid",
+            "effect" => {
+                has_effect = true;
+                "Effect"
+            }
+            "actions" => "Action",
+            "not_actions" => "NotAction",
+            "resources" => "Resource",
+            "not_resources" => "NotResource",
+            _ => continue,
+        };
+        members.push(Member {
+            key: name.to_string(),
+            key_span: span_of(&attr.key, off),
+            value: convert::value(text, &attr.value, off),
+        });
+    }
+    if !has_effect {
+        // Terraform's default; written nowhere, so an empty span.
+        let at = span_of(&b.ident, off).start;
+        members.push(Member {
+            key: "Effect".to_string(),
+            key_span: at..at,
+            value: convert::synthetic("Allow", at..at),
+        });
+    }
+    let conditions: Vec<&Block> = b.body.get_blocks("condition").collect();
+    if let Some(m) = condition(text, &conditions, off) {
+        members.push(m);
+    }
+    let dynamic = b.body.get_blocks("dynamic").next().is_some();
+    (
+        Value {
+            kind: Kind::Object(members),
+            span: span_of(b, off),
+        },
+        dynamic,
+    )
+}
+
+/// The span from the first block's start to the last's end, and the first one's key span.
+fn spread(blocks: &[&Block], off: usize) -> Option<(Span, Span)> {
+    let first = blocks.first()?;
+    let last = blocks.last()?;
+    let span = span_of(*first, off).start..span_of(*last, off).end;
+    Some((span, span_of(&first.ident, off)))
+}
+
+/// `condition { test variable values }` blocks as a `Condition` object.
+fn condition(text: &str, blocks: &[&Block], off: usize) -> Option<Member> {
+    let (span, key_span) = spread(blocks, off)?;
+    let mut ops: Vec<Member> = Vec::new();
+    let mut open = false;
+    for b in blocks {
+        let get = |k: &str| b.body.get_attribute(k);
+        let (Some(test), Some(var), Some(values)) = (get("test"), get("variable"), get("values"))
+        else {
+            open = true;
+            continue;
+        };
+        let (Some(t), Some(v)) = (convert::literal(&test.value), convert::literal(&var.value))
+        else {
+            open = true;
+            continue;
+        };
+        let entry = Member {
+            key: v.to_string(),
+            key_span: span_of(&var.value, off),
+            value: convert::value(text, &values.value, off),
+        };
+        match ops.iter_mut().find(|m| m.key == t) {
+            Some(Member {
+                value:
+                    Value {
+                        kind: Kind::Object(keys),
+                        ..
+                    },
+                ..
+            }) => keys.push(entry),
+            _ => ops.push(Member {
+                key: t.to_string(),
+                key_span: span_of(&test.value, off),
+                value: Value {
+                    kind: Kind::Object(vec![entry]),
+                    span: span_of(*b, off),
+                },
+            }),
+        }
+    }
+    let value = if open {
+        convert::opaque(text, span.clone())
+    } else {
+        Value {
+            kind: Kind::Object(ops),
+            span,
+        }
+    };
+    Some(Member {
+        key: "Condition".to_string(),
+        key_span,
+        value,
+    })
+}
+
+#[cfg(test)]
+mod tests;
