@@ -179,3 +179,102 @@ fn what_terraform_computes_is_left_alone_with_a_note() {
     insta::assert_snapshot!("tf-human-computed", out);
     fixes_to(dir.path(), "main.tf", "expected.tf");
 }
+
+/// A repository that finds candidates itself (no `include`), with the example's snapshot.
+fn repo() -> crate::git::Repo {
+    let r = crate::git::Repo::new();
+    r.write(
+        "iamtrim.toml",
+        "snapshot = \"snapshot\"\nmax-snapshot-age = \"36500d\"\n",
+    );
+    r
+}
+
+fn example(case: &str, file: &str) -> String {
+    read(&data(&format!("terraform/{case}/{file}")))
+}
+
+#[test]
+fn staged_tf_is_checked_and_fixed_in_the_index() {
+    let r = repo();
+    r.write("infra/iam.tf", &example("document", "main.tf"));
+    r.write("infra/network.tf", &example("no-iam", "network.tf"));
+    r.git(&["add", "-A"]);
+    let found = r.findings(&["--staged"]);
+    assert_eq!(found.len(), 9, "{found:?}");
+    assert!(
+        found.iter().all(|(p, _, _)| p == "infra/iam.tf"),
+        "{found:?}"
+    );
+    let out = r.check(&["--staged", "--fix"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let fixed = example("document", "expected.tf");
+    assert_eq!(read(&r.path().join("infra/iam.tf")), fixed);
+    let staged = r.git(&["show", ":infra/iam.tf"]).stdout;
+    assert_eq!(String::from_utf8(staged).unwrap(), fixed);
+}
+
+#[test]
+fn actions_added_to_a_tf_file_after_the_analysis_are_not_judged() {
+    let r = repo();
+    let now = example("jsonencode", "main.tf");
+    let then = now.replacen("          \"lambda:DeleteFunction\",\n", "", 1);
+    assert_ne!(then, now);
+    r.write("iam.tf", &then);
+    r.commit("policy", "2024-06-01T00:00:00+00:00");
+    r.write("iam.tf", &now);
+    let found = r.findings(&["iam.tf"]);
+    let rule_of = |text: &str| {
+        found
+            .iter()
+            .filter(|(_, _, t)| t == text)
+            .map(|(_, r, _)| r.as_str())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        rule_of("\"lambda:DeleteFunction\""),
+        ["newer-than-snapshot"]
+    );
+    assert_eq!(rule_of("\"lambda:CreateFunction\""), ["unused-action"]);
+}
+
+#[test]
+fn sarif_and_github_annotations_point_into_the_hcl() {
+    let r = repo();
+    let text = example("document", "main.tf");
+    r.write("iam.tf", &text);
+    let out = r.check(&["iam.tf", "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 9);
+    let wide = results
+        .iter()
+        .find(|x| x["ruleId"] == "overbroad-wildcard")
+        .unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("\"s3:Get*\""))
+        .unwrap()
+        + 1;
+    let region = &wide["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startLine"], line as u64, "{wide}");
+    assert_eq!(region["startColumn"], 18, "{wide}");
+    assert_eq!(
+        wide["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+        "data.aws_iam_policy_document.app",
+        "{wide}"
+    );
+    let out = r.check(&["iam.tf", "--format", "github"]);
+    let gh = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        gh.contains(&format!(
+            "::error file=iam.tf,line={line},col=18,endLine={line},endColumn=27,title=overbroad-wildcard::"
+        )),
+        "{gh}"
+    );
+}
