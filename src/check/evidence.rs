@@ -119,7 +119,14 @@ impl FileEvidence {
         if let Ok(text) = std::str::from_utf8(bytes)
             && (has(b"Resources") || has(b"provider") || has(b"aws_iam_"))
         {
-            for at in policies(text) {
+            let found = if path.extension().is_some_and(|x| x == "tf") {
+                let siblings = module_siblings(path);
+                let siblings: Vec<&str> = siblings.iter().map(String::as_str).collect();
+                document::terraform_in_module(text, &siblings)
+            } else {
+                policies(text)
+            };
+            for at in found {
                 match bound_in_template(config, rel, &at, snapshot, books)? {
                     Some(Bound::To(principals, how, generated)) => {
                         let mut ev = evidence_for(&principals, &stem, snapshot, stale)?;
@@ -202,6 +209,37 @@ impl FileEvidence {
         }
         changed
     }
+}
+
+/// The other `.tf` files of a Terraform file's folder (its module) that mention IAM: their
+/// references bind its policies too. Regular files only (no symlink is followed), each bounded.
+/// Read from the working tree, in every mode (the index holds the changed files only).
+fn module_siblings(path: &Path) -> Vec<String> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let name = path.file_name();
+    let mut out: Vec<(std::ffi::OsString, String)> = entries
+        .flatten()
+        .filter(|e| {
+            e.file_type().is_ok_and(|t| t.is_file())
+                && Some(e.file_name().as_os_str()) != name
+                && Path::new(&e.file_name())
+                    .extension()
+                    .is_some_and(|x| x == "tf")
+        })
+        .filter_map(|e| {
+            let text = crate::fsio::read_text(&e.path()).ok()?;
+            text.contains("aws_iam_").then(|| (e.file_name(), text))
+        })
+        .collect();
+    // In name order, as Terraform reads them (the order decides nothing, but runs stay alike).
+    out.sort();
+    out.into_iter().map(|(_, t)| t).collect()
 }
 
 /// How a template's policy is bound, when its own hints decide.

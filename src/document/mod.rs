@@ -233,6 +233,16 @@ fn read_terraform(text: &str) -> Read<'_> {
     }
 }
 
+/// The policies of a Terraform text with their hints from the whole module: the text and the
+/// other `.tf` files of its folder (`siblings`), whose references bind them too. Empty for a
+/// text that is no Terraform or does not parse.
+pub(crate) fn terraform_in_module(text: &str, siblings: &[&str]) -> Vec<PolicyAt> {
+    if !terraform::looks_hcl(text) {
+        return Vec::new();
+    }
+    terraform::read_in_module(text, siblings).map_or_else(|_| Vec::new(), |r| r.policies)
+}
+
 /// A YAML text read into its policies (before the document borrows the text).
 #[derive(Debug, Clone)]
 struct YamlRead {

@@ -278,3 +278,45 @@ fn sarif_and_github_annotations_point_into_the_hcl() {
         "{gh}"
     );
 }
+
+#[test]
+fn a_document_binds_through_the_other_files_of_its_module() {
+    let dir = project("module", "");
+    let (out, code) = check(dir.path(), &["policies.tf", "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        bound_by(&out),
+        vec![(
+            "data.aws_iam_policy_document.app".to_string(),
+            serde_json::json!("terraform-role")
+        )],
+        "{out}"
+    );
+    fixes_to(dir.path(), "policies.tf", "expected.tf");
+    // A document of another folder is another module's: not bound by this one's references.
+    std::fs::create_dir(dir.path().join("other")).unwrap();
+    std::fs::copy(
+        data("terraform/module/policies.tf"),
+        dir.path().join("other/policies.tf"),
+    )
+    .unwrap();
+    let (out, code) = check(dir.path(), &["other/policies.tf", "--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(rules_of(&out), vec!["no-evidence"]);
+}
+
+#[test]
+fn staged_document_binds_through_its_module_in_the_working_tree() {
+    let r = repo();
+    r.write("infra/roles.tf", &example("module", "roles.tf"));
+    r.write("infra/policies.tf", &example("module", "policies.tf"));
+    r.commit("module", "2024-05-01T00:00:00+00:00");
+    r.write(
+        "infra/policies.tf",
+        &example("module", "policies.tf").replace("# The role", "# Its role"),
+    );
+    r.git(&["add", "-A"]);
+    let found = r.findings(&["--staged"]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].1, "overbroad-wildcard", "{found:?}");
+}

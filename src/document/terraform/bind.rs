@@ -73,9 +73,10 @@ fn list(e: &Expression) -> Vec<&Expression> {
 }
 
 impl Graph {
-    pub(super) fn of(body: &Body) -> Graph {
+    /// The attachments of a module: the bodies of its `.tf` files.
+    pub(super) fn of(bodies: &[&Body]) -> Graph {
         let mut g = Graph::default();
-        for block in body.blocks() {
+        for block in bodies.iter().flat_map(|b| b.blocks()) {
             if block.ident.value().as_str() != "resource" {
                 continue;
             }

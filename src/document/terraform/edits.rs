@@ -60,6 +60,34 @@ pub(super) fn hcl_quote(s: &str) -> Option<String> {
     Some(format!("\"{escaped}\""))
 }
 
+/// Replaces entry `i` of a list with entries already written, laid out as the list lays out
+/// its entries (a lone entry on its line: `", "`, as `terraform fmt` writes lists).
+fn replace_item(text: &str, items: &[Span], i: usize, written: Vec<String>) -> Edit {
+    if items.len() == 1 && !first_on_line(text, items[0].start) {
+        return Edit {
+            span: items[0].clone(),
+            replacement: written.join(", "),
+        };
+    }
+    replace_element_written(text, items, i, written)
+}
+
+/// A string value that becomes a list: one entry a line where its key has a line of its own,
+/// else on one line, `", "` between entries.
+fn string_to_list(text: &str, key: &Span, value: &Span, with: &[String]) -> Option<Edit> {
+    if first_on_line(text, key.start) {
+        return Some(string_to_array(text, key, value, with));
+    }
+    let written = with
+        .iter()
+        .map(|s| hcl_quote(s))
+        .collect::<Option<Vec<_>>>()?;
+    Some(Edit {
+        span: value.clone(),
+        replacement: format!("[{}]", written.join(", ")),
+    })
+}
+
 /// Removes entry `i` of a list (or tuple) whose entry spans are `items`.
 fn remove_item(text: &str, items: &[Span], i: usize) -> Edit {
     let span = items[i].clone();
@@ -149,14 +177,9 @@ pub(super) fn render(text: &str, style: Style, policy: &Policy, edit: &PolicyEdi
                     span: span.clone(),
                     replacement: written[0].clone(),
                 }),
-                (_, true, Some(key)) => Some(string_to_array(text, key, span, with)),
+                (_, true, Some(key)) => string_to_list(text, key, span, with),
                 (_, true, None) => None,
-                _ => Some(replace_element_written(
-                    text,
-                    &stmt.pattern_spans,
-                    *entry,
-                    written,
-                )),
+                _ => Some(replace_item(text, &stmt.pattern_spans, *entry, written)),
             }
         }
         PolicyEdit::AppendNotAction { statement, with } => {
@@ -170,16 +193,11 @@ pub(super) fn render(text: &str, style: Style, policy: &Policy, edit: &PolicyEdi
                 let value = stmt.action_value_span.as_ref()?;
                 let mut all: Vec<String> = stmt.patterns.iter().map(|p| p.text.clone()).collect();
                 all.extend(with.iter().cloned());
-                return Some(string_to_array(text, key, value, &all));
+                return string_to_list(text, key, value, &all);
             }
             let last = stmt.pattern_spans.len().checked_sub(1)?;
             written.insert(0, text[stmt.pattern_spans[last].clone()].to_string());
-            Some(replace_element_written(
-                text,
-                &stmt.pattern_spans,
-                last,
-                written,
-            ))
+            Some(replace_item(text, &stmt.pattern_spans, last, written))
         }
         PolicyEdit::RemoveStatement { statement } => {
             if !policy.statement_is_array || policy.statements.len() < 2 {
@@ -254,6 +272,22 @@ mod tests {
         assert_eq!(
             apply(inline, &[remove_item(inline, &items, 0)]),
             "x = [\"b\", \"c\"]\n"
+        );
+    }
+
+    #[test]
+    fn a_lone_entry_becomes_several_in_terraform_fmt_spacing() {
+        let w = |v: &[&str]| v.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>();
+        let text = "actions = [\"s3:Get*\"]\n";
+        let items = spans(text, &["\"s3:Get*\""]);
+        let e = replace_item(text, &items, 0, w(&["s3:A*", "s3:B"]));
+        assert_eq!(apply(text, &[e]), "actions = [\"s3:A*\", \"s3:B\"]\n");
+        let text = "actions = [\n  \"s3:Get*\",\n]\n";
+        let items = spans(text, &["\"s3:Get*\""]);
+        let e = replace_item(text, &items, 0, w(&["s3:A*", "s3:B"]));
+        assert_eq!(
+            apply(text, &[e]),
+            "actions = [\n  \"s3:A*\",\n  \"s3:B\",\n]\n"
         );
     }
 

@@ -131,6 +131,12 @@ fn too_deep(src: &str) -> Option<usize> {
 
 /// Reads a Terraform text into its policies.
 pub(super) fn read(text: &str) -> Result<TfRead, SyntaxError> {
+    read_in_module(text, &[])
+}
+
+/// Parses a text, its BOM stripped (the parser refuses one): the body and the offset of its
+/// spans.
+fn parse(text: &str) -> Result<(Body, usize), SyntaxError> {
     let off = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let src = &text[off..];
     if let Some(i) = too_deep(src) {
@@ -147,7 +153,20 @@ pub(super) fn read(text: &str) -> Result<TfRead, SyntaxError> {
             message: e.message().replace('\n', " "),
         }
     })?;
-    let graph = bind::Graph::of(&body);
+    Ok((body, off))
+}
+
+/// Reads a Terraform text into its policies, bound through the references of the other `.tf`
+/// files of its module (`siblings`; one that does not parse binds nothing).
+pub(super) fn read_in_module(text: &str, siblings: &[&str]) -> Result<TfRead, SyntaxError> {
+    let (body, off) = parse(text)?;
+    let others: Vec<Body> = siblings
+        .iter()
+        .filter_map(|t| parse(t).ok().map(|(b, _)| b))
+        .collect();
+    let mut bodies = vec![&body];
+    bodies.extend(others.iter());
+    let graph = bind::Graph::of(&bodies);
     let mut r = TfRead {
         tf: Tf {
             policies: Vec::new(),

@@ -182,6 +182,21 @@ fn jsonencode_and_heredocs() {
         ),
         "{fixed}"
     );
+    let inline = "resource \"aws_iam_policy\" \"i\" {\n  policy = jsonencode({ Statement = [{ Effect = \"Allow\", Action = \"s3:Get*\" }] })\n}\n";
+    let ri = tf(inline);
+    let e = PolicyEdit::ReplaceEntry {
+        statement: 0,
+        entry: 0,
+        with: vec!["s3:GetA".into(), "s3:GetB".into()],
+    };
+    let fixed_inline = apply(
+        inline,
+        &[ri.tf.render(inline, &ri.policies[0], &e).unwrap()],
+    );
+    assert!(
+        fixed_inline.contains("Action = [\"s3:GetA\", \"s3:GetB\"] }"),
+        "{fixed_inline}"
+    );
     let h = &r.policies[1];
     assert!(h.issues.is_empty(), "{:?}", h.issues);
     assert_eq!(h.hints.role_names, Vec::<String>::new());
