@@ -320,3 +320,12 @@ fn staged_document_binds_through_its_module_in_the_working_tree() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].1, "overbroad-wildcard", "{found:?}");
 }
+
+#[test]
+fn styles_of_real_modules_are_fixed_in_place() {
+    let dir = project("styles", "");
+    let (out, code) = check(dir.path(), &["main.tf"]);
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!("tf-human-styles", out);
+    fixes_to(dir.path(), "main.tf", "expected.tf");
+}
