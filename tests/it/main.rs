@@ -19,3 +19,4 @@ mod sarif;
 mod snapshot;
 mod templates;
 mod terraform;
+mod terraform_properties;
