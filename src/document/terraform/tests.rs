@@ -257,3 +257,31 @@ fn terraform_without_iam_and_broken_hcl() {
         Read::Invalid(_)
     ));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 500, failure_persistence: None, ..Default::default() })]
+
+    /// Whatever the bytes, reading never panics and every span lies on the text's char
+    /// boundaries.
+    #[test]
+    fn reading_never_panics(
+        body in "[a-z_ \"=\\[\\]{}(),.$<>\\-#/*\\n\u{e9}]{0,80}",
+        kind in 0usize..3,
+    ) {
+        let head = [
+            "data \"aws_iam_policy_document\" \"x\" {\n  statement {\n    actions = ",
+            "resource \"aws_iam_policy\" \"p\" {\n  policy = jsonencode(",
+            "resource \"aws_iam_policy\" \"p\" {\n  policy = <<-EOF\n",
+        ][kind];
+        let text = format!("{head}{body}\n");
+        if let Read::Document(doc) = crate::document::read(&text, Expect::Detect) {
+            for at in &doc.policies {
+                for s in &at.policy.statements {
+                    for p in &s.pattern_spans {
+                        proptest::prop_assert!(text.get(p.clone()).is_some());
+                    }
+                }
+            }
+        }
+    }
+}
