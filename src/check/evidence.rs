@@ -11,9 +11,9 @@ use crate::findings::binding::{Evidence, GeneratedName, evidence_for};
 use crate::findings::stacks::{Books, is_generated_name};
 use crate::findings::time;
 use crate::source::git::Repo;
-use std::collections::BTreeSet;
-use std::path::Path;
-use std::sync::Mutex;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The policies of a text, through its document adapter (none when it holds none).
 fn policies(text: &str) -> Vec<PolicyAt> {
@@ -121,7 +121,7 @@ impl FileEvidence {
         {
             let found = if path.extension().is_some_and(|x| x == "tf") {
                 let siblings = module_siblings(path);
-                let siblings: Vec<&str> = siblings.iter().map(String::as_str).collect();
+                let siblings: Vec<&document::TfModule> = siblings.iter().map(|m| &**m).collect();
                 document::terraform_in_module(text, &siblings)
             } else {
                 policies(text)
@@ -211,10 +211,16 @@ impl FileEvidence {
     }
 }
 
+type ModuleCache = Mutex<HashMap<PathBuf, Option<Arc<document::TfModule>>>>;
+
+/// What each `.tf` file of the working tree tells its module, read once a run (a folder of
+/// many files is read once, not once per file).
+static MODULES: OnceLock<ModuleCache> = OnceLock::new();
+
 /// The other `.tf` files of a Terraform file's folder (its module) that mention IAM: their
 /// references bind its policies too. Regular files only (no symlink is followed), each bounded.
 /// Read from the working tree, in every mode (the index holds the changed files only).
-fn module_siblings(path: &Path) -> Vec<String> {
+fn module_siblings(path: &Path) -> Vec<Arc<document::TfModule>> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -223,7 +229,7 @@ fn module_siblings(path: &Path) -> Vec<String> {
         return Vec::new();
     };
     let name = path.file_name();
-    let mut out: Vec<(std::ffi::OsString, String)> = entries
+    let mut files: Vec<PathBuf> = entries
         .flatten()
         .filter(|e| {
             e.file_type().is_ok_and(|t| t.is_file())
@@ -232,14 +238,26 @@ fn module_siblings(path: &Path) -> Vec<String> {
                     .extension()
                     .is_some_and(|x| x == "tf")
         })
-        .filter_map(|e| {
-            let text = crate::fsio::read_text(&e.path()).ok()?;
-            text.contains("aws_iam_").then(|| (e.file_name(), text))
-        })
+        .map(|e| e.path())
         .collect();
     // In name order, as Terraform reads them (the order decides nothing, but runs stay alike).
-    out.sort();
-    out.into_iter().map(|(_, t)| t).collect()
+    files.sort();
+    let cache = MODULES.get_or_init(ModuleCache::default);
+    files
+        .into_iter()
+        .filter_map(|p| {
+            if let Some(known) = cache.lock().ok()?.get(&p) {
+                return known.clone();
+            }
+            let module = crate::fsio::read_text(&p)
+                .ok()
+                .filter(|t| t.contains("aws_iam_"))
+                .and_then(|t| document::TfModule::of(&t))
+                .map(Arc::new);
+            cache.lock().ok()?.insert(p, module.clone());
+            module
+        })
+        .collect()
 }
 
 /// How a template's policy is bound, when its own hints decide.

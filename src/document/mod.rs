@@ -233,10 +233,13 @@ fn read_terraform(text: &str) -> Read<'_> {
     }
 }
 
+/// What a `.tf` file tells the other files of its module (read once per file and run).
+pub(crate) use terraform::Module as TfModule;
+
 /// The policies of a Terraform text with their hints from the whole module: the text and the
 /// other `.tf` files of its folder (`siblings`), whose references bind them too. Empty for a
 /// text that is no Terraform or does not parse.
-pub(crate) fn terraform_in_module(text: &str, siblings: &[&str]) -> Vec<PolicyAt> {
+pub(crate) fn terraform_in_module(text: &str, siblings: &[&TfModule]) -> Vec<PolicyAt> {
     if !terraform::looks_hcl(text) {
         return Vec::new();
     }

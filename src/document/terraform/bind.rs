@@ -158,6 +158,16 @@ impl Graph {
         g
     }
 
+    /// Adds what another file of the module says.
+    pub(super) fn merge(&mut self, other: &Graph) {
+        for (k, v) in &other.roles {
+            self.roles.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        self.attached.extend(other.attached.iter().cloned());
+        self.carried.extend(other.carried.iter().cloned());
+        self.trust.extend(other.trust.iter().cloned());
+    }
+
     /// Whether a document is a role's trust policy.
     pub(super) fn is_trust(&self, location: &str) -> bool {
         self.trust.iter().any(|t| t == location)

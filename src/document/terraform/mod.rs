@@ -156,17 +156,27 @@ fn parse(text: &str) -> Result<(Body, usize), SyntaxError> {
     Ok((body, off))
 }
 
+/// What one `.tf` file tells the other files of its module: its roles and attachments.
+#[derive(Debug)]
+pub(crate) struct Module(bind::Graph);
+
+impl Module {
+    /// The references of a text (`None` when it does not parse).
+    pub(crate) fn of(text: &str) -> Option<Module> {
+        parse(text)
+            .ok()
+            .map(|(b, _)| Module(bind::Graph::of(&[&b])))
+    }
+}
+
 /// Reads a Terraform text into its policies, bound through the references of the other `.tf`
-/// files of its module (`siblings`; one that does not parse binds nothing).
-pub(super) fn read_in_module(text: &str, siblings: &[&str]) -> Result<TfRead, SyntaxError> {
+/// files of its module (`siblings`).
+pub(super) fn read_in_module(text: &str, siblings: &[&Module]) -> Result<TfRead, SyntaxError> {
     let (body, off) = parse(text)?;
-    let others: Vec<Body> = siblings
-        .iter()
-        .filter_map(|t| parse(t).ok().map(|(b, _)| b))
-        .collect();
-    let mut bodies = vec![&body];
-    bodies.extend(others.iter());
-    let graph = bind::Graph::of(&bodies);
+    let mut graph = bind::Graph::of(&[&body]);
+    for m in siblings {
+        graph.merge(&m.0);
+    }
     let mut r = TfRead {
         tf: Tf {
             policies: Vec::new(),
