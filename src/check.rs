@@ -40,11 +40,12 @@ const EVIDENCE_RULES: &[&str] = &[
     "unused-policy",
 ];
 
-/// Whether a file's name makes it a candidate: `.json`, CloudFormation's `.template`, or YAML
-/// (a template or a Serverless service; other YAML is skipped by its content).
+/// Whether a file's name makes it a candidate: `.json`, CloudFormation's `.template`, YAML (a
+/// template or a Serverless service) or Terraform's `.tf`; others of these kinds are skipped by
+/// their content.
 fn candidate(path: &Path) -> bool {
     path.extension()
-        .is_some_and(|x| x == "json" || x == "template" || x == "yaml" || x == "yml")
+        .is_some_and(|x| x == "json" || x == "template" || x == "yaml" || x == "yml" || x == "tf")
 }
 
 /// The candidate files below `dir`.

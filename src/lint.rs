@@ -208,8 +208,14 @@ fn lint_policy(
                     g.stack
                 ));
             } else if !ev.is_bound() {
+                // Terraform names a role with `name`, and attaches the policy to it by reference.
+                let name = if at.hints.terraform {
+                    "attach it to a role with a literal `name` in this module"
+                } else {
+                    "give its role a literal `RoleName`"
+                };
                 f.help = Some(format!(
-                    "bind it in iamtrim.toml (`[[bind]] files = [\"<this file>#{id}\"]`), or give its role a literal `RoleName`"
+                    "bind it in iamtrim.toml (`[[bind]] files = [\"<this file>#{id}\"]`), or {name}"
                 ));
             }
         }

@@ -11,9 +11,9 @@ use crate::findings::binding::{Evidence, GeneratedName, evidence_for};
 use crate::findings::stacks::{Books, is_generated_name};
 use crate::findings::time;
 use crate::source::git::Repo;
-use std::collections::BTreeSet;
-use std::path::Path;
-use std::sync::Mutex;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The policies of a text, through its document adapter (none when it holds none).
 fn policies(text: &str) -> Vec<PolicyAt> {
@@ -117,9 +117,16 @@ impl FileEvidence {
         // (a `provider`) has policies bound one by one; a cheap look before reading it twice.
         let has = |needle: &[u8]| memchr::memmem::find(bytes, needle).is_some();
         if let Ok(text) = std::str::from_utf8(bytes)
-            && (has(b"Resources") || has(b"provider"))
+            && (has(b"Resources") || has(b"provider") || has(b"aws_iam_"))
         {
-            for at in policies(text) {
+            let found = if path.extension().is_some_and(|x| x == "tf") {
+                let siblings = module_siblings(path);
+                let siblings: Vec<&document::TfModule> = siblings.iter().map(|m| &**m).collect();
+                document::terraform_in_module(text, &siblings)
+            } else {
+                policies(text)
+            };
+            for at in found {
                 match bound_in_template(config, rel, &at, snapshot, books)? {
                     Some(Bound::To(principals, how, generated)) => {
                         let mut ev = evidence_for(&principals, &stem, snapshot, stale)?;
@@ -204,6 +211,55 @@ impl FileEvidence {
     }
 }
 
+type ModuleCache = Mutex<HashMap<PathBuf, Option<Arc<document::TfModule>>>>;
+
+/// What each `.tf` file of the working tree tells its module, read once a run (a folder of
+/// many files is read once, not once per file).
+static MODULES: OnceLock<ModuleCache> = OnceLock::new();
+
+/// The other `.tf` files of a Terraform file's folder (its module) that mention IAM: their
+/// references bind its policies too. Regular files only (no symlink is followed), each bounded.
+/// Read from the working tree, in every mode (the index holds the changed files only).
+fn module_siblings(path: &Path) -> Vec<Arc<document::TfModule>> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let name = path.file_name();
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| {
+            e.file_type().is_ok_and(|t| t.is_file())
+                && Some(e.file_name().as_os_str()) != name
+                && Path::new(&e.file_name())
+                    .extension()
+                    .is_some_and(|x| x == "tf")
+        })
+        .map(|e| e.path())
+        .collect();
+    // In name order, as Terraform reads them (the order decides nothing, but runs stay alike).
+    files.sort();
+    let cache = MODULES.get_or_init(ModuleCache::default);
+    files
+        .into_iter()
+        .filter_map(|p| {
+            if let Some(known) = cache.lock().ok()?.get(&p) {
+                return known.clone();
+            }
+            let module = crate::fsio::read_text(&p)
+                .ok()
+                .filter(|t| t.contains("aws_iam_"))
+                .and_then(|t| document::TfModule::of(&t))
+                .map(Arc::new);
+            cache.lock().ok()?.insert(p, module.clone());
+            module
+        })
+        .collect()
+}
+
 /// How a template's policy is bound, when its own hints decide.
 enum Bound {
     /// To these principals, by this step; with the roles found by their generated names.
@@ -240,7 +296,12 @@ fn bound_in_template(
     let mut names: Vec<String> = h.role_name.iter().chain(&h.role_names).cloned().collect();
     names.dedup();
     if !names.is_empty() {
-        return Ok(Some(Bound::To(names, "role-name", Vec::new())));
+        let how = if h.terraform {
+            "terraform-role"
+        } else {
+            "role-name"
+        };
+        return Ok(Some(Bound::To(names, how, Vec::new())));
     }
     let stacks = config.stacks_for(rel);
     if stacks.is_empty() {

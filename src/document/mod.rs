@@ -8,6 +8,7 @@ pub(crate) mod cfn;
 mod json;
 mod json_edits;
 mod serverless;
+mod terraform;
 mod yaml;
 mod yaml_edits;
 
@@ -57,6 +58,8 @@ pub struct Hints {
     pub construct: Option<String>,
     /// The stack or module the resource belongs to.
     pub stack: Option<String>,
+    /// Read from Terraform: its literal role names bind as `terraform-role`.
+    pub terraform: bool,
 }
 
 /// One policy of a document.
@@ -111,6 +114,8 @@ enum Tree {
         yaml: std::sync::Arc<yaml::Yaml>,
         serverless: bool,
     },
+    /// A Terraform file: each policy's style (document blocks, `jsonencode`, heredoc JSON).
+    Terraform(terraform::Tf),
 }
 
 /// A document read by its adapter: the text, and the policies in it in document order.
@@ -184,7 +189,9 @@ fn claims_template(text: &str) -> bool {
 pub(crate) fn read(text: &str, expect: Expect) -> Read<'_> {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text).trim_start();
     let json_like = body.starts_with(['{', '[']);
-    let mut read = if !json_like && (expect == Expect::Policy || may_be_yaml_template(text)) {
+    let mut read = if !json_like && terraform::looks_hcl(text) {
+        read_terraform(text)
+    } else if !json_like && (expect == Expect::Policy || may_be_yaml_template(text)) {
         read_yaml(text, expect)
     } else {
         read_json(text, expect)
@@ -205,6 +212,38 @@ fn read_json(text: &str, expect: Expect) -> Read<'_> {
         },
         Err(e) => json::not_json(text, e, expect),
     }
+}
+
+/// A Terraform text: its policies, or nothing when it has none (a syntax error is ours to report
+/// when it claims IAM resources).
+fn read_terraform(text: &str) -> Read<'_> {
+    match terraform::read(text) {
+        Ok(r) if !r.policies.is_empty() || !r.notes.is_empty() => Read::Document(Document {
+            text,
+            tree: Tree::Terraform(r.tf),
+            policies: r.policies,
+            notes: r.notes,
+        }),
+        Err(e) if terraform::claims_iam(text) => Read::Invalid(Invalid {
+            span: e.span,
+            message: format!("invalid HCL: {}", e.message),
+            cause: Cause::Syntax(e.message),
+        }),
+        Ok(_) | Err(_) => Read::NotPolicy,
+    }
+}
+
+/// What a `.tf` file tells the other files of its module (read once per file and run).
+pub(crate) use terraform::Module as TfModule;
+
+/// The policies of a Terraform text with their hints from the whole module: the text and the
+/// other `.tf` files of its folder (`siblings`), whose references bind them too. Empty for a
+/// text that is no Terraform or does not parse.
+pub(crate) fn terraform_in_module(text: &str, siblings: &[&TfModule]) -> Vec<PolicyAt> {
+    if !terraform::looks_hcl(text) {
+        return Vec::new();
+    }
+    terraform::read_in_module(text, siblings).map_or_else(|_| Vec::new(), |r| r.policies)
 }
 
 /// A YAML text read into its policies (before the document borrows the text).
@@ -342,6 +381,7 @@ impl Document<'_> {
         match &self.tree {
             Tree::Json(_) => json::render(self.text, &at.policy, edit),
             Tree::Yaml { yaml, .. } => yaml_edits::render(self.text, yaml, &at.policy, edit),
+            Tree::Terraform(tf) => tf.render(self.text, at, edit),
         }
     }
 
@@ -360,6 +400,7 @@ impl Document<'_> {
                 let doc = serverless::document_at(&yaml.root, &at.location);
                 json::frame(self.text, doc.as_ref(), at)
             }
+            Tree::Terraform(tf) => tf.frame(at),
         }
     }
 }

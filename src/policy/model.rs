@@ -72,6 +72,12 @@ pub struct Policy {
 /// Why a statement with an intrinsic among its actions is not judged (adapters reword it).
 pub const INTRINSIC_ACTION: &str =
     "an action is written with an intrinsic function, known only at deployment";
+/// Why a statement whose `Effect` is an intrinsic is not judged.
+pub const INTRINSIC_EFFECT: &str =
+    "its `Effect` is written with an intrinsic function, known only at deployment";
+/// Why a statement that is itself an intrinsic (other than `Fn::If`) is not judged.
+pub const INTRINSIC_STATEMENT: &str =
+    "the statement is written with an intrinsic function, known only at deployment";
 
 /// Which values a policy's document may hold where IAM wants a string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,7 +276,7 @@ fn statement(
         let why = if v.get("Fn::If").is_some() {
             "the statement is under `Fn::If`, decided at deployment"
         } else {
-            "the statement is written with an intrinsic function, known only at deployment"
+            INTRINSIC_STATEMENT
         };
         return sealed(stmt, v, why);
     }
@@ -410,11 +416,7 @@ fn statement(
     }
     if effect_open {
         stmt.sealed_at = v.get("Effect").map(|e| e.span.clone());
-        return sealed(
-            stmt,
-            v,
-            "its `Effect` is written with an intrinsic function, known only at deployment",
-        );
+        return sealed(stmt, v, INTRINSIC_EFFECT);
     }
     if stmt.patterns.iter().any(|p| p.opaque) {
         stmt.sealed = Some(INTRINSIC_ACTION);

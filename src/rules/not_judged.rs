@@ -11,8 +11,12 @@ pub static INFO: RuleInfo = RuleInfo {
 Notes what a template holds that iamtrim cannot read statically, and so leaves as it is: a
 statement under `Fn::If` (or written as another intrinsic), an action or `Effect` written with an
 intrinsic function (`!Ref`, `!Sub`, `Fn::Join`) or a Serverless Framework variable
-(`${self:custom.action}`), a statement whose actions a YAML alias repeats, and a SAM resource's
-policy templates (`S3ReadPolicy`) and managed policies.
+(`${self:custom.action}`), a statement whose actions a YAML alias repeats, a SAM resource's
+policy templates (`S3ReadPolicy`) and managed policies; in Terraform, an action or statement
+written with a reference, a variable, a function call, an interpolation (`\"s3:${var.verb}\"`) or a
+`for` expression, a `dynamic \"statement\"` block, a document merged with
+`source_policy_documents` / `override_policy_documents`, and a `policy` built by `file()`,
+`templatefile()` or a variable.
 
 ## Why is this bad?
 It is not: the note says where the unused-access findings were not applied, so that a clean run

@@ -18,6 +18,8 @@ mod recommend;
 mod sarif;
 mod snapshot;
 mod templates;
+mod terraform;
+mod terraform_properties;
 mod yaml;
 mod yaml_hostile;
 mod yaml_properties;

@@ -1,0 +1,223 @@
+//! Whom a file's policies belong to, from the HCL itself: `aws_iam_role_policy.role`,
+//! `aws_iam_role_policy_attachment { role, policy_arn }`, an `aws_iam_role`'s `inline_policy`
+//! and `managed_policy_arns`, and the `data.aws_iam_policy_document.D.json` any of them (or an
+//! `aws_iam_policy`) names. A role binds by its literal `name`; a policy binds by names only when
+//! every principal it reaches is a role with one (evidence for some would judge the others' use).
+
+use super::Hints;
+use super::convert::{literal, reference};
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::Body;
+use std::collections::HashMap;
+
+/// What a policy is attached to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    /// A role of this file, by address (`aws_iam_role.app`).
+    Role(String),
+    /// A role by its literal name (`role = "MyRole"`).
+    RoleName(String),
+    /// A user, a group, or a role only Terraform knows: no binding by names.
+    Other,
+}
+
+/// The file's attachments: policy address -> targets; a document's address -> the
+/// `aws_iam_policy` addresses that carry it.
+#[derive(Debug, Default)]
+pub(super) struct Graph {
+    /// Each role's literal `name`, by address.
+    roles: HashMap<String, Option<String>>,
+    attached: Vec<(String, Target)>,
+    carried: Vec<(String, String)>,
+    /// The documents a role's `assume_role_policy` names: trust policies, not ours.
+    trust: Vec<String>,
+}
+
+/// The document a `data.aws_iam_policy_document.D.json` reference names (its address).
+pub(super) fn document_json(e: &Expression) -> Option<String> {
+    match reference(e)?.as_slice() {
+        [
+            "data",
+            "aws_iam_policy_document",
+            name,
+            "json" | "minified_json",
+        ] => Some(format!("data.aws_iam_policy_document.{name}")),
+        _ => None,
+    }
+}
+
+/// The resource an `X.Y.attr` reference names (`aws_iam_policy.p.arn` -> `aws_iam_policy.p`),
+/// when its type is `kind` and its attribute one of `attrs`.
+fn resource_ref(e: &Expression, kind: &str, attrs: &[&str]) -> Option<String> {
+    match reference(e)?.as_slice() {
+        [k, name, attr] if *k == kind && attrs.contains(attr) => Some(format!("{k}.{name}")),
+        _ => None,
+    }
+}
+
+/// A `role` argument: a role of this file (its `name` or `id`, which Terraform sets to the
+/// name), a literal name, or something else.
+fn role_target(e: &Expression) -> Target {
+    if let Some(name) = literal(e) {
+        return Target::RoleName(name.to_string());
+    }
+    resource_ref(e, "aws_iam_role", &["name", "id"]).map_or(Target::Other, Target::Role)
+}
+
+/// The entries of a list attribute (a non-list: one unknown entry).
+fn list(e: &Expression) -> Vec<&Expression> {
+    match e {
+        Expression::Array(a) => a.iter().collect(),
+        other => vec![other],
+    }
+}
+
+impl Graph {
+    /// The attachments of a module: the bodies of its `.tf` files.
+    pub(super) fn of(bodies: &[&Body]) -> Graph {
+        let mut g = Graph::default();
+        for block in bodies.iter().flat_map(|b| b.blocks()) {
+            if block.ident.value().as_str() != "resource" {
+                continue;
+            }
+            let [kind, name] = super::labels(block);
+            let address = format!("{kind}.{name}");
+            let attr = |k: &str| block.body.get_attribute(k).map(|a| &a.value);
+            match kind {
+                "aws_iam_role" => {
+                    g.trust
+                        .extend(attr("assume_role_policy").and_then(document_json));
+                    let literal_name = attr("name").and_then(literal).map(str::to_string);
+                    for (i, inline) in block.body.get_blocks("inline_policy").enumerate() {
+                        let target = Target::Role(address.clone());
+                        g.attached
+                            .push((format!("{address}.inline_policy[{i}]"), target.clone()));
+                        if let Some(doc) = inline
+                            .body
+                            .get_attribute("policy")
+                            .and_then(|a| document_json(&a.value))
+                        {
+                            g.attached.push((doc, target));
+                        }
+                    }
+                    for arn in attr("managed_policy_arns").map(list).unwrap_or_default() {
+                        if let Some(p) = resource_ref(arn, "aws_iam_policy", &["arn", "id"]) {
+                            g.attached.push((p, Target::Role(address.clone())));
+                        }
+                    }
+                    g.roles.insert(address, literal_name);
+                }
+                "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy" => {
+                    let target = match (kind, attr("role")) {
+                        ("aws_iam_role_policy", Some(r)) => role_target(r),
+                        _ => Target::Other,
+                    };
+                    g.attached.push((address, target.clone()));
+                    if let Some(doc) = attr("policy").and_then(document_json) {
+                        g.attached.push((doc, target));
+                    }
+                }
+                "aws_iam_policy" => {
+                    if let Some(doc) = attr("policy").and_then(document_json) {
+                        g.carried.push((doc, address));
+                    }
+                }
+                "aws_iam_role_policy_attachment"
+                | "aws_iam_user_policy_attachment"
+                | "aws_iam_group_policy_attachment" => {
+                    let Some(p) = attr("policy_arn")
+                        .and_then(|e| resource_ref(e, "aws_iam_policy", &["arn", "id"]))
+                    else {
+                        continue;
+                    };
+                    let target = match (kind, attr("role")) {
+                        ("aws_iam_role_policy_attachment", Some(r)) => role_target(r),
+                        _ => Target::Other,
+                    };
+                    g.attached.push((p, target));
+                }
+                "aws_iam_policy_attachment" => {
+                    let Some(p) = attr("policy_arn")
+                        .and_then(|e| resource_ref(e, "aws_iam_policy", &["arn", "id"]))
+                    else {
+                        continue;
+                    };
+                    for r in attr("roles").map(list).unwrap_or_default() {
+                        g.attached.push((p.clone(), role_target(r)));
+                    }
+                    let others = ["users", "groups"].iter().any(|k| {
+                        attr(k).is_some_and(|e| !matches!(e, Expression::Array(a) if a.is_empty()))
+                    });
+                    if others {
+                        g.attached.push((p, Target::Other));
+                    }
+                }
+                _ => {}
+            }
+        }
+        g
+    }
+
+    /// Adds what another file of the module says.
+    pub(super) fn merge(&mut self, other: &Graph) {
+        for (k, v) in &other.roles {
+            self.roles.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        self.attached.extend(other.attached.iter().cloned());
+        self.carried.extend(other.carried.iter().cloned());
+        self.trust.extend(other.trust.iter().cloned());
+    }
+
+    /// Whether a document is a role's trust policy.
+    pub(super) fn is_trust(&self, location: &str) -> bool {
+        self.trust.iter().any(|t| t == location)
+    }
+
+    /// What the file says about the policy at `location`: its address, the roles it reaches,
+    /// and their literal names when all of them have one.
+    pub(super) fn hints(&self, location: &str) -> Hints {
+        let mut via: Vec<&str> = vec![location];
+        via.extend(
+            self.carried
+                .iter()
+                .filter(|(d, _)| d == location)
+                .map(|(_, p)| p.as_str()),
+        );
+        let targets: Vec<&Target> = self
+            .attached
+            .iter()
+            .filter(|(p, _)| via.contains(&p.as_str()))
+            .map(|(_, t)| t)
+            .collect();
+        let mut roles: Vec<String> = Vec::new();
+        let mut names: Option<Vec<String>> = (!targets.is_empty()).then(Vec::new);
+        for t in &targets {
+            let name = match t {
+                Target::Role(address) => {
+                    if !roles.contains(address) {
+                        roles.push(address.clone());
+                    }
+                    self.roles.get(address).cloned().flatten()
+                }
+                Target::RoleName(n) => Some(n.clone()),
+                Target::Other => None,
+            };
+            match (name, &mut names) {
+                (Some(n), Some(list)) => {
+                    let n = format!("role/{n}");
+                    if !list.contains(&n) {
+                        list.push(n);
+                    }
+                }
+                _ => names = None,
+            }
+        }
+        Hints {
+            logical_id: Some(location.to_string()),
+            roles,
+            role_names: names.unwrap_or_default(),
+            terraform: true,
+            ..Hints::default()
+        }
+    }
+}

@@ -1,0 +1,331 @@
+//! Terraform: `.tf` files told by their content, their `aws_iam_policy_document`s, `jsonencode`
+//! and heredoc policies read at Terraform addresses, bound to their roles from the HCL itself,
+//! what Terraform computes left alone, fixed in the file's own text (tests/data/terraform, see
+//! its ORIGIN.md).
+
+use crate::cfn::{bound_by, check, copy_dir, rules_of};
+use crate::common::{data, read};
+use std::path::Path;
+use tempfile::TempDir;
+
+/// A project holding the AWS example's catalogue and snapshot, the files of
+/// `tests/data/terraform/<case>`, and an iamtrim.toml of the example's settings plus `extra`.
+fn project(case: &str, extra: &str) -> TempDir {
+    let dir = TempDir::new().unwrap();
+    copy_dir(&data(&format!("terraform/{case}")), dir.path());
+    for sub in ["catalog", "snapshot"] {
+        copy_dir(&data(&format!("cfn/aws-blog/{sub}")), &dir.path().join(sub));
+    }
+    std::fs::write(
+        dir.path().join("iamtrim.toml"),
+        format!("snapshot = \"snapshot\"\nmax-snapshot-age = \"36500d\"\n{extra}"),
+    )
+    .unwrap();
+    dir
+}
+
+/// `check FILE --fix` gives `expected` byte for byte, and a second run finds nothing to fix.
+fn fixes_to(dir: &Path, file: &str, expected: &str) {
+    let (out, _) = check(dir, &[file, "--fix"]);
+    assert_eq!(read(&dir.join(file)), read(&dir.join(expected)), "{out}");
+    let (again, _) = check(dir, &[file, "--fix"]);
+    assert!(!again.contains("Fixed"), "{again}");
+    assert_eq!(read(&dir.join(file)), read(&dir.join(expected)));
+}
+
+/// The AWS example, bound to `MyRole` by the HCL alone (no `[[bind]]`), nine findings, fixed to
+/// the expected file, then clean.
+fn aws_example(case: &str) {
+    let dir = project(case, "");
+    let (out, code) = check(dir.path(), &["main.tf"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("Checked 1 policy file: 9 errors"), "{out}");
+    let (json, _) = check(dir.path(), &["main.tf", "--format", "json"]);
+    let bound = bound_by(&json);
+    assert_eq!(bound.len(), 9, "{json}");
+    assert!(
+        bound.iter().all(|(_, b)| b == "terraform-role"),
+        "{bound:?}"
+    );
+    fixes_to(dir.path(), "main.tf", "expected.tf");
+    let (out, code) = check(dir.path(), &["main.tf"]);
+    assert_eq!(
+        (out.as_str(), code),
+        ("Checked 1 policy file: no findings.\n", 0)
+    );
+}
+
+#[test]
+fn aws_example_as_a_policy_document_is_bound_and_fixed() {
+    aws_example("document");
+}
+
+#[test]
+fn aws_example_as_jsonencode_is_bound_and_fixed() {
+    aws_example("jsonencode");
+}
+
+#[test]
+fn aws_example_as_a_heredoc_is_bound_and_fixed() {
+    aws_example("heredoc");
+}
+
+#[test]
+fn aws_example_as_an_indented_heredoc_inline_policy_is_bound_and_fixed() {
+    aws_example("heredoc-indented");
+}
+
+#[test]
+fn human_reports_point_into_the_hcl() {
+    for case in ["document", "jsonencode", "heredoc", "heredoc-indented"] {
+        let dir = project(case, "");
+        let (out, _) = check(dir.path(), &["main.tf"]);
+        insta::assert_snapshot!(format!("tf-human-{case}"), out);
+    }
+}
+
+#[test]
+fn crlf_and_a_bom_are_kept() {
+    let dir = project("document", "");
+    for f in ["main.tf", "expected.tf"] {
+        let p = dir.path().join(f);
+        let text = format!("\u{feff}{}", read(&p).replace('\n', "\r\n"));
+        std::fs::write(&p, text).unwrap();
+    }
+    fixes_to(dir.path(), "main.tf", "expected.tf");
+}
+
+#[test]
+fn a_directory_finds_its_tf_files() {
+    let dir = project("document", "");
+    std::fs::remove_file(dir.path().join("expected.tf")).unwrap();
+    let (out, code) = check(dir.path(), &["."]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("main.tf"), "{out}");
+    assert!(out.contains("Checked 1 policy file: 9 errors"), "{out}");
+}
+
+#[test]
+fn terraform_without_iam_is_skipped_silently() {
+    // A provider, a bucket policy (a resource policy) and a document with principals.
+    let dir = project("no-iam", "");
+    let (out, code) = check(dir.path(), &["network.tf"]);
+    assert_eq!(
+        (out.as_str(), code),
+        ("Checked 0 policy files: no findings.\n", 0)
+    );
+    let (out, code) = check(dir.path(), &["."]);
+    assert_eq!(
+        (out.starts_with("Checked 0 policy files"), code),
+        (true, 0),
+        "{out}"
+    );
+}
+
+#[test]
+fn invalid_hcl_is_an_invalid_policy_and_the_rest_is_checked() {
+    let bind = "[[bind]]\nfiles = [\"policy.json\"]\nprincipals = [\"MyRole\"]\n";
+    let dir = project("invalid", bind);
+    let (out, code) = check(dir.path(), &[".", "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    let rules = rules_of(&out);
+    assert_eq!(rules[0], "invalid-policy", "{out}");
+    assert_eq!(rules.len(), 10, "{out}");
+    let (human, _) = check(dir.path(), &["broken.tf"]);
+    insta::assert_snapshot!("tf-human-invalid", human);
+}
+
+#[test]
+fn a_managed_policy_binds_through_its_attachment() {
+    let dir = project("attachment", "");
+    let (out, code) = check(dir.path(), &["main.tf", "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    let bound = bound_by(&out);
+    assert_eq!(bound.len(), 2, "{out}");
+    assert_eq!(bound[0].0, "data.aws_iam_policy_document.s3");
+    assert_eq!(bound[0].1, "terraform-role");
+    // Attached to a user as well: no binding by the role's name.
+    assert_eq!(bound[1].0, "aws_iam_policy.shared");
+    assert_eq!(rules_of(&out), vec!["overbroad-wildcard", "no-evidence"]);
+    fixes_to(dir.path(), "main.tf", "expected.tf");
+}
+
+#[test]
+fn a_bind_fragment_names_a_terraform_address() {
+    let bind = "[[bind]]\nfiles = [\"iam.tf#aws_iam_role.app\"]\nprincipals = [\"arn:aws:iam::123456789012:role/MyRole\"]\n";
+    let dir = project("fragment", bind);
+    let (out, _) = check(dir.path(), &["iam.tf", "--format", "json"]);
+    assert_eq!(
+        bound_by(&out),
+        vec![(
+            "aws_iam_role_policy.app".to_string(),
+            serde_json::json!("bind-resource")
+        )],
+        "{out}"
+    );
+    fixes_to(dir.path(), "iam.tf", "expected.tf");
+    // Without it the role's generated name binds nothing.
+    let dir = project("fragment", "");
+    let (out, code) = check(dir.path(), &["iam.tf", "--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(rules_of(&out), vec!["no-evidence"]);
+}
+
+#[test]
+fn what_terraform_computes_is_left_alone_with_a_note() {
+    let dir = project("computed", "");
+    let (out, code) = check(dir.path(), &["main.tf"]);
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!("tf-human-computed", out);
+    fixes_to(dir.path(), "main.tf", "expected.tf");
+}
+
+/// A repository that finds candidates itself (no `include`), with the example's snapshot.
+fn repo() -> crate::git::Repo {
+    let r = crate::git::Repo::new();
+    r.write(
+        "iamtrim.toml",
+        "snapshot = \"snapshot\"\nmax-snapshot-age = \"36500d\"\n",
+    );
+    r
+}
+
+fn example(case: &str, file: &str) -> String {
+    read(&data(&format!("terraform/{case}/{file}")))
+}
+
+#[test]
+fn staged_tf_is_checked_and_fixed_in_the_index() {
+    let r = repo();
+    r.write("infra/iam.tf", &example("document", "main.tf"));
+    r.write("infra/network.tf", &example("no-iam", "network.tf"));
+    r.git(&["add", "-A"]);
+    let found = r.findings(&["--staged"]);
+    assert_eq!(found.len(), 9, "{found:?}");
+    assert!(
+        found.iter().all(|(p, _, _)| p == "infra/iam.tf"),
+        "{found:?}"
+    );
+    let out = r.check(&["--staged", "--fix"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let fixed = example("document", "expected.tf");
+    assert_eq!(read(&r.path().join("infra/iam.tf")), fixed);
+    let staged = r.git(&["show", ":infra/iam.tf"]).stdout;
+    assert_eq!(String::from_utf8(staged).unwrap(), fixed);
+}
+
+#[test]
+fn actions_added_to_a_tf_file_after_the_analysis_are_not_judged() {
+    let r = repo();
+    let now = example("jsonencode", "main.tf");
+    let then = now.replacen("          \"lambda:DeleteFunction\",\n", "", 1);
+    assert_ne!(then, now);
+    r.write("iam.tf", &then);
+    r.commit("policy", "2024-06-01T00:00:00+00:00");
+    r.write("iam.tf", &now);
+    let found = r.findings(&["iam.tf"]);
+    let rule_of = |text: &str| {
+        found
+            .iter()
+            .filter(|(_, _, t)| t == text)
+            .map(|(_, r, _)| r.as_str())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        rule_of("\"lambda:DeleteFunction\""),
+        ["newer-than-snapshot"]
+    );
+    assert_eq!(rule_of("\"lambda:CreateFunction\""), ["unused-action"]);
+}
+
+#[test]
+fn sarif_and_github_annotations_point_into_the_hcl() {
+    let r = repo();
+    let text = example("document", "main.tf");
+    r.write("iam.tf", &text);
+    let out = r.check(&["iam.tf", "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 9);
+    let wide = results
+        .iter()
+        .find(|x| x["ruleId"] == "overbroad-wildcard")
+        .unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("\"s3:Get*\""))
+        .unwrap()
+        + 1;
+    let region = &wide["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startLine"], line as u64, "{wide}");
+    assert_eq!(region["startColumn"], 18, "{wide}");
+    assert_eq!(
+        wide["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+        "data.aws_iam_policy_document.app",
+        "{wide}"
+    );
+    let out = r.check(&["iam.tf", "--format", "github"]);
+    let gh = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        gh.contains(&format!(
+            "::error file=iam.tf,line={line},col=18,endLine={line},endColumn=27,title=overbroad-wildcard::"
+        )),
+        "{gh}"
+    );
+}
+
+#[test]
+fn a_document_binds_through_the_other_files_of_its_module() {
+    let dir = project("module", "");
+    let (out, code) = check(dir.path(), &["policies.tf", "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        bound_by(&out),
+        vec![(
+            "data.aws_iam_policy_document.app".to_string(),
+            serde_json::json!("terraform-role")
+        )],
+        "{out}"
+    );
+    fixes_to(dir.path(), "policies.tf", "expected.tf");
+    // A document of another folder is another module's: not bound by this one's references.
+    std::fs::create_dir(dir.path().join("other")).unwrap();
+    std::fs::copy(
+        data("terraform/module/policies.tf"),
+        dir.path().join("other/policies.tf"),
+    )
+    .unwrap();
+    let (out, code) = check(dir.path(), &["other/policies.tf", "--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(rules_of(&out), vec!["no-evidence"]);
+}
+
+#[test]
+fn staged_document_binds_through_its_module_in_the_working_tree() {
+    let r = repo();
+    r.write("infra/roles.tf", &example("module", "roles.tf"));
+    r.write("infra/policies.tf", &example("module", "policies.tf"));
+    r.commit("module", "2024-05-01T00:00:00+00:00");
+    r.write(
+        "infra/policies.tf",
+        &example("module", "policies.tf").replace("# The role", "# Its role"),
+    );
+    r.git(&["add", "-A"]);
+    let found = r.findings(&["--staged"]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].1, "overbroad-wildcard", "{found:?}");
+}
+
+#[test]
+fn styles_of_real_modules_are_fixed_in_place() {
+    let dir = project("styles", "");
+    let (out, code) = check(dir.path(), &["main.tf"]);
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!("tf-human-styles", out);
+    fixes_to(dir.path(), "main.tf", "expected.tf");
+}
