@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 fn main() {
     // Build the git repositories before any timing (each takes seconds to generate).
     template_project();
+    terraform_repo();
     staged_repo();
     staged_repo_bind_per_file();
     repo_10000();
@@ -289,6 +290,57 @@ fn git_diff_cached_name_only() {
         .unwrap()
         .success();
     assert!(ok);
+}
+
+/// A git repository of 2,000 `.tf` files holding 5,000 policies (`scripts/gen-terraform.py`).
+fn terraform_repo() -> PathBuf {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::TempDir::new().unwrap();
+        let ok = Command::new("python3")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/scripts/gen-terraform.py"
+            ))
+            .arg("2000")
+            .arg(dir.path())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+        for args in [
+            &["init", "-q"][..],
+            &["add", "-A"],
+            &[
+                "-c",
+                "user.name=b",
+                "-c",
+                "user.email=b@e",
+                "commit",
+                "-qm",
+                "tf",
+            ],
+        ] {
+            let ok = Command::new("git")
+                .current_dir(dir.path())
+                .args(args)
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .stdout(Stdio::null())
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok, "git {args:?}");
+        }
+        dir
+    })
+    .path()
+    .to_path_buf()
+}
+
+/// `check --all` on the Terraform repository (issue 11's bar: under 1 s on 2 cores).
+#[divan::bench(sample_count = 5)]
+fn terraform_all_2000_files() {
+    check(&terraform_repo(), &["--all"]);
 }
 
 /// Baseline: spawning `true`.
