@@ -2,56 +2,17 @@
 //! pointers, bound by `file#LogicalId` or a literal `RoleName`, intrinsics left alone, fixed in the
 //! template's own text (tests/data/cfn, see its ORIGIN.md).
 
-use crate::common::{data, iamtrim, read};
+use crate::common::{data, example_project, read};
 use serde_json::Value;
 use std::path::Path;
 use tempfile::TempDir;
 
-/// A project holding the example's catalogue and snapshot, the files of `tests/data/cfn/<case>`,
-/// and an iamtrim.toml of the example's settings plus `extra`.
+/// A project of `tests/data/cfn/<case>` with the example's catalogue, snapshot and settings.
 pub(crate) fn project(case: &str, extra: &str) -> TempDir {
-    let dir = TempDir::new().unwrap();
-    copy_dir(&data(&format!("cfn/{case}")), dir.path());
-    for sub in ["catalog", "snapshot"] {
-        copy_dir(&data(&format!("cfn/aws-blog/{sub}")), &dir.path().join(sub));
-    }
-    std::fs::write(
-        dir.path().join("iamtrim.toml"),
-        format!("snapshot = \"snapshot\"\nmax-snapshot-age = \"36500d\"\n{extra}"),
-    )
-    .unwrap();
-    dir
+    example_project(&format!("cfn/{case}"), extra)
 }
 
-pub(crate) fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
-}
-
-pub(crate) fn check(dir: &Path, args: &[&str]) -> (String, i32) {
-    let out = iamtrim()
-        .current_dir(dir)
-        .args(["check", "--config", "iamtrim.toml", "--catalog", "catalog"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.stderr.is_empty() || !String::from_utf8_lossy(&out.stderr).contains("internal"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        out.status.code().unwrap(),
-    )
-}
+pub(crate) use crate::common::check_project as check;
 
 /// `check FILE --fix` gives `expected` byte for byte, and a second run finds nothing to fix.
 fn fixes_to(dir: &Path, file: &str, expected: &str) {

@@ -2,7 +2,7 @@
 //! from `aws cloudformation list-stack-resources`, and the names CloudFormation generates for
 //! roles without `RoleName` (tests/data/cfn/stack-*, see its ORIGIN.md).
 
-use crate::common::{data, iamtrim, read};
+use crate::common::{check_project as check, copy_dir, data, iamtrim, read};
 use serde_json::Value;
 use std::path::Path;
 use tempfile::TempDir;
@@ -36,18 +36,6 @@ fn add_finding(dir: &Path, role: &str) {
     .unwrap();
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
-}
-
 fn config(dir: &Path, extra: &str) {
     std::fs::write(
         dir.join("iamtrim.toml"),
@@ -77,21 +65,6 @@ fn flat(s: &str) -> String {
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn check(dir: &Path, args: &[&str]) -> (String, i32) {
-    let out = iamtrim()
-        .current_dir(dir)
-        .args(["check", "--config", "iamtrim.toml", "--catalog", "catalog"])
-        .args(args)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!err.contains("internal"), "{err}");
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        out.status.code().unwrap(),
-    )
 }
 
 /// Each finding as (rule, policy name, bound_by, message).

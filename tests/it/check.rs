@@ -1,6 +1,6 @@
 //! `iamtrim check`: the CLI on real files, byte-exact fixed files, diagnostics without colour.
 
-use crate::common::{data, example, iamtrim, read};
+use crate::common::{copy_dir, data, example, iamtrim, read};
 use std::path::Path;
 use tempfile::TempDir;
 
@@ -228,19 +228,6 @@ fn unsafe_fixes_need_the_flag() {
     assert_eq!(run(&["--fix", "--unsafe-fixes"]).status.code(), Some(0));
     let after = read(&dir.path().join("policies/unused-service.json"));
     assert!(after.contains("\"Action\": [\"s3:GetObject\"],"), "{after}");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
 }
 
 /// Every rule's fix converges: a second --fix --unsafe-fixes changes nothing, and the result

@@ -41,3 +41,50 @@ pub fn recommend(policy: &Path, findings: &Path, extra: &[&str]) -> std::process
         .output()
         .unwrap()
 }
+
+/// Copies a folder of test data, subfolders and all.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// A project holding the AWS example's catalogue and snapshot (those of tests/data/cfn/aws-blog),
+/// the files of `tests/data/<folder>`, and an iamtrim.toml of the example's settings plus `extra`.
+pub fn example_project(folder: &str, extra: &str) -> tempfile::TempDir {
+    let dir = tempfile::TempDir::new().unwrap();
+    copy_dir(&data(folder), dir.path());
+    for sub in ["catalog", "snapshot"] {
+        copy_dir(&data(&format!("cfn/aws-blog/{sub}")), &dir.path().join(sub));
+    }
+    std::fs::write(
+        dir.path().join("iamtrim.toml"),
+        format!("snapshot = \"snapshot\"\nmax-snapshot-age = \"36500d\"\n{extra}"),
+    )
+    .unwrap();
+    dir
+}
+
+/// `check` in `dir` with its iamtrim.toml and catalogue folder: stdout and the exit code. An
+/// internal error or a panic on stderr fails the test.
+pub fn check_project(dir: &Path, args: &[&str]) -> (String, i32) {
+    let out = iamtrim()
+        .current_dir(dir)
+        .args(["check", "--config", "iamtrim.toml", "--catalog", "catalog"])
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("internal"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        out.status.code().unwrap(),
+    )
+}

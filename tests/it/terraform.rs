@@ -3,25 +3,14 @@
 //! what Terraform computes left alone, fixed in the file's own text (tests/data/terraform, see
 //! its ORIGIN.md).
 
-use crate::cfn::{bound_by, check, copy_dir, rules_of};
-use crate::common::{data, read};
+use crate::cfn::{bound_by, check, rules_of};
+use crate::common::{data, example_project, read};
 use std::path::Path;
 use tempfile::TempDir;
 
-/// A project holding the AWS example's catalogue and snapshot, the files of
-/// `tests/data/terraform/<case>`, and an iamtrim.toml of the example's settings plus `extra`.
+/// A project of `tests/data/terraform/<case>` with the example's catalogue, snapshot and settings.
 fn project(case: &str, extra: &str) -> TempDir {
-    let dir = TempDir::new().unwrap();
-    copy_dir(&data(&format!("terraform/{case}")), dir.path());
-    for sub in ["catalog", "snapshot"] {
-        copy_dir(&data(&format!("cfn/aws-blog/{sub}")), &dir.path().join(sub));
-    }
-    std::fs::write(
-        dir.path().join("iamtrim.toml"),
-        format!("snapshot = \"snapshot\"\nmax-snapshot-age = \"36500d\"\n{extra}"),
-    )
-    .unwrap();
-    dir
+    example_project(&format!("terraform/{case}"), extra)
 }
 
 /// `check FILE --fix` gives `expected` byte for byte, and a second run finds nothing to fix.

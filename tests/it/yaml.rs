@@ -3,7 +3,7 @@
 //! ORIGIN.md). Each case: the human report is a snapshot, `check --fix` gives the case's
 //! `expected-fixed.*` byte for byte, and a second `--fix` finds nothing.
 
-use crate::common::{data, iamtrim, read};
+use crate::common::{check_project as check, data, example_project, read};
 use serde_json::Value;
 use std::path::Path;
 use tempfile::TempDir;
@@ -13,48 +13,9 @@ const BIND_FUNCTION: &str =
     "[[bind]]\nfiles = [\"template.yaml#MyFunction\"]\nprincipals = [\"MyRole\"]\n";
 const BIND_SERVERLESS: &str = "[[bind]]\nfiles = [\"serverless.yml\"]\nprincipals = [\"MyRole\"]\n";
 
-/// A project holding the example's catalogue and snapshot (those of tests/data/cfn/aws-blog), the
-/// files of `tests/data/yaml/<case>`, and an iamtrim.toml of the example's settings plus `extra`.
+/// A project of `tests/data/yaml/<case>` with the example's catalogue, snapshot and settings.
 fn project(case: &str, extra: &str) -> TempDir {
-    let dir = TempDir::new().unwrap();
-    copy_dir(&data(&format!("yaml/{case}")), dir.path());
-    for sub in ["catalog", "snapshot"] {
-        copy_dir(&data(&format!("cfn/aws-blog/{sub}")), &dir.path().join(sub));
-    }
-    std::fs::write(
-        dir.path().join("iamtrim.toml"),
-        format!("snapshot = \"snapshot\"\nmax-snapshot-age = \"36500d\"\n{extra}"),
-    )
-    .unwrap();
-    dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
-}
-
-fn check(dir: &Path, args: &[&str]) -> (String, i32) {
-    let out = iamtrim()
-        .current_dir(dir)
-        .args(["check", "--config", "iamtrim.toml", "--catalog", "catalog"])
-        .args(args)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("internal"), "{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        out.status.code().unwrap(),
-    )
+    example_project(&format!("yaml/{case}"), extra)
 }
 
 /// Bytes, not text: a BOM and CRLF are part of what must survive.
