@@ -37,18 +37,21 @@ fn corpus(n: usize) -> PathBuf {
 /// `scripts/gen-corpus.py` into a new temporary folder.
 fn gen_corpus(n: usize, bind_per_file: bool) -> tempfile::TempDir {
     let dir = tempfile::TempDir::new().unwrap();
-    let status = Command::new("python3")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/scripts/gen-corpus.py"
-        ))
-        .arg(n.to_string())
-        .arg(dir.path())
-        .args(bind_per_file.then_some("--bind-per-file"))
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let n = n.to_string();
+    let mut args = vec![n.as_str(), dir.path().to_str().unwrap()];
+    args.extend(bind_per_file.then_some("--bind-per-file"));
+    assert!(script("gen-corpus.py", &args));
     dir
+}
+
+/// Runs `scripts/NAME ARGS` with python3; whether it succeeded.
+fn script(name: &str, args: &[&str]) -> bool {
+    Command::new("python3")
+        .arg(format!("{}/scripts/{name}", env!("CARGO_MANIFEST_DIR")))
+        .args(args)
+        .status()
+        .unwrap()
+        .success()
 }
 
 fn check(dir: &std::path::Path, args: &[&str]) {
@@ -76,25 +79,10 @@ fn template_project() -> PathBuf {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = tempfile::TempDir::new().unwrap();
-        let status = Command::new("python3")
-            .arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/scripts/gen-template.py"
-            ))
-            .arg("2000")
-            .arg(dir.path().join("template.yaml"))
-            .status()
-            .unwrap();
-        assert!(status.success());
+        let out = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+        assert!(script("gen-template.py", &["2000", &out("template.yaml")]));
         // The same template in CloudFormation JSON, when PyYAML is there to convert it.
-        let _ = Command::new("python3")
-            .arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/scripts/gen-template.py"
-            ))
-            .arg("2000")
-            .arg(dir.path().join("template.json"))
-            .status();
+        let _ = script("gen-template.py", &["2000", &out("template.json")]);
         let ex = example();
         std::fs::copy(ex.join("policy.json"), dir.path().join("policy.json")).unwrap();
         std::fs::create_dir(dir.path().join("snapshot")).unwrap();
@@ -297,17 +285,10 @@ fn terraform_repo() -> PathBuf {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = tempfile::TempDir::new().unwrap();
-        let ok = Command::new("python3")
-            .arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/scripts/gen-terraform.py"
-            ))
-            .arg("2000")
-            .arg(dir.path())
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok);
+        assert!(script(
+            "gen-terraform.py",
+            &["2000", dir.path().to_str().unwrap()]
+        ));
         for args in [
             &["init", "-q"][..],
             &["add", "-A"],
