@@ -11,6 +11,7 @@ mod serverless;
 mod terraform;
 mod yaml;
 mod yaml_edits;
+mod yaml_fast;
 
 use crate::diagnostic::{Edit, Span};
 use crate::policy::model::{Issue, Policy};
@@ -305,17 +306,20 @@ type YamlMemo = Option<(
 thread_local! {
     /// The last YAML text this thread read, and what it held: `check` reads a file for its
     /// evidence, then to lint it, and a template's parse is most of a pre-commit run's time.
-    static LAST_YAML: std::cell::RefCell<YamlMemo> = const { std::cell::RefCell::new(None) };
+    /// Not freed when the thread ends (the process is about to: freeing a large template's tree
+    /// was a tenth of a pre-commit run).
+    static LAST_YAML: std::mem::ManuallyDrop<std::cell::RefCell<YamlMemo>> =
+        const { std::mem::ManuallyDrop::new(std::cell::RefCell::new(None)) };
 }
 
 fn read_yaml(text: &str, expect: Expect) -> Read<'_> {
-    let cached = LAST_YAML.with_borrow(|last| match last {
+    let cached = LAST_YAML.with(|last| match &*last.borrow() {
         Some((t, r)) if **t == *text => Some(r.clone()),
         _ => None,
     });
     let read = cached.unwrap_or_else(|| {
         let r = yaml_policies(text);
-        LAST_YAML.set(Some((text.into(), r.clone())));
+        LAST_YAML.with(|last| *last.borrow_mut() = Some((text.into(), r.clone())));
         r
     });
     let r = match read {

@@ -25,7 +25,7 @@ const MAX_INDENT: usize = 512;
 
 /// How many nodes aliases may copy in all: a template repeats a few statements; an "alias bomb"
 /// doubles itself at each level.
-const MAX_ALIAS_NODES: usize = 1_000_000;
+pub(super) const MAX_ALIAS_NODES: usize = 1_000_000;
 
 /// A YAML document read into the policy model's tree.
 #[derive(Debug)]
@@ -213,7 +213,7 @@ impl Solid {
 /// A block collection's span with the comment after its last entry on that line: the comment
 /// goes with the entry when a fix removes it, and so belongs to the collection (a policy whose
 /// last entry goes must not be seen to change the text after it).
-fn with_trailing_comment(text: &str, span: Range<usize>) -> Range<usize> {
+pub(super) fn with_trailing_comment(text: &str, span: Range<usize>) -> Range<usize> {
     let rest = &text[span.end..];
     let blank = rest.len() - rest.trim_start_matches([' ', '\t']).len();
     if blank == 0 || !rest[blank..].starts_with('#') {
@@ -347,6 +347,14 @@ pub(crate) fn parse(text: &str) -> Result<Yaml, ParseError> {
             at..at + indent,
         ));
     }
+    if let Some(y) = super::yaml_fast::parse(text) {
+        return Ok(y);
+    }
+    parse_full(text)
+}
+
+/// [`parse`] through `yaml-edit`, for every text the fast reader leaves to it.
+pub(super) fn parse_full(text: &str) -> Result<Yaml, ParseError> {
     // The parser is not ours: a panic in it is a parse error of this file, not a crash.
     let parsed = std::panic::catch_unwind(|| {
         let p = YamlFile::parse(text);
@@ -423,7 +431,7 @@ struct Reader<'t> {
     budget: usize,
 }
 
-fn size(v: &Value) -> usize {
+pub(super) fn size(v: &Value) -> usize {
     1 + match &v.kind {
         Kind::Array(items) => items.iter().map(size).sum(),
         Kind::Object(members) => members.iter().map(|m| size(&m.value)).sum(),

@@ -92,10 +92,16 @@ pub(super) fn looks_hcl(text: &str) -> bool {
         "locals {",
         "terraform {",
     ];
-    text.lines().any(|l| {
-        STARTS
-            .iter()
-            .any(|s| l.trim_start_matches('\u{feff}').starts_with(s))
+    // Line by line, looking closer only where a line starts with a letter a block name starts
+    // with (most lines of a YAML or JSON text start with a space or a quote).
+    let starts =
+        std::iter::once(0).chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+    starts.into_iter().any(|at| {
+        let line = text[at..].trim_start_matches('\u{feff}');
+        matches!(
+            line.as_bytes().first(),
+            Some(b'r' | b'd' | b'p' | b'm' | b'v' | b'o' | b'l' | b't')
+        ) && STARTS.iter().any(|s| line.starts_with(s))
     })
 }
 
