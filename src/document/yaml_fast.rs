@@ -1,13 +1,14 @@
 //! A fast reader for the block YAML most templates are written in: block mappings and sequences,
-//! one-line scalars (plain, single-quoted, double-quoted without escapes), one-line flow
-//! collections, CloudFormation's short-form tags, anchors and aliases. It builds the same tree,
+//! one-line scalars (plain, single-quoted, double-quoted without escapes), block scalars (`|`,
+//! `>`), nulls by omission, one-line flow collections, CloudFormation's short-form tags, anchors
+//! and aliases. It builds the same tree,
 //! spans and all, as the `yaml-edit` reader in `yaml.rs`, at a fraction of its cost (that parser
 //! builds a lossless syntax tree of every token, which a template read for its policies does not
 //! need).
 //!
-//! It is strict on purpose: whatever it does not know for certain (a block scalar, a scalar over
-//! several lines, a null by omission, a merge key, a tab, CRLF, a BOM, a directive, several
-//! documents, an error of any kind) makes it give up, and the full reader reads the text, errors
+//! It is strict on purpose: whatever it does not know for certain (a plain or quoted scalar over
+//! several lines, escapes, a merge key, a tab, CRLF, a BOM, a directive, several documents, an
+//! error of any kind) makes it give up, and the full reader reads the text, errors
 //! and all. So it never has to report an error, and never reads a text differently: a test reads
 //! every YAML text of the test suite, and mutations of them, both ways and compares.
 
@@ -296,8 +297,11 @@ impl<'t> Fast<'t> {
             return None;
         }
         let mut q = self.spaces(p);
-        if self.rest_is_layout(q) {
-            return self.below(q, n, !in_seq, depth);
+        if self.rest_is_layout(p) {
+            return match self.below(p, n, !in_seq, depth)? {
+                Some(r) => Some(r),
+                None => self.omitted(p),
+            };
         }
         let mut anchor = None;
         let mut tag = None;
@@ -308,7 +312,7 @@ impl<'t> Fast<'t> {
             }
             anchor = Some(q..e);
             q = self.spaces(e);
-            if q == e && !self.rest_is_layout(q) {
+            if q == e && !self.rest_is_layout(e) {
                 return None;
             }
         } else if self.b[q] == b'!' {
@@ -318,20 +322,23 @@ impl<'t> Fast<'t> {
             }
             tag = Some(q..e);
             q = self.spaces(e);
-            if q == e && !self.rest_is_layout(q) {
+            if q == e && !self.rest_is_layout(e) {
                 return None;
             }
         }
         if (anchor.is_some() || tag.is_some()) && matches!(self.b.get(q), Some(b'&' | b'!')) {
             return None;
         }
-        let (v, end, next) = if self.rest_is_layout(q) {
-            if anchor.is_none() && tag.is_none() {
-                return None;
+        let props_end = anchor.as_ref().or(tag.as_ref()).map_or(p, |r| r.end);
+        let (v, end, next) = if self.rest_is_layout(props_end) {
+            match (self.below(props_end, n, false, depth)?, &anchor) {
+                (Some(r), _) => r,
+                // `&a` alone: an anchored null; a tag on nothing is the full reader's.
+                (None, Some(a)) if tag.is_none() => self.omitted(a.end)?,
+                (None, _) => return None,
             }
-            self.below(q, n, false, depth)?
         } else {
-            self.inline(q, in_seq && anchor.is_none() && tag.is_none(), depth)?
+            self.inline(q, n, in_seq && anchor.is_none() && tag.is_none(), depth)?
         };
         if let Some(a) = anchor {
             let name = &self.t[a.start + 1..a.end];
@@ -378,22 +385,46 @@ impl<'t> Fast<'t> {
         i
     }
 
-    /// The node on the lines below an indicator with nothing after it on its line.
-    fn below(&mut self, q: usize, n: usize, indentless: bool, depth: usize) -> Option<Read> {
+    /// The node on the lines below an indicator (or properties) ending at `q` with nothing but
+    /// layout after it on its line: `Some(None)` where there is none (the value is null).
+    fn below(
+        &mut self,
+        q: usize,
+        n: usize,
+        indentless: bool,
+        depth: usize,
+    ) -> Option<Option<Read>> {
         let next = self.eol(q)?;
-        let (ls, ind) = self.content_line(next)?;
+        let Some((ls, ind)) = self.content_line(next) else {
+            return Some(None);
+        };
         let p = ls + ind;
         if ind > n {
-            return self.block_at(p, ind, depth);
+            return self.block_at(p, ind, depth).map(Some);
         }
         if ind == n && indentless && self.b[p] == b'-' && self.sep(p + 1) {
-            return self.sequence(p, ind, depth);
+            return self.sequence(p, ind, depth).map(Some);
         }
-        None
+        Some(None)
+    }
+
+    /// A null by omission after an indicator (or an anchor) ending at `p`: spanned, as the full
+    /// reader spans it, at the end of its line (the layout and comment after it included).
+    fn omitted(&self, p: usize) -> Option<Read> {
+        let next = self.eol(p)?;
+        let at = self.line_end(p);
+        Some((
+            Value {
+                kind: Kind::Null,
+                span: at..at,
+            },
+            at,
+            next,
+        ))
     }
 
     /// A node that starts on the indicator's line, at `q`.
-    fn inline(&mut self, q: usize, in_seq: bool, depth: usize) -> Option<Read> {
+    fn inline(&mut self, q: usize, n: usize, in_seq: bool, depth: usize) -> Option<Read> {
         let b = self.b;
         let c = self.column(q);
         let (v, end) = match b[q] {
@@ -407,6 +438,7 @@ impl<'t> Fast<'t> {
                 (v, e)
             }
             b'[' | b'{' => self.flow(q, depth)?,
+            b'|' | b'>' => return self.block_scalar(q, n),
             b'"' | b'\'' => {
                 let (s, e) = self.quoted(q)?;
                 if b.get(e) == Some(&b':') && self.sep(e + 1) {
@@ -469,6 +501,93 @@ impl<'t> Fast<'t> {
             Kind::String(raw.to_string())
         };
         (Value { kind, span }, q + raw.len())
+    }
+
+    /// A block scalar (`|`, `>`, chomped with `-` or `+`) whose header is at `q`, in a
+    /// collection at column `n`. Leading blank lines, lines of spaces only, an explicit
+    /// indentation and folded text with more-indented lines are the full reader's.
+    fn block_scalar(&self, q: usize, n: usize) -> Option<Read> {
+        let b = self.b;
+        let literal = b[q] == b'|';
+        let mut h = q + 1;
+        let chomp = match b.get(h) {
+            Some(&c @ (b'-' | b'+')) => {
+                h += 1;
+                c
+            }
+            _ => b' ',
+        };
+        let mut at = self.eol(h)?;
+        let mut indent = None;
+        let mut lines: Vec<&str> = Vec::new();
+        let mut end = h;
+        while at < b.len() {
+            let le = self.line_end(at);
+            let line = &self.t[at..le];
+            let spaces = line.len() - line.trim_start_matches(' ').len();
+            if spaces == line.len() {
+                // An empty line belongs to the text; one of spaces only is not told here.
+                if spaces > 0 || indent.is_none() {
+                    return None;
+                }
+                lines.push("");
+            } else {
+                let want = *indent.get_or_insert(spaces);
+                if spaces < want {
+                    break;
+                }
+                let content = &line[want..];
+                // More-indented folded lines, and spaces at a line's end, are not told here.
+                if (!literal && content.starts_with(' ')) || content.ends_with(' ') {
+                    return None;
+                }
+                lines.push(content);
+                end = le;
+            }
+            at = le + 1;
+        }
+        let indent = indent?;
+        if indent <= n {
+            return None;
+        }
+        // The blank lines after the last line of text are chomped.
+        let kept = lines.iter().rposition(|l| !l.is_empty())? + 1;
+        let trailing = lines.len() - kept;
+        let body = &lines[..kept];
+        let mut s = String::new();
+        if literal {
+            s = body.join("\n");
+        } else {
+            let mut blank = 0;
+            for (i, l) in body.iter().enumerate() {
+                if l.is_empty() {
+                    blank += 1;
+                    continue;
+                }
+                if i > 0 {
+                    match blank {
+                        0 => s.push(' '),
+                        k => s.push_str(&"\n".repeat(k)),
+                    }
+                }
+                blank = 0;
+                s.push_str(l);
+            }
+        }
+        match chomp {
+            b'-' => {}
+            b'+' => s.push_str(&"\n".repeat(trailing + 1)),
+            _ => s.push('\n'),
+        }
+        let next = (end + 1).min(b.len());
+        Some((
+            Value {
+                kind: Kind::String(s),
+                span: q..end,
+            },
+            end,
+            next,
+        ))
     }
 
     /// A quoted scalar on one line at `q`: its value and the position after its closing quote.
@@ -784,9 +903,12 @@ mod tests {
     #[test]
     fn leaves_what_it_does_not_know_to_the_full_reader() {
         for text in [
-            "A: |\n  block\n",
+            "A: |2\n    block\n",
+            "A: |\n\n  block\n",
+            "A: >\n  x\n    more\n",
+            "A: |\n  x\n  \n  y\n",
+            "A: !Ref\nB: 1\n",
             "A: one\n  two\n",
-            "A:\nB: 1\n",
             "A:\n  <<: *x\n",
             "A:\r\n  - x\r\n",
             "\u{feff}A: 1\n",
@@ -808,6 +930,18 @@ mod tests {
             "---\nA: 1\n",
             "A: !Sub 'x'\nB:\n- a\n- b\nC: [!Ref X, {k: v}]  # c\n",
             "- &s\n  Effect: Allow\n- *s\n",
+            // Nulls by omission, and block scalars.
+            "A:\nB: 1\n",
+            "A:   # c\nB:\n",
+            "- \n-\n- x\n",
+            "A: &a\nB: 1\n",
+            "A: |\n  x\n  y\nB: 1\n",
+            "A: |-\n  x\n\n  y\n\nB: 1\n",
+            "A: >\n  x\n  y\n\n  z\nB: 1\n",
+            "A:\n  - |\n    code\n      more\n  - b\n",
+            "A: !Sub |\n  x ${A}\n# c\nB: 1\n",
+            "A: |+\n  x\n\nB: 1\n",
+            "A: >- # c\n  x\n  y\n",
         ] {
             assert!(same("inline", text), "{text:?}");
         }
