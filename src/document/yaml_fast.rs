@@ -51,11 +51,13 @@ pub(super) fn parse(text: &str) -> Option<Yaml> {
 /// Where the document's content starts: after a first `---` line, if any. Directives, document
 /// ends and further documents are the full reader's.
 fn document_start(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
     let mut start = 0;
-    let mut content = false;
-    let mut at = 0;
-    for line in text.split_inclusive('\n') {
-        let body = line.strip_suffix('\n').unwrap_or(line);
+    // Where the first line with content starts (a marker after it is the full reader's).
+    let mut content = None;
+    let lines = std::iter::once(0).chain(memchr::memchr_iter(b'\n', b).map(|i| i + 1));
+    for at in lines.filter(|&at| at < b.len()) {
+        let body = &text[at..memchr::memchr(b'\n', &b[at..]).map_or(b.len(), |k| at + k)];
         if body.starts_with('%') {
             return None;
         }
@@ -64,17 +66,18 @@ fn document_start(text: &str) -> Option<usize> {
             let bare = rest.trim_start_matches(' ');
             let plain_marker = body.starts_with("---")
                 && (bare.is_empty() || (bare.starts_with('#') && rest.starts_with(' ')));
-            if content || start > 0 || !plain_marker {
+            if content.is_some() || start > 0 || !plain_marker {
                 return None;
             }
-            start = at + line.len();
-        } else {
+            start = at + body.len() + 1;
+        } else if content.is_none() {
             let solid = body.trim_start_matches(' ');
-            content |= !solid.is_empty() && !solid.starts_with('#');
+            if !solid.is_empty() && !solid.starts_with('#') {
+                content = Some(at);
+            }
         }
-        at += line.len();
     }
-    Some(start)
+    Some(start.min(b.len()))
 }
 
 struct Fast<'t> {

@@ -55,8 +55,22 @@ fn kept(text: &str, at: usize, c: char) -> bool {
     !c.is_control() || c == '\n' || c == '\t' || (c == '\r' && text[at + 1..].starts_with('\n'))
 }
 
+/// Whether a text holds a character [`text`] replaces: found by bytes (a template is read here
+/// once per run, and most have none).
+fn any_shown_otherwise(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| match c {
+        b'\n' | b'\t' => false,
+        b'\r' => b.get(i + 1) != Some(&b'\n'),
+        // C0, DEL, and the C1 controls (U+0080 to U+009F: 0xC2 0x80 to 0xC2 0x9F in UTF-8).
+        0..0x20 | 0x7f => true,
+        0xc2 => b.get(i + 1).is_some_and(|n| (0x80..0xa0).contains(n)),
+        _ => false,
+    })
+}
+
 pub fn text(text: &str) -> Shown<'_> {
-    if text.char_indices().all(|(i, c)| kept(text, i, c)) {
+    if !any_shown_otherwise(text) {
         return Shown {
             text: Cow::Borrowed(text),
             moved: Vec::new(),
