@@ -1,0 +1,184 @@
+//! Terraform as real modules write it (tests/data/terraform, see its ORIGIN.md): `for_each` and
+//! `count` roles, `dynamic` statements, merged documents, heredocs, `jsonencode` with locals,
+//! several documents a file, attachments, conditions, comments, CRLF, child modules. Each case:
+//! the human report as an insta snapshot, and the file after `--fix` byte for byte (or unchanged,
+//! where the adapter must leave Terraform's expressions alone).
+
+use crate::cfn::{bound_by, check, rules_of};
+use crate::common::{copy_dir, data, example_project, read};
+use std::path::Path;
+use tempfile::TempDir;
+
+/// A project of `tests/data/terraform/<case>`: the AWS example's catalogue and `MyRole` findings,
+/// and `shared/`'s dynamodb, kms, logs and sqs catalogue files and `ci-deployer` and
+/// `legacy-batch` findings.
+fn project(case: &str, extra: &str) -> TempDir {
+    let dir = example_project(&format!("terraform/{case}"), extra);
+    for sub in ["catalog", "snapshot"] {
+        copy_dir(
+            &data(&format!("terraform/shared/{sub}")),
+            &dir.path().join(sub),
+        );
+    }
+    dir
+}
+
+/// `[[bind]]` of a file's Terraform address to a principal.
+fn bind(fragment: &str, principal: &str) -> String {
+    format!("[[bind]]\nfiles = [\"{fragment}\"]\nprincipals = [\"{principal}\"]\n")
+}
+
+/// The human report of `check FILE`, and the exit code.
+fn human(dir: &Path, file: &str) -> (String, i32) {
+    check(dir, &[file])
+}
+
+/// `check FILE --fix` gives `expected` byte for byte, a second run fixes nothing, and what is
+/// left is what the first run could not fix.
+fn fixes_to(dir: &Path, file: &str, expected: &str) {
+    let (out, _) = check(dir, &[file, "--fix"]);
+    assert_eq!(read(&dir.join(file)), read(&dir.join(expected)), "{out}");
+    let (again, _) = check(dir, &[file, "--fix"]);
+    assert!(!again.contains("Fixed"), "{again}");
+    assert_eq!(read(&dir.join(file)), read(&dir.join(expected)));
+}
+
+/// `check FILE --fix --unsafe-fixes` leaves the file byte for byte as it was.
+fn left_alone(dir: &Path, file: &str) {
+    let before = std::fs::read(dir.join(file)).unwrap();
+    let (out, _) = check(dir, &[file, "--fix", "--unsafe-fixes"]);
+    assert!(!out.contains("Fixed"), "{out}");
+    assert_eq!(std::fs::read(dir.join(file)).unwrap(), before, "{out}");
+}
+
+/// The JSON report's findings as (policy, rule, the text the finding points at).
+fn findings(dir: &Path, file: &str) -> Vec<(String, String, String)> {
+    let (json, _) = check(dir, &[file, "--format", "json"]);
+    let text = read(&dir.join(file));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    v["files"][0]["findings"]
+        .as_array()
+        .map(|a| a.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|f| {
+            let span = &f["span"];
+            let at =
+                span["start"].as_u64().unwrap() as usize..span["end"].as_u64().unwrap() as usize;
+            (
+                f["policy"]["name"].as_str().unwrap_or_default().to_string(),
+                f["rule"].as_str().unwrap().to_string(),
+                text[at].to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn for_each_roles_bind_nothing_and_the_literal_role_is_fixed() {
+    let dir = project("for-each-roles", "");
+    let (out, code) = human(dir.path(), "main.tf");
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!("tf-style-for-each-roles", out);
+    let (json, _) = check(dir.path(), &["main.tf", "--format", "json"]);
+    assert_eq!(
+        bound_by(&json),
+        [
+            ("data.aws_iam_policy_document.this", serde_json::Value::Null),
+            ("data.aws_iam_policy_document.logs", serde_json::Value::Null),
+            ("data.aws_iam_policy_document.app", "terraform-role".into()),
+            ("data.aws_iam_policy_document.app", "terraform-role".into()),
+        ]
+        .map(|(a, b)| (a.to_string(), b))
+        .to_vec(),
+        "{json}"
+    );
+    fixes_to(dir.path(), "main.tf", "expected.tf");
+}
+
+#[test]
+fn count_indexed_references_bind_documents_and_managed_policies() {
+    let dir = project("count-create", "");
+    let (out, code) = human(dir.path(), "main.tf");
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!("tf-style-count-create", out);
+    let (json, _) = check(dir.path(), &["main.tf", "--format", "json"]);
+    let bound = bound_by(&json);
+    assert_eq!(bound.len(), 5, "{json}");
+    assert!(
+        bound.iter().all(|(_, b)| b == "terraform-role"),
+        "{bound:?}"
+    );
+    assert_eq!(bound[4].0, "aws_iam_policy.extra");
+    fixes_to(dir.path(), "main.tf", "expected.tf");
+}
+
+#[test]
+fn dynamic_statements_and_conditions_are_left_alone() {
+    let dir = project("dynamic-statements", "");
+    let (out, code) = human(dir.path(), "main.tf");
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!("tf-style-dynamic-statements", out);
+    assert_eq!(
+        findings(dir.path(), "main.tf")
+            .iter()
+            .map(|(_, r, _)| r.as_str())
+            .collect::<Vec<_>>(),
+        ["not-judged", "unused-action", "not-judged"]
+    );
+    fixes_to(dir.path(), "main.tf", "expected.tf");
+}
+
+#[test]
+fn merged_documents_are_not_judged_and_not_fixed() {
+    let dir = project("merged-documents", "");
+    let (out, code) = human(dir.path(), "main.tf");
+    assert_eq!(code, 0, "{out}");
+    insta::assert_snapshot!("tf-style-merged-documents", out);
+    left_alone(dir.path(), "main.tf");
+}
+
+#[test]
+fn heredocs_plain_indented_and_templated() {
+    let dir = project("heredocs", "");
+    let (out, code) = human(dir.path(), "main.tf");
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!("tf-style-heredocs", out);
+    let found = findings(dir.path(), "main.tf");
+    // The trust policy is no finding; the directive's policy is a note, its actions unread.
+    assert!(
+        found.iter().all(|(_, _, t)| !t.contains("sts:")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .all(|(_, _, t)| t != "\"lambda:UpdateFunctionCode\""),
+        "{found:?}"
+    );
+    fixes_to(dir.path(), "main.tf", "expected.tf");
+}
+
+#[test]
+fn jsonencode_with_locals_quoted_and_bare_keys() {
+    let dir = project("jsonencode-locals", "");
+    let (out, code) = human(dir.path(), "main.tf");
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        rules_of(&check(dir.path(), &["main.tf", "--format", "json"]).0),
+        ["no-evidence", "no-evidence", "not-judged", "not-judged"]
+    );
+    left_alone(dir.path(), "main.tf");
+    // The role's name is a local: bound by its address.
+    let dir = project(
+        "jsonencode-locals",
+        &bind(
+            "main.tf#aws_iam_role.this",
+            "arn:aws:iam::123456789012:role/MyRole",
+        ),
+    );
+    let (out, code) = human(dir.path(), "main.tf");
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!("tf-style-jsonencode-locals", out);
+    fixes_to(dir.path(), "main.tf", "expected.tf");
+}
