@@ -36,9 +36,15 @@ fn human(dir: &Path, file: &str) -> (String, i32) {
 /// `check FILE --fix` gives `expected` byte for byte, a second run fixes nothing, and what is
 /// left is what the first run could not fix.
 fn fixes_to(dir: &Path, file: &str, expected: &str) {
-    let (out, _) = check(dir, &[file, "--fix"]);
+    fixes_with(dir, file, &["--fix"], expected);
+}
+
+/// `check FILE FIX_ARGS` gives `expected` byte for byte, and a second run fixes nothing more.
+fn fixes_with(dir: &Path, file: &str, fix: &[&str], expected: &str) {
+    let args = [&[file][..], fix].concat();
+    let (out, _) = check(dir, &args);
     assert_eq!(read(&dir.join(file)), read(&dir.join(expected)), "{out}");
-    let (again, _) = check(dir, &[file, "--fix"]);
+    let (again, _) = check(dir, &args);
     assert!(!again.contains("Fixed"), "{again}");
     assert_eq!(read(&dir.join(file)), read(&dir.join(expected)));
 }
@@ -181,4 +187,80 @@ fn jsonencode_with_locals_quoted_and_bare_keys() {
     assert_eq!(code, 1, "{out}");
     insta::assert_snapshot!("tf-style-jsonencode-locals", out);
     fixes_to(dir.path(), "main.tf", "expected.tf");
+}
+
+#[test]
+fn managed_policies_bind_through_each_kind_of_attachment() {
+    let dir = project("managed-policies", "");
+    let (out, code) = human(dir.path(), "main.tf");
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!("tf-style-managed-policies", out);
+    let found = findings(dir.path(), "main.tf");
+    let of = |policy: &str| {
+        found
+            .iter()
+            .filter(|(p, _, _)| p == policy)
+            .map(|(_, r, t)| format!("{r} {t}"))
+            .collect::<Vec<_>>()
+    };
+    // `managed_policy_arns`.
+    assert_eq!(
+        of("data.aws_iam_policy_document.tables"),
+        [
+            "unused-action \"dynamodb:DeleteTable\"",
+            "unused-action \"dynamodb:UpdateTable\""
+        ]
+    );
+    // `aws_iam_policy_attachment` with one role, then two: only what both leave unused.
+    assert_eq!(of("aws_iam_policy.keys").len(), 3, "{found:?}");
+    assert_eq!(
+        of("aws_iam_policy.shared"),
+        ["unused-action \"s3:GetBucketPolicy\""]
+    );
+    // `aws_iam_role_policy_attachment` of a role unused as a whole: no edit.
+    assert_eq!(of("aws_iam_policy.batch").len(), 1, "{found:?}");
+    assert!(of("aws_iam_policy.batch")[0].starts_with("unused-policy"));
+    fixes_to(dir.path(), "main.tf", "expected.tf");
+    let dir = project("managed-policies", "");
+    fixes_with(
+        dir.path(),
+        "main.tf",
+        &["--fix", "--unsafe-fixes"],
+        "expected-unsafe.tf",
+    );
+}
+
+#[test]
+fn conditions_not_actions_and_resource_policies() {
+    let dir = project("conditions", "");
+    let (out, code) = human(dir.path(), "main.tf");
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!("tf-style-conditions", out);
+    let found = findings(dir.path(), "main.tf");
+    assert!(
+        found
+            .iter()
+            .all(|(p, _, _)| p == "data.aws_iam_policy_document.app"),
+        "{found:?}"
+    );
+    fixes_to(dir.path(), "main.tf", "expected.tf");
+    let dir = project("conditions", "");
+    fixes_with(
+        dir.path(),
+        "main.tf",
+        &["--fix", "--unsafe-fixes"],
+        "expected-unsafe.tf",
+    );
+}
+
+#[test]
+fn interpolated_and_computed_actions_are_never_judged_or_edited() {
+    let dir = project("interpolated", "");
+    let (out, code) = human(dir.path(), "main.tf");
+    assert_eq!(code, 0, "{out}");
+    insta::assert_snapshot!("tf-style-interpolated", out);
+    let found = findings(dir.path(), "main.tf");
+    assert_eq!(found.len(), 8, "{found:?}");
+    assert!(found.iter().all(|(_, r, _)| r == "not-judged"), "{found:?}");
+    left_alone(dir.path(), "main.tf");
 }
