@@ -190,6 +190,23 @@ fn jsonencode_with_locals_quoted_and_bare_keys() {
 }
 
 #[test]
+fn comments_beside_actions_go_with_their_entries_and_stay_with_the_others() {
+    let dir = project("comments", "");
+    let (out, code) = human(dir.path(), "main.tf");
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!("tf-style-comments", out);
+    fixes_to(dir.path(), "main.tf", "expected.tf");
+    // A kept entry keeps its block comment; a removed one takes its own (regression: the kept
+    // entry lost `/* used */` and got the removed last entry's comment).
+    let fixed = read(&dir.path().join("main.tf"));
+    assert!(
+        fixed.contains("      \"lambda:InvokeFunction\",            /* used */\n    ]"),
+        "{fixed}"
+    );
+    assert!(!fixed.contains("/* write */"), "{fixed}");
+}
+
+#[test]
 fn managed_policies_bind_through_each_kind_of_attachment() {
     let dir = project("managed-policies", "");
     let (out, code) = human(dir.path(), "main.tf");
