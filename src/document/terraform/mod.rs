@@ -393,6 +393,7 @@ fn not_here(text: &str, location: &str, span: &Span) -> Note {
         message: format!(
             "{location} takes its policy from `{shown}{more}`: not judged (Terraform builds it)"
         ),
+        label: "built by Terraform",
     }
 }
 

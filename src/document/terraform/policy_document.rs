@@ -78,6 +78,7 @@ pub(super) fn document(
             notes.push(Note {
                 span: key_span.clone(),
                 message: format!("the document is made of `{key}`: not judged here"),
+                label: "merged by Terraform",
             });
         }
         // Statements merged with other documents (by `sid`, for overrides): left alone.
@@ -240,3 +241,4 @@ fn condition(text: &str, blocks: &[&Block], off: usize) -> Option<Member> {
         value,
     })
 }
+
