@@ -281,3 +281,47 @@ fn interpolated_and_computed_actions_are_never_judged_or_edited() {
     assert!(found.iter().all(|(_, r, _)| r == "not-judged"), "{found:?}");
     left_alone(dir.path(), "main.tf");
 }
+
+#[test]
+fn crlf_throughout_is_kept_by_every_kind_of_edit() {
+    let dir = project("crlf", "");
+    let text = read(&dir.path().join("main.tf"));
+    assert_eq!(text.matches('\n').count(), text.matches("\r\n").count());
+    let (out, code) = human(dir.path(), "main.tf");
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!("tf-style-crlf", out);
+    fixes_to(dir.path(), "main.tf", "expected.tf");
+    let fixed = read(&dir.path().join("main.tf"));
+    assert_eq!(fixed.matches('\n').count(), fixed.matches("\r\n").count());
+}
+
+#[test]
+fn a_child_module_and_module_inputs_are_noted_not_judged() {
+    let dir = project("child-module", "");
+    let (out, code) = human(dir.path(), "main.tf");
+    assert_eq!(code, 0, "{out}");
+    insta::assert_snapshot!("tf-style-child-module-caller", out);
+    assert_eq!(
+        rules_of(&check(dir.path(), &["main.tf", "--format", "json"]).0),
+        ["no-evidence", "not-judged"]
+    );
+    left_alone(dir.path(), "main.tf");
+    // The child knows its role only as `var.role_name`: bound to nothing, left alone.
+    let child = "modules/policy/main.tf";
+    let (out, code) = human(dir.path(), child);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        bound_by(&check(dir.path(), &[child, "--format", "json"]).0),
+        [(
+            "data.aws_iam_policy_document.this".to_string(),
+            serde_json::Value::Null
+        )]
+    );
+    left_alone(dir.path(), child);
+    // Bound by the caller's role name in iamtrim.toml, it is fixed.
+    let dir = project("child-module", &bind(child, "MyRole"));
+    let (out, code) = human(dir.path(), child);
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!("tf-style-child-module-bound", out);
+    fixes_to(dir.path(), child, "modules/policy/expected.tf");
+}

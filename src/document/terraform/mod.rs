@@ -227,6 +227,7 @@ pub(super) fn read_in_module(text: &str, siblings: &[&Module]) -> Result<TfRead,
                     policy_value(text, &attr.value, off, location, &graph, &mut r);
                 }
             }
+            ("module", _) => r.notes.extend(policy_document::module_inputs(block, off)),
             _ => {}
         }
     }

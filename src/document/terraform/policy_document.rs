@@ -7,6 +7,7 @@ use super::squeezed;
 use crate::diagnostic::Span;
 use crate::document::{Frame, Note};
 use crate::policy::json::{Kind, Member, Value};
+use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::structure::{Block, Body, Structure};
 
 /// Why each statement of a document is left alone, if it is.
@@ -242,3 +243,40 @@ fn condition(text: &str, blocks: &[&Block], off: usize) -> Option<Member> {
     })
 }
 
+/// Notes for a `module` block's inputs that hold IAM statements (objects with `actions`, as
+/// terraform-aws-modules take `policy_statements`): the module builds a policy of them, which
+/// only Terraform sees.
+pub(super) fn module_inputs(block: &Block, off: usize) -> Vec<Note> {
+    let name = block.labels.first().map_or("", |l| l.as_str());
+    block
+        .body
+        .attributes()
+        .filter(|a| holds_statements(&a.value))
+        .map(|a| Note {
+            span: span_of(a, off),
+            message: format!(
+                "module.{name} is given IAM statements in `{}`: not judged (the module builds the policy)",
+                a.key.value().as_str()
+            ),
+            label: "built by the module",
+        })
+        .collect()
+}
+
+/// Whether an input holds an object with an action list, at any depth.
+fn holds_statements(e: &Expression) -> bool {
+    const ACTION_KEYS: &[&str] = &["actions", "not_actions", "Action", "NotAction"];
+    match e {
+        Expression::Object(o) => o.iter().any(|(k, v)| {
+            let key = match k {
+                ObjectKey::Ident(i) => Some(i.value().as_str()),
+                ObjectKey::Expression(Expression::String(s)) => Some(s.value().as_str()),
+                ObjectKey::Expression(_) => None,
+            };
+            key.is_some_and(|k| ACTION_KEYS.contains(&k)) || holds_statements(v.expr())
+        }),
+        Expression::Array(a) => a.iter().any(holds_statements),
+        Expression::Parenthesis(p) => holds_statements(p.inner()),
+        _ => false,
+    }
+}
