@@ -325,3 +325,44 @@ fn a_child_module_and_module_inputs_are_noted_not_judged() {
     insta::assert_snapshot!("tf-style-child-module-bound", out);
     fixes_to(dir.path(), child, "modules/policy/expected.tf");
 }
+
+#[test]
+fn several_documents_each_bound_to_its_roles() {
+    let dir = project("several-documents", "");
+    let (out, code) = human(dir.path(), "iam.tf");
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!("tf-style-several-documents", out);
+    let (json, _) = check(dir.path(), &["iam.tf", "--format", "json"]);
+    let mut policies: Vec<(String, serde_json::Value)> = bound_by(&json);
+    policies.dedup();
+    assert_eq!(
+        policies,
+        [
+            ("data.aws_iam_policy_document.app_lambda", "terraform-role"),
+            (
+                "data.aws_iam_policy_document.deployer_tables",
+                "terraform-role"
+            ),
+            ("data.aws_iam_policy_document.both", "terraform-role"),
+        ]
+        .map(|(a, b)| (a.to_string(), serde_json::Value::from(b)))
+        .into_iter()
+        .chain(
+            [
+                "data.aws_iam_policy_document.user",
+                "aws_iam_group_policy.ops"
+            ]
+            .map(|a| (a.to_string(), serde_json::Value::Null))
+        )
+        .collect::<Vec<_>>(),
+        "{json}"
+    );
+    fixes_to(dir.path(), "iam.tf", "expected.tf");
+    let dir = project("several-documents", "");
+    fixes_with(
+        dir.path(),
+        "iam.tf",
+        &["--fix", "--unsafe-fixes"],
+        "expected-unsafe.tf",
+    );
+}
