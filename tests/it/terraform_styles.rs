@@ -366,3 +366,18 @@ fn several_documents_each_bound_to_its_roles() {
         "expected-unsafe.tf",
     );
 }
+
+#[test]
+fn layouts_of_lists_and_statements_are_kept() {
+    let dir = project("layouts", "");
+    let (out, code) = human(dir.path(), "main.tf");
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!("tf-style-layouts", out);
+    fixes_to(dir.path(), "main.tf", "expected.tf");
+    // Two entries a line: removing the last of a line leaves the next line where it was.
+    let fixed = read(&dir.path().join("main.tf"));
+    assert!(
+        fixed.contains("      \"lambda:ListTags\",\n      \"s3:GetAccess*\",\n"),
+        "{fixed}"
+    );
+}

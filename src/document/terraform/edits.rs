@@ -137,6 +137,21 @@ fn remove_item(text: &str, items: &[Span], i: usize) -> Edit {
                 replacement: String::new(),
             };
         }
+    } else if i > 0 && !text[items[i - 1].end..span.start].contains('\n') {
+        // The last entry of a line that holds others (`"a", "b",` and more lines): from the
+        // end of the one before it, so that the next line stays where it is.
+        let after = skip_blanks_and_comments(text, span.end);
+        let rest = if text[after..].starts_with(',') {
+            skip_blanks_and_comments(text, after + 1)
+        } else {
+            after
+        };
+        if rest_is_comment(text, rest) {
+            return Edit {
+                span: items[i - 1].end..span.end,
+                replacement: String::new(),
+            };
+        }
     }
     remove_element(items, i)
 }
@@ -318,6 +333,26 @@ mod tests {
         assert_eq!(
             apply(open, &[remove_item(open, &items, 1)]),
             "x = [\n  \"a\",\n]\n"
+        );
+    }
+
+    #[test]
+    fn two_entries_a_line_keep_their_lines() {
+        let text = "x = [\n  \"a\", \"b\",\n  \"c\", \"d\" # D\n]\n";
+        let items = spans(text, &["\"a\"", "\"b\"", "\"c\"", "\"d\""]);
+        // The last of its line: the next line stays (it used to move up beside "a").
+        assert_eq!(
+            apply(text, &[remove_item(text, &items, 1)]),
+            "x = [\n  \"a\",\n  \"c\", \"d\" # D\n]\n"
+        );
+        assert_eq!(
+            apply(text, &[remove_item(text, &items, 3)]),
+            "x = [\n  \"a\", \"b\",\n  \"c\" # D\n]\n"
+        );
+        // The first of its line goes with the blank after its comma.
+        assert_eq!(
+            apply(text, &[remove_item(text, &items, 2)]),
+            "x = [\n  \"a\", \"b\",\n  \"d\" # D\n]\n"
         );
     }
 
