@@ -136,12 +136,35 @@ fn dynamic_statements_and_conditions_are_left_alone() {
 }
 
 #[test]
-fn merged_documents_are_not_judged_and_not_fixed() {
+fn merged_documents_are_judged_by_the_roles_the_merging_one_reaches() {
     let dir = project("merged-documents", "");
     let (out, code) = human(dir.path(), "main.tf");
-    assert_eq!(code, 0, "{out}");
+    assert_eq!(code, 1, "{out}");
     insta::assert_snapshot!("tf-style-merged-documents", out);
-    left_alone(dir.path(), "main.tf");
+    let found: Vec<(String, String)> = findings(dir.path(), "main.tf")
+        .into_iter()
+        .map(|(p, r, _)| (p, r))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            // Merged into documents of `aws_iam_role_policy`s: judged.
+            ("data.aws_iam_policy_document.base", "unused-action"),
+            ("data.aws_iam_policy_document.objects", "overbroad-wildcard"),
+            ("", "not-judged"),
+            ("data.aws_iam_policy_document.overridden", "not-judged"),
+            // Merged into a document an attached `aws_iam_policy` carries: judged.
+            ("data.aws_iam_policy_document.managed_base", "unused-action"),
+            ("", "not-judged"),
+            // Merged into a document nobody attaches.
+            ("data.aws_iam_policy_document.orphan_base", "no-evidence"),
+            ("data.aws_iam_policy_document.orphan", "no-evidence"),
+            ("", "not-judged"),
+        ]
+        .map(|(p, r)| (p.to_string(), r.to_string()))
+        .to_vec()
+    );
+    fixes_to(dir.path(), "main.tf", "expected.tf");
 }
 
 #[test]

@@ -1,5 +1,7 @@
 # Documents merged into one, as terraform-aws-modules/lambda and eks do: `source_policy_documents`
-# and `override_policy_documents` (Terraform merges them by `sid`).
+# and `override_policy_documents` (Terraform merges them by `sid`). A merged document reaches the
+# roles the merging one reaches: judged and fixed by their evidence; the merging one's own
+# statements are left alone (an override may replace them).
 variable "extra_policy_json" {
   type    = string
   default = null
@@ -70,4 +72,38 @@ resource "aws_iam_role_policy" "overridden" {
   name   = "overridden"
   role   = aws_iam_role.this.name
   policy = data.aws_iam_policy_document.overridden.minified_json
+}
+
+# Merged into a document that a managed policy carries, attached to the role.
+data "aws_iam_policy_document" "managed_base" {
+  statement {
+    actions   = ["lambda:ListVersionsByFunction", "lambda:ListFunctions"]
+    resources = ["*"]
+  }
+}
+
+data "aws_iam_policy_document" "managed" {
+  source_policy_documents = [data.aws_iam_policy_document.managed_base.json]
+}
+
+resource "aws_iam_policy" "managed" {
+  name   = "managed"
+  policy = data.aws_iam_policy_document.managed.json
+}
+
+resource "aws_iam_role_policy_attachment" "managed" {
+  role       = aws_iam_role.this.name
+  policy_arn = aws_iam_policy.managed.arn
+}
+
+# Merged into a document nobody attaches: bound to nothing.
+data "aws_iam_policy_document" "orphan_base" {
+  statement {
+    actions   = ["lambda:GetFunction"]
+    resources = ["*"]
+  }
+}
+
+data "aws_iam_policy_document" "orphan" {
+  source_policy_documents = [data.aws_iam_policy_document.orphan_base.json]
 }
