@@ -404,3 +404,20 @@ fn layouts_of_lists_and_statements_are_kept() {
         "{fixed}"
     );
 }
+
+#[test]
+fn optional_statements_and_dynamic_inline_policies_are_noted() {
+    let dir = project("optional-statements", "");
+    let (out, code) = human(dir.path(), "main.tf");
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!("tf-style-optional-statements", out);
+    let found = findings(dir.path(), "main.tf");
+    let rules: Vec<&str> = found.iter().map(|(_, r, _)| r.as_str()).collect();
+    assert_eq!(rules, ["not-judged", "unused-action", "not-judged"]);
+    // The role's `dynamic "inline_policy"` used to be skipped silently.
+    assert!(
+        found[0].2.starts_with("dynamic \"inline_policy\""),
+        "{found:?}"
+    );
+    fixes_to(dir.path(), "main.tf", "expected.tf");
+}

@@ -219,6 +219,10 @@ pub(super) fn read_in_module(text: &str, siblings: &[&Module]) -> Result<TfRead,
                 policy_value(text, &attr.value, off, location, &graph, &mut r);
             }
             ("resource", "aws_iam_role") => {
+                let address = format!("{kind}.{name}");
+                r.notes.extend(policy_document::dynamic_inline_policies(
+                    block, &address, off,
+                ));
                 for (i, inline) in block.body.get_blocks("inline_policy").enumerate() {
                     let Some(attr) = inline.body.get_attribute("policy") else {
                         continue;

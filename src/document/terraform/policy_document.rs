@@ -263,6 +263,21 @@ pub(super) fn module_inputs(block: &Block, off: usize) -> Vec<Note> {
         .collect()
 }
 
+/// Notes for a role's `dynamic "inline_policy"` blocks: Terraform makes their policies.
+pub(super) fn dynamic_inline_policies(role: &Block, address: &str, off: usize) -> Vec<Note> {
+    role.body
+        .get_blocks("dynamic")
+        .filter(|b| b.labels.first().is_some_and(|l| l.as_str() == "inline_policy"))
+        .map(|b| Note {
+            span: span_of(b, off),
+            message: format!(
+                "{address} has a `dynamic \"inline_policy\"`: not judged (Terraform builds its policies)"
+            ),
+            label: "built by Terraform",
+        })
+        .collect()
+}
+
 /// Whether an input holds an object with an action list, at any depth.
 fn holds_statements(e: &Expression) -> bool {
     const ACTION_KEYS: &[&str] = &["actions", "not_actions", "Action", "NotAction"];
