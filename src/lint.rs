@@ -242,7 +242,7 @@ fn lint_policy(
     }
     findings.extend(rules::check_not_judged(policy, ev, catalog));
     if ev.is_bound() {
-        findings.extend(rules::check_sealed(policy));
+        findings.extend(rules::check_sealed(policy, at.hints.terraform));
     }
     Ok(())
 }

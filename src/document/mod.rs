@@ -41,6 +41,8 @@ pub(crate) enum Format {
 pub(crate) struct Note {
     pub(crate) span: Span,
     pub(crate) message: String,
+    /// What the underline says: where the policy really is.
+    pub(crate) label: &'static str,
 }
 
 /// What the document itself says about whom its policies belong to (bindings come from the config

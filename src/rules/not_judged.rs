@@ -38,8 +38,14 @@ The statement under `!If` gets this note; the other statements are judged as usu
 No fix: write the statement without the intrinsic (or a YAML alias) to have it judged.",
 };
 
-/// One note per sealed statement of a policy.
-pub fn sealed(policy: &Policy) -> Vec<Finding> {
+/// One note per sealed statement of a policy (`terraform`: read from HCL, which has no
+/// intrinsics or aliases to speak of).
+pub fn sealed(policy: &Policy, terraform: bool) -> Vec<Finding> {
+    let help = if terraform {
+        "write it in literal HCL (no expression, `dynamic` block or merged document) to have it judged"
+    } else {
+        "write it without the intrinsic, variable or alias to have it judged"
+    };
     policy
         .statements
         .iter()
@@ -54,7 +60,7 @@ pub fn sealed(policy: &Policy) -> Vec<Finding> {
             Some(
                 Finding::new(INFO.id, span, format!("not judged: {why}"))
                     .label("not judged")
-                    .help("write it without the intrinsic, variable or alias to have it judged"),
+                    .help(help),
             )
         })
         .collect()
@@ -64,6 +70,6 @@ pub fn sealed(policy: &Policy) -> Vec<Finding> {
 pub(crate) fn notes(notes: &[Note]) -> Vec<Finding> {
     notes
         .iter()
-        .map(|n| Finding::new(INFO.id, n.span.clone(), n.message.clone()).label("not in this file"))
+        .map(|n| Finding::new(INFO.id, n.span.clone(), n.message.clone()).label(n.label))
         .collect()
 }

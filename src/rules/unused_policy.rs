@@ -21,6 +21,15 @@ Display only: iamtrim does not delete files or detach policies; do it in the inf
 };
 
 pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    // A `.tf` file holds many resources: deleting it is not the advice.
+    let help = if ctx.at.hints.terraform {
+        format!(
+            "detach this policy from the role (remove `{}` or its attachment), instead of editing it",
+            ctx.at.location
+        )
+    } else {
+        "detach this policy from the role (and delete the file), instead of editing it".to_string()
+    };
     out.push(
         Finding::new(
             INFO.id,
@@ -28,7 +37,7 @@ pub fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             format!("nothing this policy allows is used by {}", ctx.who()),
         )
         .label("all unused")
-        .help("detach this policy from the role (and delete the file), instead of editing it")
+        .help(help)
         .fix(Some(Fix {
             edits: Vec::new(),
             applicability: Applicability::DisplayOnly,

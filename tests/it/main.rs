@@ -20,6 +20,7 @@ mod snapshot;
 mod templates;
 mod terraform;
 mod terraform_properties;
+mod terraform_styles;
 mod yaml;
 mod yaml_hostile;
 mod yaml_properties;

@@ -22,7 +22,8 @@ enum Target {
 }
 
 /// The file's attachments: policy address -> targets; a document's address -> the
-/// `aws_iam_policy` addresses that carry it.
+/// `aws_iam_policy` addresses, and the documents merging it (`source_policy_documents`,
+/// `override_policy_documents`), that carry it.
 #[derive(Debug, Default)]
 pub(super) struct Graph {
     /// Each role's literal `name`, by address.
@@ -64,6 +65,17 @@ fn role_target(e: &Expression) -> Target {
     resource_ref(e, "aws_iam_role", &["name", "id"]).map_or(Target::Other, Target::Role)
 }
 
+/// The documents an expression names (`[data.aws_iam_policy_document.a.json]`, through
+/// `compact(...)` or `concat(...)` too).
+fn documents_in(e: &Expression, out: &mut Vec<String>) {
+    match e {
+        Expression::Array(a) => a.iter().for_each(|x| documents_in(x, out)),
+        Expression::FuncCall(f) => f.args.iter().for_each(|x| documents_in(x, out)),
+        Expression::Parenthesis(p) => documents_in(p.inner(), out),
+        other => out.extend(document_json(other)),
+    }
+}
+
 /// The entries of a list attribute (a non-list: one unknown entry).
 fn list(e: &Expression) -> Vec<&Expression> {
     match e {
@@ -77,10 +89,23 @@ impl Graph {
     pub(super) fn of(bodies: &[&Body]) -> Graph {
         let mut g = Graph::default();
         for block in bodies.iter().flat_map(|b| b.blocks()) {
+            let [kind, name] = super::labels(block);
+            if block.ident.value().as_str() == "data" && kind == "aws_iam_policy_document" {
+                // A merged document's statements are the merging one's: it carries them.
+                let address = format!("data.{kind}.{name}");
+                for key in ["source_policy_documents", "override_policy_documents"] {
+                    let mut docs = Vec::new();
+                    if let Some(a) = block.body.get_attribute(key) {
+                        documents_in(&a.value, &mut docs);
+                    }
+                    g.carried
+                        .extend(docs.into_iter().map(|d| (d, address.clone())));
+                }
+                continue;
+            }
             if block.ident.value().as_str() != "resource" {
                 continue;
             }
-            let [kind, name] = super::labels(block);
             let address = format!("{kind}.{name}");
             let attr = |k: &str| block.body.get_attribute(k).map(|a| &a.value);
             match kind {
@@ -176,13 +201,18 @@ impl Graph {
     /// What the file says about the policy at `location`: its address, the roles it reaches,
     /// and their literal names when all of them have one.
     pub(super) fn hints(&self, location: &str) -> Hints {
+        // What carries the policy, and what carries that (a merged document in a document an
+        // `aws_iam_policy` carries), until nothing more does.
         let mut via: Vec<&str> = vec![location];
-        via.extend(
-            self.carried
-                .iter()
-                .filter(|(d, _)| d == location)
-                .map(|(_, p)| p.as_str()),
-        );
+        let mut i = 0;
+        while let Some(&at) = via.get(i) {
+            for (_, p) in self.carried.iter().filter(|(d, _)| d == at) {
+                if !via.contains(&p.as_str()) {
+                    via.push(p);
+                }
+            }
+            i += 1;
+        }
         let targets: Vec<&Target> = self
             .attached
             .iter()

@@ -30,6 +30,26 @@ fn skip_blanks(text: &str, pos: usize) -> usize {
     pos + (text[pos..].len() - text[pos..].trim_start_matches([' ', '\t']).len())
 }
 
+/// `pos` past blanks and the `/* */` comments that close on its line.
+fn skip_blanks_and_comments(text: &str, pos: usize) -> usize {
+    let mut pos = skip_blanks(text, pos);
+    while text[pos..].starts_with("/*") {
+        match text[pos..].find("*/") {
+            Some(end) if !text[pos..pos + end].contains('\n') => {
+                pos = skip_blanks(text, pos + end + 2);
+            }
+            _ => break,
+        }
+    }
+    pos
+}
+
+/// Whether only blanks and `/* */` comments come before `pos` on its line: an entry that has
+/// its line to itself (`/* write */ "lambda:CreateFunction",`).
+fn alone_on_line(text: &str, pos: usize) -> bool {
+    skip_blanks_and_comments(text, line_start(text, pos)) == pos
+}
+
 /// Whether only a line break (or the end), or a line comment, follows `pos` on its line.
 fn rest_is_comment(text: &str, pos: usize) -> bool {
     let rest = &text[pos..];
@@ -91,11 +111,11 @@ fn string_to_list(text: &str, key: &Span, value: &Span, with: &[String]) -> Opti
 /// Removes entry `i` of a list (or tuple) whose entry spans are `items`.
 fn remove_item(text: &str, items: &[Span], i: usize) -> Edit {
     let span = items[i].clone();
-    if first_on_line(text, span.start) {
-        let after = skip_blanks(text, span.end);
+    if alone_on_line(text, span.start) {
+        let after = skip_blanks_and_comments(text, span.end);
         let comma = text[after..].starts_with(',');
         let rest = if comma {
-            skip_blanks(text, after + 1)
+            skip_blanks_and_comments(text, after + 1)
         } else {
             after
         };
@@ -104,7 +124,7 @@ fn remove_item(text: &str, items: &[Span], i: usize) -> Edit {
                 // The last entry, without a trailing comma: the comma before it goes, the
                 // previous entry's comment stays.
                 let prev = items[i - 1].end;
-                let c = skip_blanks(text, prev);
+                let c = skip_blanks_and_comments(text, prev);
                 if text[c..].starts_with(',') {
                     return Edit {
                         span: prev..next_line(text, span.end),
@@ -114,6 +134,21 @@ fn remove_item(text: &str, items: &[Span], i: usize) -> Edit {
             }
             return Edit {
                 span: line_start(text, span.start)..next_line(text, span.end),
+                replacement: String::new(),
+            };
+        }
+    } else if i > 0 && !text[items[i - 1].end..span.start].contains('\n') {
+        // The last entry of a line that holds others (`"a", "b",` and more lines): from the
+        // end of the one before it, so that the next line stays where it is.
+        let after = skip_blanks_and_comments(text, span.end);
+        let rest = if text[after..].starts_with(',') {
+            skip_blanks_and_comments(text, after + 1)
+        } else {
+            after
+        };
+        if rest_is_comment(text, rest) {
+            return Edit {
+                span: items[i - 1].end..span.end,
                 replacement: String::new(),
             };
         }
@@ -272,6 +307,52 @@ mod tests {
         assert_eq!(
             apply(inline, &[remove_item(inline, &items, 0)]),
             "x = [\"b\", \"c\"]\n"
+        );
+    }
+
+    #[test]
+    fn block_comments_stay_with_their_entries() {
+        // An entry after a block comment has its line to itself: the line goes, and the block
+        // comment after the entry before it stays.
+        let text = "x = [\n  \"a\", /* kept */\n  /* w */ \"b\", # B\n  \"c\" /* C */\n]\n";
+        let items = spans(text, &["\"a\"", "\"b\"", "\"c\""]);
+        assert_eq!(
+            apply(text, &[remove_item(text, &items, 1)]),
+            "x = [\n  \"a\", /* kept */\n  \"c\" /* C */\n]\n"
+        );
+        // The last one, its block comment with it; the comma before it goes, the comment
+        // after that comma stays.
+        assert_eq!(
+            apply(text, &[remove_item(text, &items, 2)]),
+            "x = [\n  \"a\", /* kept */\n  /* w */ \"b\" # B\n]\n"
+        );
+        // A block comment that does not close on its line is not skipped over: the entry goes
+        // as entries that share their line do.
+        let open = "x = [\n  \"a\",\n  /* w\n  */ \"b\",\n]\n";
+        let items = spans(open, &["\"a\"", "\"b\""]);
+        assert_eq!(
+            apply(open, &[remove_item(open, &items, 1)]),
+            "x = [\n  \"a\",\n]\n"
+        );
+    }
+
+    #[test]
+    fn two_entries_a_line_keep_their_lines() {
+        let text = "x = [\n  \"a\", \"b\",\n  \"c\", \"d\" # D\n]\n";
+        let items = spans(text, &["\"a\"", "\"b\"", "\"c\"", "\"d\""]);
+        // The last of its line: the next line stays (it used to move up beside "a").
+        assert_eq!(
+            apply(text, &[remove_item(text, &items, 1)]),
+            "x = [\n  \"a\",\n  \"c\", \"d\" # D\n]\n"
+        );
+        assert_eq!(
+            apply(text, &[remove_item(text, &items, 3)]),
+            "x = [\n  \"a\", \"b\",\n  \"c\" # D\n]\n"
+        );
+        // The first of its line goes with the blank after its comma.
+        assert_eq!(
+            apply(text, &[remove_item(text, &items, 2)]),
+            "x = [\n  \"a\", \"b\",\n  \"d\" # D\n]\n"
         );
     }
 

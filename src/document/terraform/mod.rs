@@ -225,6 +225,10 @@ pub(super) fn read_in_module(text: &str, siblings: &[&Module]) -> Result<TfRead,
                 policy_value(text, &attr.value, off, location, &graph, &mut r);
             }
             ("resource", "aws_iam_role") => {
+                let address = format!("{kind}.{name}");
+                r.notes.extend(policy_document::dynamic_inline_policies(
+                    block, &address, off,
+                ));
                 for (i, inline) in block.body.get_blocks("inline_policy").enumerate() {
                     let Some(attr) = inline.body.get_attribute("policy") else {
                         continue;
@@ -233,6 +237,7 @@ pub(super) fn read_in_module(text: &str, siblings: &[&Module]) -> Result<TfRead,
                     policy_value(text, &attr.value, off, location, &graph, &mut r);
                 }
             }
+            ("module", _) => r.notes.extend(policy_document::module_inputs(block, off)),
             _ => {}
         }
     }
@@ -399,6 +404,7 @@ fn not_here(text: &str, location: &str, span: &Span) -> Note {
         message: format!(
             "{location} takes its policy from `{shown}{more}`: not judged (Terraform builds it)"
         ),
+        label: "built by Terraform",
     }
 }
 

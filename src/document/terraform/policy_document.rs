@@ -7,6 +7,7 @@ use super::squeezed;
 use crate::diagnostic::Span;
 use crate::document::{Frame, Note};
 use crate::policy::json::{Kind, Member, Value};
+use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::structure::{Block, Body, Structure};
 
 /// Why each statement of a document is left alone, if it is.
@@ -78,6 +79,7 @@ pub(super) fn document(
             notes.push(Note {
                 span: key_span.clone(),
                 message: format!("the document is made of `{key}`: not judged here"),
+                label: "merged by Terraform",
             });
         }
         // Statements merged with other documents (by `sid`, for overrides): left alone.
@@ -239,4 +241,57 @@ fn condition(text: &str, blocks: &[&Block], off: usize) -> Option<Member> {
         key_span,
         value,
     })
+}
+
+/// Notes for a `module` block's inputs that hold IAM statements (objects with `actions`, as
+/// terraform-aws-modules take `policy_statements`): the module builds a policy of them, which
+/// only Terraform sees.
+pub(super) fn module_inputs(block: &Block, off: usize) -> Vec<Note> {
+    let name = block.labels.first().map_or("", |l| l.as_str());
+    block
+        .body
+        .attributes()
+        .filter(|a| holds_statements(&a.value))
+        .map(|a| Note {
+            span: span_of(a, off),
+            message: format!(
+                "module.{name} is given IAM statements in `{}`: not judged (the module builds the policy)",
+                a.key.value().as_str()
+            ),
+            label: "built by the module",
+        })
+        .collect()
+}
+
+/// Notes for a role's `dynamic "inline_policy"` blocks: Terraform makes their policies.
+pub(super) fn dynamic_inline_policies(role: &Block, address: &str, off: usize) -> Vec<Note> {
+    role.body
+        .get_blocks("dynamic")
+        .filter(|b| b.labels.first().is_some_and(|l| l.as_str() == "inline_policy"))
+        .map(|b| Note {
+            span: span_of(b, off),
+            message: format!(
+                "{address} has a `dynamic \"inline_policy\"`: not judged (Terraform builds its policies)"
+            ),
+            label: "built by Terraform",
+        })
+        .collect()
+}
+
+/// Whether an input holds an object with an action list, at any depth.
+fn holds_statements(e: &Expression) -> bool {
+    const ACTION_KEYS: &[&str] = &["actions", "not_actions", "Action", "NotAction"];
+    match e {
+        Expression::Object(o) => o.iter().any(|(k, v)| {
+            let key = match k {
+                ObjectKey::Ident(i) => Some(i.value().as_str()),
+                ObjectKey::Expression(Expression::String(s)) => Some(s.value().as_str()),
+                ObjectKey::Expression(_) => None,
+            };
+            key.is_some_and(|k| ACTION_KEYS.contains(&k)) || holds_statements(v.expr())
+        }),
+        Expression::Array(a) => a.iter().any(holds_statements),
+        Expression::Parenthesis(p) => holds_statements(p.inner()),
+        _ => false,
+    }
 }

@@ -1,0 +1,61 @@
+# Written on Windows: every line ends in CRLF, heredoc lines too.
+resource "aws_iam_role" "app" {
+  name = "MyRole"
+
+  inline_policy {
+    name = "heredoc"
+    policy = <<-EOF
+      {
+        "Version": "2012-10-17",
+        "Statement": [
+          {
+            "Effect": "Allow",
+            "Action": "lambda:Invoke*",
+            "Resource": "*"
+          }
+        ]
+      }
+    EOF
+  }
+}
+
+data "aws_iam_policy_document" "app" {
+  statement {
+    actions = [
+      "lambda:InvokeFunction",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    actions   = ["s3:GetAccess*", "s3:GetAccountPublicAccessBlock", "s3:GetDataAccess", "s3:GetJobTagging", "s3:GetMulti*", "s3:GetObject*", "s3:GetStorage*"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "app" {
+  role   = aws_iam_role.app.name
+  policy = data.aws_iam_policy_document.app.json
+}
+
+resource "aws_iam_role_policy" "encoded" {
+  role = aws_iam_role.app.name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect   = "Allow"
+        Action   = [
+          "s3:GetAccess*",
+          "s3:GetAccountPublicAccessBlock",
+          "s3:GetDataAccess",
+          "s3:GetJobTagging",
+          "s3:GetMulti*",
+          "s3:GetObject*",
+          "s3:GetStorage*"
+        ]
+        Resource = "*"
+      },
+    ]
+  })
+}
