@@ -69,6 +69,7 @@ fn sam_note(who: &str, v: &Value) -> Option<Note> {
     Some(Note {
         span: v.span.clone(),
         message,
+        label: None,
     })
 }
 

@@ -40,6 +40,8 @@ pub(crate) enum Format {
 pub(crate) struct Note {
     pub(crate) span: Span,
     pub(crate) message: String,
+    /// The label under the span (default: "not in this file").
+    pub(crate) label: Option<&'static str>,
 }
 
 /// What the document itself says about whom its policies belong to (bindings come from the config

@@ -64,6 +64,9 @@ pub fn sealed(policy: &Policy) -> Vec<Finding> {
 pub(crate) fn notes(notes: &[Note]) -> Vec<Finding> {
     notes
         .iter()
-        .map(|n| Finding::new(INFO.id, n.span.clone(), n.message.clone()).label("not in this file"))
+        .map(|n| {
+            Finding::new(INFO.id, n.span.clone(), n.message.clone())
+                .label(n.label.unwrap_or("not in this file"))
+        })
         .collect()
 }
