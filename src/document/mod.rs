@@ -238,6 +238,12 @@ fn read_terraform(text: &str) -> Read<'_> {
 /// What a `.tf` file tells the other files of its module (read once per file and run).
 pub(crate) use terraform::Module as TfModule;
 
+/// What a module's `.tf` files say about the policy at `address`: its role names and how it
+/// binds, as for a policy written in the HCL (the JSON file a `file()` policy loads).
+pub(crate) fn terraform_hints(modules: &[&TfModule], address: &str) -> Hints {
+    terraform::module_hints(modules, address)
+}
+
 /// The policies of a Terraform text with their hints from the whole module: the text and the
 /// other `.tf` files of its folder (`siblings`), whose references bind them too. Empty for a
 /// text that is no Terraform or does not parse.

@@ -235,7 +235,7 @@ pub(super) fn read_in_module(text: &str, siblings: &[&Module]) -> Result<TfRead,
     let (body, off) = parse(text)?;
     let mut graph = bind::Graph::of(&[&body]);
     for m in siblings {
-        graph.merge(&m.0);
+        graph.merge(&m.graph);
     }
     let mut r = TfRead {
         tf: Tf {
