@@ -30,9 +30,11 @@ pub(super) fn loaded(e: &Expression) -> Option<Loaded> {
     let Some(arg) = f.args.iter().next() else {
         return Some(Loaded::Not(NOT_STATIC));
     };
-    Some(written(arg).map_or(Loaded::Not(NOT_STATIC), |(from_module, path)| {
-        resolve(from_module, &path)
-    }))
+    Some(
+        written(arg).map_or(Loaded::Not(NOT_STATIC), |(from_module, path)| {
+            resolve(from_module, &path)
+        }),
+    )
 }
 
 /// The path as written: whether it starts with `${path.module}` (or `${path.root}`), and the
@@ -139,7 +141,10 @@ mod tests {
             of("file(\"../policy.json\")"),
             not("its path leaves the module's folder")
         );
-        assert_eq!(of("file(\"C:\\\\p.json\")"), not("not a plain relative path"));
+        assert_eq!(
+            of("file(\"C:\\\\p.json\")"),
+            not("not a plain relative path")
+        );
         assert_eq!(of("file()"), not(NOT_STATIC));
     }
 }

@@ -78,7 +78,7 @@ pub(super) fn document(
             notes.push(Note {
                 span: key_span.clone(),
                 message: format!("the document is made of `{key}`: not judged here"),
-            label: None,
+                label: None,
             });
         }
         // Statements merged with other documents (by `sid`, for overrides): left alone.
