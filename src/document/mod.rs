@@ -32,6 +32,8 @@ pub(crate) enum Format {
     Json,
     /// A CloudFormation (or SAM, or CDK output) template in JSON.
     CloudFormationJson,
+    /// Terraform's JSON syntax (`.tf.json`).
+    TerraformJson,
 }
 
 /// Something a document says that iamtrim leaves to deployment: a SAM policy template, a managed
@@ -162,6 +164,8 @@ pub(crate) struct Frame {
 pub(crate) fn detect(root: &crate::policy::json::Value) -> Format {
     if cfn::is_template(root) {
         Format::CloudFormationJson
+    } else if terraform::is_tf_json(root) {
+        Format::TerraformJson
     } else {
         Format::Json
     }
@@ -210,6 +214,18 @@ fn read_json(text: &str, expect: Expect) -> Read<'_> {
     match crate::policy::json::parse(text) {
         Ok(root) => match detect(&root) {
             Format::CloudFormationJson => cfn::read(text, root),
+            Format::TerraformJson => {
+                let r = terraform::read_json(text, &root);
+                if r.policies.is_empty() && r.notes.is_empty() {
+                    return Read::NotPolicy;
+                }
+                Read::Document(Document {
+                    text,
+                    tree: Tree::Terraform(r.tf),
+                    policies: r.policies,
+                    notes: r.notes,
+                })
+            }
             Format::Json => json::read_tree(text, root, expect),
         },
         Err(e) => json::not_json(text, e, expect),

@@ -119,7 +119,7 @@ pub(super) fn document_json(e: &Expression) -> Option<String> {
     document_ref(&Val::of_hcl(e))
 }
 
-fn document_ref(v: &Val) -> Option<String> {
+pub(super) fn document_ref(v: &Val) -> Option<String> {
     match v.reference()?.as_slice() {
         [
             "data",

@@ -14,6 +14,7 @@
 mod bind;
 mod convert;
 mod edits;
+mod json_syntax;
 mod load;
 mod policy_document;
 
@@ -45,6 +46,10 @@ pub(super) enum Style {
     JsonEncode,
     /// JSON in a heredoc.
     Heredoc,
+    /// Terraform's JSON syntax: a document's statements, or a policy object, edited as JSON.
+    Json,
+    /// Escaped JSON in a `.tf.json` string: read, never edited.
+    Escaped,
 }
 
 /// What the adapter keeps of a read file: each policy's style and frame, by location.
@@ -128,6 +133,13 @@ fn too_deep(src: &str) -> Option<usize> {
         }
     }
     None
+}
+
+pub(crate) use json_syntax::is_tf_json;
+
+/// Reads a text in Terraform's JSON syntax (`.tf.json`, parsed as `root`) into its policies.
+pub(super) fn read_json(text: &str, root: &crate::policy::json::Value) -> TfRead {
+    json_syntax::read(text, root)
 }
 
 /// Reads a Terraform text into its policies.
