@@ -12,7 +12,8 @@ use crate::policy::model::{self, Policy};
 /// What a text that is not JSON gives.
 pub(super) fn not_json(text: &str, e: json::ParseError, expect: Expect) -> Read<'_> {
     // A file that is not JSON is only our business when it must be a policy, or claims to be.
-    if expect == Expect::Policy || text.contains("\"Statement\"") {
+    // (Terraform's JSON syntax claims it with its `"aws_iam_...` types.)
+    if expect == Expect::Policy || text.contains("\"Statement\"") || text.contains("\"aws_iam_") {
         if let Some(at) = template_outside_strings(text) {
             // A Terraform template whose JSON only its rendering makes: left alone.
             return Read::Document(Document {

@@ -496,3 +496,101 @@ fn staged_json_file_binds_through_the_hcl_in_the_working_tree() {
     let staged = r.git(&["show", ":infra/policy.json"]).stdout;
     assert_eq!(String::from_utf8(staged).unwrap(), fixed);
 }
+
+/// The AWS example in Terraform's JSON syntax: bound to `MyRole` by the file alone, fixed to the
+/// expected file byte for byte, then clean.
+fn aws_example_tf_json(case: &str) {
+    let dir = project(case, "");
+    let (out, code) = check(dir.path(), &["main.tf.json"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("Checked 1 policy file: 9 errors"), "{out}");
+    let (json, _) = check(dir.path(), &["main.tf.json", "--format", "json"]);
+    let bound = bound_by(&json);
+    assert_eq!(bound.len(), 9, "{json}");
+    assert!(
+        bound.iter().all(|(_, b)| b == "terraform-role"),
+        "{bound:?}"
+    );
+    fixes_to(dir.path(), "main.tf.json", "expected.tf.json");
+    let (out, code) = check(dir.path(), &["main.tf.json"]);
+    assert_eq!(
+        (out.as_str(), code),
+        ("Checked 1 policy file: no findings.\n", 0)
+    );
+}
+
+#[test]
+fn aws_example_as_a_tf_json_policy_document_is_bound_and_fixed() {
+    aws_example_tf_json("tf-json-document");
+}
+
+#[test]
+fn aws_example_as_a_tf_json_policy_object_is_bound_and_fixed() {
+    aws_example_tf_json("tf-json-object");
+}
+
+#[test]
+fn a_tf_json_policy_string_is_checked_with_exact_spans_and_not_fixed() {
+    let dir = project("tf-json-string", "");
+    let (json, code) = check(dir.path(), &["main.tf.json", "--format", "json"]);
+    assert_eq!(code, 1, "{json}");
+    let text = read(&dir.path().join("main.tf.json"));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let findings = v["files"][0]["findings"].as_array().unwrap();
+    let wide = findings
+        .iter()
+        .find(|f| f["rule"] == "overbroad-wildcard")
+        .unwrap();
+    let (s, e) = (
+        wide["span"]["start"].as_u64().unwrap() as usize,
+        wide["span"]["end"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(&text[s..e], "\\\"s3:Get*\\\"");
+    assert_eq!(wide["policy"]["bound_by"], "terraform-role");
+    assert!(findings.iter().all(|f| f["fix"].is_null()), "{json}");
+    let (out, _) = check(dir.path(), &["main.tf.json", "--fix"]);
+    assert!(
+        out.contains("JSON escaped in a string: checked, never fixed"),
+        "{out}"
+    );
+    assert_eq!(read(&dir.path().join("main.tf.json")), text);
+}
+
+#[test]
+fn a_directory_finds_tf_json_files() {
+    let dir = project("tf-json-document", "");
+    std::fs::remove_file(dir.path().join("expected.tf.json")).unwrap();
+    let (out, code) = check(dir.path(), &["."]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("main.tf.json"), "{out}");
+    assert!(out.contains("Checked 1 policy file: 9 errors"), "{out}");
+}
+
+#[test]
+fn tf_json_bad_input_is_a_diagnostic() {
+    let dir = project("tf-json-object", "");
+    let p = dir.path().join("main.tf.json");
+    // A statement that is no object, actions of the wrong type, a policy of another type.
+    std::fs::write(
+        &p,
+        r#"{"data": {"aws_iam_policy_document": {"d": {"statement": [3, {"actions": 7}]}}},
+ "resource": {"aws_iam_policy": {"p": {"policy": 12}, "q": {"policy": "{\"Statement\": [}"}}}}
+"#,
+    )
+    .unwrap();
+    let (json, code) = check(dir.path(), &["main.tf.json", "--format", "json"]);
+    assert_eq!(code, 1, "{json}");
+    let rules = rules_of(&json);
+    assert!(rules.iter().any(|r| r == "invalid-policy"), "{json}");
+    assert!(rules.iter().any(|r| r == "not-judged"), "{json}");
+    // Cut short: its syntax error is reported, with its place.
+    std::fs::write(
+        &p,
+        "{\"resource\": {\"aws_iam_policy\": {\"p\": {\"policy\": ",
+    )
+    .unwrap();
+    let (out, code) = check(dir.path(), &["main.tf.json"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("invalid JSON"), "{out}");
+    assert!(out.contains("main.tf.json:1:50"), "{out}");
+}
