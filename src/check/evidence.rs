@@ -295,7 +295,8 @@ fn module_siblings(path: &Path) -> Vec<Arc<document::TfModule>> {
 /// The Terraform policies that load the policy file at `rel` (from the config's folder) with
 /// `file()` or `templatefile()`: those of the `.tf` files in its folder and each folder above it
 /// up to the config's, as `file.tf#address` with what their module says of them. Only the
-/// working tree's `.tf` files are read, and nothing outside the config's folder.
+/// working tree's `.tf` files are read, and nothing outside the config's folder (no symlinked
+/// folder is entered).
 fn loaded_by_terraform(config: &Config, rel: &Path) -> Vec<(String, document::Hints)> {
     use std::path::Component;
     let parts: Option<Vec<&str>> = rel
@@ -308,13 +309,20 @@ fn loaded_by_terraform(config: &Config, rel: &Path) -> Vec<(String, document::Hi
     let Some(parts) = parts.filter(|p| !p.is_empty()) else {
         return Vec::new();
     };
+    // The folders from the config's down to the file's, up to the first symlinked one: what a
+    // symlink leads to may lie outside the repository.
+    let mut dirs = vec![config.root.clone()];
+    for seg in &parts[..parts.len() - 1] {
+        let next = dirs[dirs.len() - 1].join(seg);
+        if std::fs::symlink_metadata(&next).map_or(true, |m| m.file_type().is_symlink()) {
+            break;
+        }
+        dirs.push(next);
+    }
     let mut out = Vec::new();
-    for depth in (0..parts.len()).rev() {
-        let dir = parts[..depth]
-            .iter()
-            .fold(config.root.clone(), |d, s| d.join(s));
+    for (depth, dir) in dirs.iter().enumerate().rev() {
         let from_dir = parts[depth..].join("/");
-        let files = tf_files(&dir);
+        let files = tf_files(dir);
         let modules: Vec<(&PathBuf, Arc<document::TfModule>)> = files
             .iter()
             .filter_map(|p| module_at(p).map(|m| (p, m)))

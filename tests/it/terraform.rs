@@ -553,6 +553,7 @@ fn a_tf_json_policy_string_is_checked_with_exact_spans_and_not_fixed() {
         out.contains("JSON escaped in a string: checked, never fixed"),
         "{out}"
     );
+    insta::assert_snapshot!("tf-human-tf-json-string", out);
     assert_eq!(read(&dir.path().join("main.tf.json")), text);
 }
 
@@ -593,4 +594,18 @@ fn tf_json_bad_input_is_a_diagnostic() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("invalid JSON"), "{out}");
     assert!(out.contains("main.tf.json:1:50"), "{out}");
+}
+
+#[cfg(unix)]
+#[test]
+fn no_tf_file_is_read_through_a_symlinked_folder() {
+    // `linked/` leads outside the project, to a module that loads the policy beside it.
+    let outer = tempfile::TempDir::new().unwrap();
+    crate::common::copy_dir(&data("terraform/file"), outer.path());
+    let dir = project("no-iam", "");
+    std::os::unix::fs::symlink(outer.path(), dir.path().join("linked")).unwrap();
+    let (json, code) = check(dir.path(), &["linked/policy.json", "--format", "json"]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(rules_of(&json), vec!["no-evidence"]);
+    assert!(!json.contains("main.tf#"), "{json}");
 }
