@@ -133,10 +133,14 @@ impl FileEvidence {
         if let Ok(text) = std::str::from_utf8(bytes)
             && (has(b"Resources") || has(b"provider") || has(b"aws_iam_"))
         {
-            let found = if is_tf {
+            let found = if is_tf || is_tf_json(path) {
                 let siblings = module_siblings(path);
                 let siblings: Vec<&document::TfModule> = siblings.iter().map(|m| &**m).collect();
-                document::terraform_in_module(text, &siblings)
+                if is_tf {
+                    document::terraform_in_module(text, &siblings)
+                } else {
+                    document::terraform_json_in_module(text, &siblings)
+                }
             } else {
                 policies(text)
             };
@@ -234,7 +238,13 @@ static MODULES: OnceLock<ModuleCache> = OnceLock::new();
 /// The `.tf` files of each folder, listed once a run.
 static FOLDERS: OnceLock<FolderCache> = OnceLock::new();
 
-/// The `.tf` files of a folder (regular files only: no symlink is followed), in name order, as
+/// Whether a file is in Terraform's JSON syntax, by its name (`.tf.json`).
+fn is_tf_json(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().ends_with(".tf.json"))
+}
+
+/// The `.tf` and `.tf.json` files of a folder (regular files only: no symlink is followed), in name order, as
 /// Terraform reads them (the order decides nothing, but runs stay alike).
 fn tf_files(dir: &Path) -> Arc<[PathBuf]> {
     let cache = FOLDERS.get_or_init(FolderCache::default);
@@ -247,9 +257,10 @@ fn tf_files(dir: &Path) -> Arc<[PathBuf]> {
         .flatten()
         .filter(|e| {
             e.file_type().is_ok_and(|t| t.is_file())
-                && Path::new(&e.file_name())
+                && (Path::new(&e.file_name())
                     .extension()
                     .is_some_and(|x| x == "tf")
+                    || is_tf_json(&e.path()))
         })
         .map(|e| e.path())
         .collect();
@@ -261,7 +272,8 @@ fn tf_files(dir: &Path) -> Arc<[PathBuf]> {
     files
 }
 
-/// What a `.tf` file of the working tree tells its module, if it mentions IAM (bounded read).
+/// What a `.tf` (or `.tf.json`) file of the working tree tells its module, if it mentions IAM
+/// (bounded read).
 fn module_at(p: &Path) -> Option<Arc<document::TfModule>> {
     let cache = MODULES.get_or_init(ModuleCache::default);
     if let Some(known) = cache.lock().ok()?.get(p) {
@@ -270,7 +282,13 @@ fn module_at(p: &Path) -> Option<Arc<document::TfModule>> {
     let module = crate::fsio::read_text(p)
         .ok()
         .filter(|t| t.contains("aws_iam_"))
-        .and_then(|t| document::TfModule::of(&t))
+        .and_then(|t| {
+            if is_tf_json(p) {
+                document::TfModule::of_json(&t)
+            } else {
+                document::TfModule::of(&t)
+            }
+        })
         .map(Arc::new);
     cache.lock().ok()?.insert(p.to_path_buf(), module.clone());
     module

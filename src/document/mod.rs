@@ -215,7 +215,7 @@ fn read_json(text: &str, expect: Expect) -> Read<'_> {
         Ok(root) => match detect(&root) {
             Format::CloudFormationJson => cfn::read(text, root),
             Format::TerraformJson => {
-                let r = terraform::read_json(text, &root);
+                let r = terraform::read_json(text, &root, &[]);
                 if r.policies.is_empty() && r.notes.is_empty() {
                     return Read::NotPolicy;
                 }
@@ -268,6 +268,17 @@ pub(crate) fn terraform_in_module(text: &str, siblings: &[&TfModule]) -> Vec<Pol
         return Vec::new();
     }
     terraform::read_in_module(text, siblings).map_or_else(|_| Vec::new(), |r| r.policies)
+}
+
+/// The policies of a text in Terraform's JSON syntax with their hints from the whole module (as
+/// `terraform_in_module`).
+pub(crate) fn terraform_json_in_module(text: &str, siblings: &[&TfModule]) -> Vec<PolicyAt> {
+    match crate::policy::json::parse(text) {
+        Ok(root) if terraform::is_tf_json(&root) => {
+            terraform::read_json(text, &root, siblings).policies
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// A YAML text read into its policies (before the document borrows the text).

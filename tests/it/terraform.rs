@@ -609,3 +609,48 @@ fn no_tf_file_is_read_through_a_symlinked_folder() {
     assert_eq!(rules_of(&json), vec!["no-evidence"]);
     assert!(!json.contains("main.tf#"), "{json}");
 }
+
+#[test]
+fn tf_json_and_tf_files_of_a_module_bind_each_other() {
+    let dir = project("module", "");
+    let p = dir.path();
+    std::fs::remove_file(p.join("policies.tf")).unwrap();
+    std::fs::write(
+        p.join("policies.tf.json"),
+        "{\"data\": {\"aws_iam_policy_document\": {\"app\": {\"statement\": [\n  {\"actions\": [\"s3:Get*\"], \"resources\": [\"*\"]}\n]}}}}\n",
+    )
+    .unwrap();
+    let (out, code) = check(p, &["policies.tf.json", "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        bound_by(&out),
+        vec![(
+            "data.aws_iam_policy_document.app".to_string(),
+            serde_json::json!("terraform-role")
+        )],
+        "{out}"
+    );
+    // The other way round: the role and its attachment in JSON, the document in HCL.
+    let dir = project("module", "");
+    let p = dir.path();
+    std::fs::remove_file(p.join("roles.tf")).unwrap();
+    std::fs::write(
+        p.join("roles.tf.json"),
+        r#"{"resource": {
+  "aws_iam_role": {"app": {"name": "MyRole"}},
+  "aws_iam_role_policy": {"app": {"role": "${aws_iam_role.app.name}", "policy": "${data.aws_iam_policy_document.app.json}"}}
+}}
+"#,
+    )
+    .unwrap();
+    let (out, code) = check(p, &["policies.tf", "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        bound_by(&out),
+        vec![(
+            "data.aws_iam_policy_document.app".to_string(),
+            serde_json::json!("terraform-role")
+        )],
+        "{out}"
+    );
+}

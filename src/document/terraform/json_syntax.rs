@@ -109,9 +109,18 @@ fn resources(root: &Value) -> Vec<Resource> {
         .collect()
 }
 
-/// Reads a `.tf.json` text (parsed as `root`) into its policies.
-pub(super) fn read(text: &str, root: &Value) -> TfRead {
-    let graph = bind::Graph::of_resources(&resources(root));
+/// The attachments a `.tf.json` file's resources make.
+pub(super) fn graph(root: &Value) -> bind::Graph {
+    bind::Graph::of_resources(&resources(root))
+}
+
+/// Reads a `.tf.json` text (parsed as `root`) into its policies, bound through the references of
+/// the other files of its module (`siblings`) too.
+pub(super) fn read(text: &str, root: &Value, siblings: &[&super::Module]) -> TfRead {
+    let mut graph = graph(root);
+    for m in siblings {
+        graph.merge(&m.graph);
+    }
     let mut r = TfRead {
         tf: super::Tf {
             policies: Vec::new(),

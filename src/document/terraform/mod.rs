@@ -138,8 +138,12 @@ fn too_deep(src: &str) -> Option<usize> {
 pub(crate) use json_syntax::is_tf_json;
 
 /// Reads a text in Terraform's JSON syntax (`.tf.json`, parsed as `root`) into its policies.
-pub(super) fn read_json(text: &str, root: &crate::policy::json::Value) -> TfRead {
-    json_syntax::read(text, root)
+pub(super) fn read_json(
+    text: &str,
+    root: &crate::policy::json::Value,
+    siblings: &[&Module],
+) -> TfRead {
+    json_syntax::read(text, root, siblings)
 }
 
 /// Reads a Terraform text into its policies.
@@ -192,6 +196,15 @@ impl Module {
         Some(Module {
             graph: bind::Graph::of(&[&body]),
             loads,
+        })
+    }
+
+    /// The references of a text in Terraform's JSON syntax (`None` when it is not one).
+    pub(crate) fn of_json(text: &str) -> Option<Module> {
+        let root = crate::policy::json::parse(text).ok()?;
+        is_tf_json(&root).then(|| Module {
+            graph: json_syntax::graph(&root),
+            loads: Vec::new(),
         })
     }
 
