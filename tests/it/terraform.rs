@@ -654,3 +654,40 @@ fn tf_json_and_tf_files_of_a_module_bind_each_other() {
         "{out}"
     );
 }
+
+#[test]
+fn a_json_file_loaded_from_a_tf_json_file_is_bound_through_it() {
+    let dir = project("file", "");
+    let p = dir.path();
+    std::fs::remove_file(p.join("main.tf")).unwrap();
+    std::fs::write(
+        p.join("main.tf.json"),
+        r#"{"resource": {
+  "aws_iam_role": {"x": {"name": "MyRole"}},
+  "aws_iam_role_policy": {
+    "app": {"role": "${aws_iam_role.x.name}", "policy": "${file(\"${path.module}/policy.json\")}"},
+    "other": {"role": "${aws_iam_role.x.name}", "policy": "${file(var.other)}"}
+  }
+}}
+"#,
+    )
+    .unwrap();
+    let (json, code) = check(p, &["policy.json", "--format", "json"]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(
+        loaded_by(&json),
+        vec![(
+            "main.tf.json#aws_iam_role_policy.app".to_string(),
+            serde_json::json!("terraform-role")
+        )],
+        "{json}"
+    );
+    fixes_to(p, "policy.json", "expected.json");
+    let (out, code) = check(p, &["main.tf.json"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("aws_iam_role_policy.other loads its policy with `\"${file(var.other)}\"`: not followed (its path is not known statically)"),
+        "{out}"
+    );
+    assert!(out.contains("1 info"), "{out}");
+}

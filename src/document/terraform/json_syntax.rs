@@ -109,6 +109,44 @@ fn resources(root: &Value) -> Vec<Resource> {
         .collect()
 }
 
+/// What a string that is exactly one `${file(...)}` or `${templatefile(...)}` loads.
+fn json_loaded(v: &Value) -> Option<super::load::Loaded> {
+    let inner = v.as_str()?.strip_prefix("${")?.strip_suffix('}')?;
+    let e = hcl_edit::parser::parse_expr(inner).ok()?;
+    super::load::loaded(&e)
+}
+
+/// The `policy` values of a file's policy resources and `inline_policy` blocks, at their
+/// addresses.
+fn policy_values(root: &Value) -> Vec<(String, &Value)> {
+    let mut found = Vec::new();
+    for (kind, name, body) in blocks(root, "resource") {
+        if super::POLICY_RESOURCES.contains(&kind) {
+            found.extend(body.get("policy").map(|p| (format!("{kind}.{name}"), p)));
+        } else if kind == "aws_iam_role" {
+            for (i, inline) in nested(body, "inline_policy").into_iter().enumerate() {
+                found.extend(
+                    inline
+                        .get("policy")
+                        .map(|p| (format!("{kind}.{name}.inline_policy[{i}]"), p)),
+                );
+            }
+        }
+    }
+    found
+}
+
+/// The JSON files a `.tf.json` file's policies load: (address, path from the module's folder).
+pub(super) fn loads(root: &Value) -> Vec<(String, String)> {
+    policy_values(root)
+        .into_iter()
+        .filter_map(|(address, v)| match json_loaded(v)? {
+            super::load::Loaded::Path(p) => Some((address, p)),
+            super::load::Loaded::Not(_) => None,
+        })
+        .collect()
+}
+
 /// The attachments a `.tf.json` file's resources make.
 pub(super) fn graph(root: &Value) -> bind::Graph {
     bind::Graph::of_resources(&resources(root))
@@ -158,22 +196,8 @@ pub(super) fn read(text: &str, root: &Value, siblings: &[&super::Module]) -> TfR
             frame,
         );
     }
-    for (kind, name, body) in blocks(root, "resource") {
-        let mut found: Vec<(String, &Value)> = Vec::new();
-        if super::POLICY_RESOURCES.contains(&kind) {
-            found.extend(body.get("policy").map(|p| (format!("{kind}.{name}"), p)));
-        } else if kind == "aws_iam_role" {
-            for (i, inline) in nested(body, "inline_policy").into_iter().enumerate() {
-                found.extend(
-                    inline
-                        .get("policy")
-                        .map(|p| (format!("{kind}.{name}.inline_policy[{i}]"), p)),
-                );
-            }
-        }
-        for (location, v) in found {
-            policy_value(text, v, location, &graph, &mut r);
-        }
+    for (location, v) in policy_values(root) {
+        policy_value(text, v, location, &graph, &mut r);
     }
     r
 }
@@ -296,6 +320,19 @@ fn policy_value(text: &str, v: &Value, location: String, graph: &bind::Graph, r:
         }
         // Bound, and read, where the document is.
         Kind::String(_) if bind::document_ref(&val(v)).is_some() => {}
+        // Checked as a file of its own, bound through this one.
+        Kind::String(_) if let Some(loaded) = json_loaded(v) => {
+            if let super::load::Loaded::Not(why) = loaded {
+                r.notes.push(Note {
+                    span: v.span.clone(),
+                    message: format!(
+                        "{location} loads its policy with `{}`: not followed ({why})",
+                        super::shown(text, &v.span)
+                    ),
+                    label: Some("not followed"),
+                });
+            }
+        }
         _ => r.notes.push(Note {
             span: v.span.clone(),
             message: format!(

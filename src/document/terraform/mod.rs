@@ -204,7 +204,7 @@ impl Module {
         let root = crate::policy::json::parse(text).ok()?;
         is_tf_json(&root).then(|| Module {
             graph: json_syntax::graph(&root),
-            loads: Vec::new(),
+            loads: json_syntax::loads(&root),
         })
     }
 
