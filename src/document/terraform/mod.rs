@@ -14,6 +14,7 @@
 mod bind;
 mod convert;
 mod edits;
+mod json_string;
 mod json_syntax;
 mod load;
 mod policy_document;
