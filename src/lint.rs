@@ -103,6 +103,19 @@ pub fn lint_policies(
         if let Some(path) = &at.hints.construct {
             generated(&mut findings[from..], path);
         }
+        let via = evidence(at).map(|e| e.via.join(", ")).unwrap_or_default();
+        if at.hints.logical_id.is_none() && !via.is_empty() {
+            // A JSON file that Terraform loads: the message says through which policy.
+            let bound_by = evidence(at).and_then(|e| e.bound_by);
+            for f in &mut findings[from..] {
+                f.message = format!("{}, loaded by {via}", f.message);
+                f.policy = Some(PolicyRef {
+                    location: at.location.clone(),
+                    name: via.clone(),
+                    bound_by,
+                });
+            }
+        }
         if at.hints.logical_id.is_some() {
             let bound_by = evidence(at).and_then(|e| e.bound_by);
             for f in &mut findings[from..] {

@@ -112,17 +112,35 @@ impl FileEvidence {
         } else {
             None
         };
+        let is_tf = path.extension().is_some_and(|x| x == "tf");
+        let has = |needle: &[u8]| memchr::memmem::find(bytes, needle).is_some();
+        // A policy file that Terraform loads (`file()`, `templatefile()`) is bound through the
+        // HCL that loads it, unless a `[[bind]]` names it.
+        if configured.is_empty() && !is_tf && has(b"Statement") {
+            let loaders = loaded_by_terraform(config, rel);
+            let names = bound_names(&loaders);
+            if !loaders.is_empty() {
+                if !names.is_empty() {
+                    file = evidence_for(&names, &stem, snapshot, stale)?;
+                    file.bound_by = Some("terraform-role");
+                }
+                file.via = loaders.into_iter().map(|(via, _)| via).collect();
+            }
+        }
         let mut own = Vec::new();
         // Only a template (CloudFormation needs `Resources`, JSON or YAML) or a Serverless service
         // (a `provider`) has policies bound one by one; a cheap look before reading it twice.
-        let has = |needle: &[u8]| memchr::memmem::find(bytes, needle).is_some();
         if let Ok(text) = std::str::from_utf8(bytes)
             && (has(b"Resources") || has(b"provider") || has(b"aws_iam_"))
         {
-            let found = if path.extension().is_some_and(|x| x == "tf") {
+            let found = if is_tf || is_tf_json(path) {
                 let siblings = module_siblings(path);
                 let siblings: Vec<&document::TfModule> = siblings.iter().map(|m| &**m).collect();
-                document::terraform_in_module(text, &siblings)
+                if is_tf {
+                    document::terraform_in_module(text, &siblings)
+                } else {
+                    document::terraform_json_in_module(text, &siblings)
+                }
             } else {
                 policies(text)
             };
@@ -212,52 +230,148 @@ impl FileEvidence {
 }
 
 type ModuleCache = Mutex<HashMap<PathBuf, Option<Arc<document::TfModule>>>>;
+type FolderCache = Mutex<HashMap<PathBuf, Arc<[PathBuf]>>>;
 
 /// What each `.tf` file of the working tree tells its module, read once a run (a folder of
 /// many files is read once, not once per file).
 static MODULES: OnceLock<ModuleCache> = OnceLock::new();
+/// The `.tf` files of each folder, listed once a run.
+static FOLDERS: OnceLock<FolderCache> = OnceLock::new();
+
+/// Whether a file is in Terraform's JSON syntax, by its name (`.tf.json`).
+fn is_tf_json(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().ends_with(".tf.json"))
+}
+
+/// The `.tf` and `.tf.json` files of a folder (regular files only: no symlink is followed), in name order, as
+/// Terraform reads them (the order decides nothing, but runs stay alike).
+fn tf_files(dir: &Path) -> Arc<[PathBuf]> {
+    let cache = FOLDERS.get_or_init(FolderCache::default);
+    if let Some(known) = cache.lock().ok().and_then(|c| c.get(dir).cloned()) {
+        return known;
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| {
+            e.file_type().is_ok_and(|t| t.is_file())
+                && (Path::new(&e.file_name())
+                    .extension()
+                    .is_some_and(|x| x == "tf")
+                    || is_tf_json(&e.path()))
+        })
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    let files: Arc<[PathBuf]> = files.into();
+    if let Ok(mut c) = cache.lock() {
+        c.insert(dir.to_path_buf(), files.clone());
+    }
+    files
+}
+
+/// What a `.tf` (or `.tf.json`) file of the working tree tells its module, if it mentions IAM
+/// (bounded read).
+fn module_at(p: &Path) -> Option<Arc<document::TfModule>> {
+    let cache = MODULES.get_or_init(ModuleCache::default);
+    if let Some(known) = cache.lock().ok()?.get(p) {
+        return known.clone();
+    }
+    let module = crate::fsio::read_text(p)
+        .ok()
+        .filter(|t| t.contains("aws_iam_"))
+        .and_then(|t| {
+            if is_tf_json(p) {
+                document::TfModule::of_json(&t)
+            } else {
+                document::TfModule::of(&t)
+            }
+        })
+        .map(Arc::new);
+    cache.lock().ok()?.insert(p.to_path_buf(), module.clone());
+    module
+}
 
 /// The other `.tf` files of a Terraform file's folder (its module) that mention IAM: their
-/// references bind its policies too. Regular files only (no symlink is followed), each bounded.
-/// Read from the working tree, in every mode (the index holds the changed files only).
+/// references bind its policies too. Read from the working tree, in every mode (the index holds
+/// the changed files only).
 fn module_siblings(path: &Path) -> Vec<Arc<document::TfModule>> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let Ok(entries) = std::fs::read_dir(dir) else {
+    let name = path.file_name();
+    tf_files(dir)
+        .iter()
+        .filter(|p| p.file_name() != name)
+        .filter_map(|p| module_at(p))
+        .collect()
+}
+
+/// The Terraform policies that load the policy file at `rel` (from the config's folder) with
+/// `file()` or `templatefile()`: those of the `.tf` files in its folder and each folder above it
+/// up to the config's, as `file.tf#address` with what their module says of them. Only the
+/// working tree's `.tf` files are read, and nothing outside the config's folder (no symlinked
+/// folder is entered).
+fn loaded_by_terraform(config: &Config, rel: &Path) -> Vec<(String, document::Hints)> {
+    use std::path::Component;
+    let parts: Option<Vec<&str>> = rel
+        .components()
+        .map(|c| match c {
+            Component::Normal(s) => s.to_str(),
+            _ => None,
+        })
+        .collect();
+    let Some(parts) = parts.filter(|p| !p.is_empty()) else {
         return Vec::new();
     };
-    let name = path.file_name();
-    let mut files: Vec<PathBuf> = entries
-        .flatten()
-        .filter(|e| {
-            e.file_type().is_ok_and(|t| t.is_file())
-                && Some(e.file_name().as_os_str()) != name
-                && Path::new(&e.file_name())
-                    .extension()
-                    .is_some_and(|x| x == "tf")
-        })
-        .map(|e| e.path())
-        .collect();
-    // In name order, as Terraform reads them (the order decides nothing, but runs stay alike).
-    files.sort();
-    let cache = MODULES.get_or_init(ModuleCache::default);
-    files
-        .into_iter()
-        .filter_map(|p| {
-            if let Some(known) = cache.lock().ok()?.get(&p) {
-                return known.clone();
+    // The folders from the config's down to the file's, up to the first symlinked one: what a
+    // symlink leads to may lie outside the repository.
+    let mut dirs = vec![config.root.clone()];
+    for seg in &parts[..parts.len() - 1] {
+        let next = dirs[dirs.len() - 1].join(seg);
+        if std::fs::symlink_metadata(&next).map_or(true, |m| m.file_type().is_symlink()) {
+            break;
+        }
+        dirs.push(next);
+    }
+    let mut out = Vec::new();
+    for (depth, dir) in dirs.iter().enumerate().rev() {
+        let from_dir = parts[depth..].join("/");
+        let files = tf_files(dir);
+        let modules: Vec<(&PathBuf, Arc<document::TfModule>)> = files
+            .iter()
+            .filter_map(|p| module_at(p).map(|m| (p, m)))
+            .collect();
+        let all: Vec<&document::TfModule> = modules.iter().map(|(_, m)| &**m).collect();
+        for (tf, m) in &modules {
+            for address in m.loaders_of(&from_dir) {
+                let shown = config.relative(tf).display().to_string();
+                out.push((
+                    format!("{shown}#{address}"),
+                    document::terraform_hints(&all, address),
+                ));
             }
-            let module = crate::fsio::read_text(&p)
-                .ok()
-                .filter(|t| t.contains("aws_iam_"))
-                .and_then(|t| document::TfModule::of(&t))
-                .map(Arc::new);
-            cache.lock().ok()?.insert(p, module.clone());
-            module
-        })
-        .collect()
+        }
+    }
+    out
+}
+
+/// The role names that bind a file its loaders bind: all of theirs, when every loader names its
+/// roles (evidence for some would judge the others' use); else none.
+fn bound_names(loaders: &[(String, document::Hints)]) -> Vec<String> {
+    if loaders.iter().any(|(_, h)| h.role_names.is_empty()) {
+        return Vec::new();
+    }
+    let mut names: Vec<String> = Vec::new();
+    for n in loaders.iter().flat_map(|(_, h)| &h.role_names) {
+        if !names.contains(n) {
+            names.push(n.clone());
+        }
+    }
+    names
 }
 
 /// How a template's policy is bound, when its own hints decide.

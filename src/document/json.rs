@@ -2,7 +2,9 @@
 //! (`{"PolicyDocument": ...}`, `{"PolicyVersion": {"Document": ...}}`); one policy a file.
 
 use super::json_edits as edits;
-use super::{Cause, Document, Expect, Frame, Hints, Invalid, PolicyAt, PolicyEdit, Read, Tree};
+use super::{
+    Cause, Document, Expect, Frame, Hints, Invalid, Note, PolicyAt, PolicyEdit, Read, Tree,
+};
 use crate::diagnostic::{Edit, Span};
 use crate::policy::json::{self, Kind, Value};
 use crate::policy::model::{self, Policy};
@@ -10,7 +12,24 @@ use crate::policy::model::{self, Policy};
 /// What a text that is not JSON gives.
 pub(super) fn not_json(text: &str, e: json::ParseError, expect: Expect) -> Read<'_> {
     // A file that is not JSON is only our business when it must be a policy, or claims to be.
-    if expect == Expect::Policy || text.contains("\"Statement\"") {
+    // (Terraform's JSON syntax claims it with its `"aws_iam_...` types.)
+    if expect == Expect::Policy || text.contains("\"Statement\"") || text.contains("\"aws_iam_") {
+        if let Some(at) = template_outside_strings(text) {
+            // A Terraform template whose JSON only its rendering makes: left alone.
+            return Read::Document(Document {
+                text,
+                policies: Vec::new(),
+                notes: vec![Note {
+                    span: at,
+                    message: "a template sequence outside a JSON string: the file is JSON only once Terraform renders it, not judged".to_string(),
+                    label: "not judged",
+                }],
+                tree: Tree::Json(Value {
+                    kind: Kind::Null,
+                    span: 0..0,
+                }),
+            });
+        }
         return Read::Invalid(Invalid {
             span: e.span,
             message: format!("invalid JSON: {}", e.message),
@@ -22,6 +41,10 @@ pub(super) fn not_json(text: &str, e: json::ParseError, expect: Expect) -> Read<
 
 /// A parsed JSON policy file.
 pub(super) fn read_tree(text: &str, root: Value, expect: Expect) -> Read<'_> {
+    // A file Terraform loads with `templatefile` (or `file`) may hold `${...}` and `%{...}`
+    // sequences in its strings: what they make is known once it is rendered, never guessed.
+    let templated = text.contains("${") || text.contains("%{");
+    let root = if templated { masked(root, text) } else { root };
     let Some((doc, location)) = model::locate(&root) else {
         if expect == Expect::Policy {
             return Read::Invalid(Invalid {
@@ -35,7 +58,22 @@ pub(super) fn read_tree(text: &str, root: Value, expect: Expect) -> Read<'_> {
         }
         return Read::NotPolicy;
     };
-    let (policy, issues) = model::read(doc);
+    let (policy, issues) = if templated {
+        let (mut policy, issues) = model::read_in(doc, model::Dialect::Template);
+        for stmt in &mut policy.statements {
+            stmt.sealed = stmt.sealed.map(|why| match why {
+                model::INTRINSIC_ACTION => {
+                    "an action holds a template sequence (`${...}`), known only once Terraform renders the file"
+                }
+                model::INTRINSIC_EFFECT => "its `Effect` holds a template sequence (`${...}`)",
+                model::INTRINSIC_STATEMENT => "the statement is a template sequence (`${...}`)",
+                other => other,
+            });
+        }
+        (policy, issues)
+    } else {
+        model::read(doc)
+    };
     let at = PolicyAt {
         location: location.to_string(),
         name: if location.is_empty() {
@@ -53,6 +91,56 @@ pub(super) fn read_tree(text: &str, root: Value, expect: Expect) -> Read<'_> {
         notes: Vec::new(),
         tree: Tree::Json(root),
     })
+}
+
+/// `v` with every string holding a template sequence made an opaque `{"Fn::Template": ...}`
+/// (at the string's span), which the policy model's `Template` dialect never judges.
+fn masked(mut v: Value, text: &str) -> Value {
+    fn walk(v: &mut Value, text: &str) {
+        match &mut v.kind {
+            Kind::String(s) if s.contains("${") || s.contains("%{") => {
+                let span = v.span.clone();
+                let raw = text.get(span.clone()).unwrap_or_default().to_string();
+                v.kind = Kind::Object(vec![json::Member {
+                    key: model::TEMPLATE_KEY.to_string(),
+                    key_span: span.clone(),
+                    value: Value {
+                        kind: Kind::String(raw),
+                        span,
+                    },
+                }]);
+            }
+            Kind::Array(items) => items.iter_mut().for_each(|x| walk(x, text)),
+            Kind::Object(members) => members.iter_mut().for_each(|m| walk(&mut m.value, text)),
+            _ => {}
+        }
+    }
+    walk(&mut v, text);
+    v
+}
+
+/// The span of the first `${...}` or `%{...}` sequence outside a JSON string (to its `}` on the
+/// same line, else its two bytes), if any.
+fn template_outside_strings(text: &str) -> Option<Span> {
+    let b = text.as_bytes();
+    let (mut in_string, mut escaped) = (false, false);
+    for (i, &c) in b.iter().enumerate() {
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+        } else if c == b'"' {
+            in_string = true;
+        } else if (c == b'$' || c == b'%') && b.get(i + 1) == Some(&b'{') {
+            let line_end = text[i..].find('\n').map_or(text.len(), |n| i + n);
+            let end = text[i..line_end].find('}').map_or(i + 2, |n| i + n + 1);
+            return Some(i..end);
+        }
+    }
+    None
 }
 
 /// The byte edit for `edit`, as `check` has always written it: entries removed with their comma

@@ -33,6 +33,8 @@ pub(crate) enum Format {
     Json,
     /// A CloudFormation (or SAM, or CDK output) template in JSON.
     CloudFormationJson,
+    /// Terraform's JSON syntax (`.tf.json`).
+    TerraformJson,
 }
 
 /// Something a document says that iamtrim leaves to deployment: a SAM policy template, a managed
@@ -163,6 +165,8 @@ pub(crate) struct Frame {
 pub(crate) fn detect(root: &crate::policy::json::Value) -> Format {
     if cfn::is_template(root) {
         Format::CloudFormationJson
+    } else if terraform::is_tf_json(root) {
+        Format::TerraformJson
     } else {
         Format::Json
     }
@@ -211,6 +215,18 @@ fn read_json(text: &str, expect: Expect) -> Read<'_> {
     match crate::policy::json::parse(text) {
         Ok(root) => match detect(&root) {
             Format::CloudFormationJson => cfn::read(text, root),
+            Format::TerraformJson => {
+                let r = terraform::read_json(text, &root, &[]);
+                if r.policies.is_empty() && r.notes.is_empty() {
+                    return Read::NotPolicy;
+                }
+                Read::Document(Document {
+                    text,
+                    tree: Tree::Terraform(r.tf),
+                    policies: r.policies,
+                    notes: r.notes,
+                })
+            }
             Format::Json => json::read_tree(text, root, expect),
         },
         Err(e) => json::not_json(text, e, expect),
@@ -239,6 +255,12 @@ fn read_terraform(text: &str) -> Read<'_> {
 /// What a `.tf` file tells the other files of its module (read once per file and run).
 pub(crate) use terraform::Module as TfModule;
 
+/// What a module's `.tf` files say about the policy at `address`: its role names and how it
+/// binds, as for a policy written in the HCL (the JSON file a `file()` policy loads).
+pub(crate) fn terraform_hints(modules: &[&TfModule], address: &str) -> Hints {
+    terraform::module_hints(modules, address)
+}
+
 /// The policies of a Terraform text with their hints from the whole module: the text and the
 /// other `.tf` files of its folder (`siblings`), whose references bind them too. Empty for a
 /// text that is no Terraform or does not parse.
@@ -247,6 +269,17 @@ pub(crate) fn terraform_in_module(text: &str, siblings: &[&TfModule]) -> Vec<Pol
         return Vec::new();
     }
     terraform::read_in_module(text, siblings).map_or_else(|_| Vec::new(), |r| r.policies)
+}
+
+/// The policies of a text in Terraform's JSON syntax with their hints from the whole module (as
+/// `terraform_in_module`).
+pub(crate) fn terraform_json_in_module(text: &str, siblings: &[&TfModule]) -> Vec<PolicyAt> {
+    match crate::policy::json::parse(text) {
+        Ok(root) if terraform::is_tf_json(&root) => {
+            terraform::read_json(text, &root, siblings).policies
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// A YAML text read into its policies (before the document borrows the text).

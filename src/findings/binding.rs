@@ -26,6 +26,9 @@ pub struct Evidence {
     /// A template's roles looked for by the names CloudFormation generates (rule
     /// `generated-role-name`).
     pub generated: Vec<GeneratedName>,
+    /// The Terraform policies that load the file with `file()` or `templatefile()`
+    /// (`main.tf#aws_iam_role_policy.app`), when the file's binding came through them.
+    pub via: Vec<String>,
 }
 
 /// A template's role looked for by its generated name, `<stack>-<LogicalId>-<suffix>`.

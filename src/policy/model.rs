@@ -87,6 +87,23 @@ pub enum Dialect {
     /// A policy inside a CloudFormation template: any value may be an intrinsic function
     /// (`{"Ref": ...}`, `{"Fn::Sub": ...}`, `{"Fn::If": ...}`), resolved at deployment.
     CloudFormation,
+    /// A policy file that Terraform renders (`templatefile`, `file`): a string holding a
+    /// template sequence (`${...}`) was made an opaque `{"Fn::Template": ...}` by the adapter.
+    Template,
+}
+
+/// The key of a value the JSON adapter made opaque for a template sequence.
+pub const TEMPLATE_KEY: &str = "Fn::Template";
+
+impl Dialect {
+    /// Whether `v` is a value known only later (at deployment, or when a template is rendered).
+    fn opens(self, v: &Value) -> bool {
+        match self {
+            Dialect::Iam => false,
+            Dialect::CloudFormation => is_intrinsic(v),
+            Dialect::Template => matches!(v.as_object(), Some([m]) if m.key == TEMPLATE_KEY),
+        }
+    }
 }
 
 /// A CloudFormation intrinsic: an object of one member, `Ref` or `Fn::...`.
@@ -156,7 +173,7 @@ fn strings<'v>(
     issues: &mut Vec<Issue>,
     dialect: Dialect,
 ) -> Option<Vec<&'v Value>> {
-    let open = |v: &Value| dialect == Dialect::CloudFormation && is_intrinsic(v);
+    let open = |v: &Value| dialect.opens(v);
     if open(v) {
         return Some(vec![v]);
     }
@@ -197,7 +214,7 @@ pub fn read(doc: &Value) -> (Policy, Vec<Issue>) {
 
 /// Reads the document, written in `dialect`, and checks its grammar.
 pub fn read_in(doc: &Value, dialect: Dialect) -> (Policy, Vec<Issue>) {
-    let open = |v: &Value| dialect == Dialect::CloudFormation && is_intrinsic(v);
+    let open = |v: &Value| dialect.opens(v);
     let mut issues = Vec::new();
     let members = doc.as_object().unwrap_or_default();
     check_keys(members, TOP_KEYS, "the policy", &mut issues);
@@ -254,7 +271,7 @@ fn statement(
     sids: &mut HashSet<String>,
     dialect: Dialect,
 ) -> Stmt {
-    let open = |v: &Value| dialect == Dialect::CloudFormation && is_intrinsic(v);
+    let open = |v: &Value| dialect.opens(v);
     let mut stmt = Stmt {
         span: v.span.clone(),
         sid: None,
@@ -448,7 +465,7 @@ fn sealed(mut stmt: Stmt, v: &Value, why: &'static str) -> Stmt {
 }
 
 fn principal(p: &Value, key: &str, issues: &mut Vec<Issue>, dialect: Dialect) {
-    if dialect == Dialect::CloudFormation && is_intrinsic(p) {
+    if dialect.opens(p) {
         return;
     }
     match &p.kind {
@@ -474,7 +491,7 @@ fn principal(p: &Value, key: &str, issues: &mut Vec<Issue>, dialect: Dialect) {
 }
 
 fn condition(c: &Value, issues: &mut Vec<Issue>, dialect: Dialect) {
-    let open = |v: &Value| dialect == Dialect::CloudFormation && is_intrinsic(v);
+    let open = |v: &Value| dialect.opens(v);
     if open(c) {
         return;
     }

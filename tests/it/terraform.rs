@@ -318,3 +318,376 @@ fn styles_of_real_modules_are_fixed_in_place() {
     insta::assert_snapshot!("tf-human-styles", out);
     fixes_to(dir.path(), "main.tf", "expected.tf");
 }
+
+/// The policies of a JSON output, with the name of what loads them and how they were bound.
+fn loaded_by(json: &str) -> Vec<(String, serde_json::Value)> {
+    let mut b = bound_by(json);
+    b.dedup();
+    b
+}
+
+#[test]
+fn a_json_file_loaded_with_file_is_bound_through_the_hcl_and_fixed() {
+    let dir = project("file", "");
+    let (out, code) = check(dir.path(), &["policy.json"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("Checked 1 policy file: 9 errors"), "{out}");
+    assert!(
+        out.contains("loaded by main.tf#aws_iam_role_policy.app"),
+        "{out}"
+    );
+    let (json, _) = check(dir.path(), &["policy.json", "--format", "json"]);
+    assert_eq!(
+        loaded_by(&json),
+        vec![(
+            "main.tf#aws_iam_role_policy.app".to_string(),
+            serde_json::json!("terraform-role")
+        )],
+        "{json}"
+    );
+    fixes_to(dir.path(), "policy.json", "expected.json");
+    // The .tf file itself holds no policy of its own, and says nothing about the one it loads.
+    let (out, code) = check(dir.path(), &["main.tf"]);
+    assert_eq!(
+        (out.as_str(), code),
+        ("Checked 0 policy files: no findings.\n", 0)
+    );
+}
+
+#[test]
+fn a_templatefile_json_masks_its_template_sequences() {
+    let dir = project("templatefile", "");
+    let (out, code) = check(dir.path(), &["app.json.tpl"]);
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!("tf-human-templatefile", out);
+    fixes_to(dir.path(), "app.json.tpl", "expected.json.tpl");
+    // A folder finds the template by its name.
+    std::fs::remove_file(dir.path().join("expected.json.tpl")).unwrap();
+    let (out, _) = check(dir.path(), &["."]);
+    assert!(out.contains("app.json.tpl"), "{out}");
+}
+
+#[test]
+fn a_template_directive_outside_strings_leaves_the_file_alone() {
+    let dir = project("templatefile", "");
+    let p = dir.path().join("app.json.tpl");
+    let text = read(&p).replacen(
+        "  \"Statement\": [\n",
+        "  \"Statement\": [\n    %{ if extra }{\"Effect\": \"Allow\", \"Action\": \"s3:*\", \"Resource\": \"*\"},%{ endif }\n",
+        1,
+    );
+    std::fs::write(&p, &text).unwrap();
+    let (out, code) = check(dir.path(), &["app.json.tpl", "--fix"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("a template sequence outside a JSON string"),
+        "{out}"
+    );
+    assert!(out.contains("app.json.tpl:4:5"), "{out}");
+    assert_eq!(read(&p), text);
+}
+
+#[test]
+fn a_path_module_json_in_a_subfolder_binds_through_the_module_above() {
+    let dir = project("subfolder", "");
+    let (json, code) = check(dir.path(), &["policies/app.json", "--format", "json"]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(
+        loaded_by(&json),
+        vec![(
+            "main.tf#aws_iam_policy.app".to_string(),
+            serde_json::json!("terraform-role")
+        )],
+        "{json}"
+    );
+    fixes_to(dir.path(), "policies/app.json", "policies/expected.json");
+}
+
+#[test]
+fn paths_not_known_statically_or_leaving_the_folder_are_noted_not_followed() {
+    // The project sits in `repo/`; beside it, a policy the HCL names with `..`.
+    let outer = tempfile::TempDir::new().unwrap();
+    let dir = project("not-followed", "");
+    let repo = outer.path().join("repo");
+    crate::common::copy_dir(dir.path(), &repo);
+    std::fs::copy(
+        data("terraform/file/policy.json"),
+        outer.path().join("outside.json"),
+    )
+    .unwrap();
+    let (out, code) = check(&repo, &["main.tf"]);
+    assert_eq!(code, 0, "{out}");
+    insta::assert_snapshot!("tf-human-not-followed", out);
+    let (out, code) = check(&repo, &["."]);
+    assert_eq!(code, 0, "{out}");
+    // Nothing of the file outside was read: no finding in it, none of its actions.
+    assert!(!out.contains("outside.json:"), "{out}");
+    assert!(!out.contains("lambda:"), "{out}");
+    assert!(
+        out.contains("Checked 1 policy file: 0 errors, 0 warnings, 3 info"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_json_file_loaded_from_another_folder_with_dotdot_is_not_bound() {
+    // `modules/app/main.tf` loads `../shared/policy.json`: only the .tf files of a policy file's
+    // folder and the folders above it are read, so this one stays unbound.
+    let dir = project("file", "");
+    let p = dir.path();
+    std::fs::create_dir_all(p.join("modules/app")).unwrap();
+    std::fs::create_dir_all(p.join("modules/shared")).unwrap();
+    std::fs::write(
+        p.join("modules/app/main.tf"),
+        read(&p.join("main.tf")).replace(
+            "file(\"policy.json\")",
+            "file(\"${path.module}/../shared/policy.json\")",
+        ),
+    )
+    .unwrap();
+    std::fs::copy(p.join("policy.json"), p.join("modules/shared/policy.json")).unwrap();
+    let (out, code) = check(p, &["modules/shared/policy.json", "--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(rules_of(&out), vec!["no-evidence"]);
+    let (out, _) = check(p, &["modules/app/main.tf"]);
+    assert!(
+        out.contains("not followed (its path leaves the module's folder)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn staged_json_file_binds_through_the_hcl_in_the_working_tree() {
+    let r = repo();
+    let policy = example("file", "policy.json");
+    r.write("infra/main.tf", &example("file", "main.tf"));
+    r.write(
+        "infra/policy.json",
+        &policy.replace("\"Resource\": \"*\"", "\"Resource\": \"arn:aws:s3:::b/*\""),
+    );
+    r.commit("module", "2024-05-01T00:00:00+00:00");
+    r.write("infra/policy.json", &policy);
+    r.git(&["add", "-A"]);
+    let found = r.findings(&["--staged"]);
+    assert_eq!(found.len(), 9, "{found:?}");
+    assert!(
+        found.iter().all(|(p, _, _)| p == "infra/policy.json"),
+        "{found:?}"
+    );
+    let out = r.check(&["--staged", "--format", "json"]);
+    let json = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        loaded_by(&json),
+        vec![(
+            "infra/main.tf#aws_iam_role_policy.app".to_string(),
+            serde_json::json!("terraform-role")
+        )],
+        "{json}"
+    );
+    let out = r.check(&["--staged", "--fix"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let fixed = example("file", "expected.json");
+    assert_eq!(read(&r.path().join("infra/policy.json")), fixed);
+    let staged = r.git(&["show", ":infra/policy.json"]).stdout;
+    assert_eq!(String::from_utf8(staged).unwrap(), fixed);
+}
+
+/// The AWS example in Terraform's JSON syntax: bound to `MyRole` by the file alone, fixed to the
+/// expected file byte for byte, then clean.
+fn aws_example_tf_json(case: &str) {
+    let dir = project(case, "");
+    let (out, code) = check(dir.path(), &["main.tf.json"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("Checked 1 policy file: 9 errors"), "{out}");
+    let (json, _) = check(dir.path(), &["main.tf.json", "--format", "json"]);
+    let bound = bound_by(&json);
+    assert_eq!(bound.len(), 9, "{json}");
+    assert!(
+        bound.iter().all(|(_, b)| b == "terraform-role"),
+        "{bound:?}"
+    );
+    fixes_to(dir.path(), "main.tf.json", "expected.tf.json");
+    let (out, code) = check(dir.path(), &["main.tf.json"]);
+    assert_eq!(
+        (out.as_str(), code),
+        ("Checked 1 policy file: no findings.\n", 0)
+    );
+}
+
+#[test]
+fn aws_example_as_a_tf_json_policy_document_is_bound_and_fixed() {
+    aws_example_tf_json("tf-json-document");
+}
+
+#[test]
+fn aws_example_as_a_tf_json_policy_object_is_bound_and_fixed() {
+    aws_example_tf_json("tf-json-object");
+}
+
+#[test]
+fn a_tf_json_policy_string_is_checked_with_exact_spans_and_not_fixed() {
+    let dir = project("tf-json-string", "");
+    let (json, code) = check(dir.path(), &["main.tf.json", "--format", "json"]);
+    assert_eq!(code, 1, "{json}");
+    let text = read(&dir.path().join("main.tf.json"));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let findings = v["files"][0]["findings"].as_array().unwrap();
+    let wide = findings
+        .iter()
+        .find(|f| f["rule"] == "overbroad-wildcard")
+        .unwrap();
+    let (s, e) = (
+        wide["span"]["start"].as_u64().unwrap() as usize,
+        wide["span"]["end"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(&text[s..e], "\\\"s3:Get*\\\"");
+    assert_eq!(wide["policy"]["bound_by"], "terraform-role");
+    assert!(findings.iter().all(|f| f["fix"].is_null()), "{json}");
+    let (out, _) = check(dir.path(), &["main.tf.json", "--fix"]);
+    assert!(
+        out.contains("JSON escaped in a string: checked, never fixed"),
+        "{out}"
+    );
+    insta::assert_snapshot!("tf-human-tf-json-string", out);
+    assert_eq!(read(&dir.path().join("main.tf.json")), text);
+}
+
+#[test]
+fn a_directory_finds_tf_json_files() {
+    let dir = project("tf-json-document", "");
+    std::fs::remove_file(dir.path().join("expected.tf.json")).unwrap();
+    let (out, code) = check(dir.path(), &["."]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("main.tf.json"), "{out}");
+    assert!(out.contains("Checked 1 policy file: 9 errors"), "{out}");
+}
+
+#[test]
+fn tf_json_bad_input_is_a_diagnostic() {
+    let dir = project("tf-json-object", "");
+    let p = dir.path().join("main.tf.json");
+    // A statement that is no object, actions of the wrong type, a policy of another type.
+    std::fs::write(
+        &p,
+        r#"{"data": {"aws_iam_policy_document": {"d": {"statement": [3, {"actions": 7}]}}},
+ "resource": {"aws_iam_policy": {"p": {"policy": 12}, "q": {"policy": "{\"Statement\": [}"}}}}
+"#,
+    )
+    .unwrap();
+    let (json, code) = check(dir.path(), &["main.tf.json", "--format", "json"]);
+    assert_eq!(code, 1, "{json}");
+    let rules = rules_of(&json);
+    assert!(rules.iter().any(|r| r == "invalid-policy"), "{json}");
+    assert!(rules.iter().any(|r| r == "not-judged"), "{json}");
+    // Cut short: its syntax error is reported, with its place.
+    std::fs::write(
+        &p,
+        "{\"resource\": {\"aws_iam_policy\": {\"p\": {\"policy\": ",
+    )
+    .unwrap();
+    let (out, code) = check(dir.path(), &["main.tf.json"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("invalid JSON"), "{out}");
+    assert!(out.contains("main.tf.json:1:50"), "{out}");
+}
+
+#[cfg(unix)]
+#[test]
+fn no_tf_file_is_read_through_a_symlinked_folder() {
+    // `linked/` leads outside the project, to a module that loads the policy beside it.
+    let outer = tempfile::TempDir::new().unwrap();
+    crate::common::copy_dir(&data("terraform/file"), outer.path());
+    let dir = project("no-iam", "");
+    std::os::unix::fs::symlink(outer.path(), dir.path().join("linked")).unwrap();
+    let (json, code) = check(dir.path(), &["linked/policy.json", "--format", "json"]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(rules_of(&json), vec!["no-evidence"]);
+    assert!(!json.contains("main.tf#"), "{json}");
+}
+
+#[test]
+fn tf_json_and_tf_files_of_a_module_bind_each_other() {
+    let dir = project("module", "");
+    let p = dir.path();
+    std::fs::remove_file(p.join("policies.tf")).unwrap();
+    std::fs::write(
+        p.join("policies.tf.json"),
+        "{\"data\": {\"aws_iam_policy_document\": {\"app\": {\"statement\": [\n  {\"actions\": [\"s3:Get*\"], \"resources\": [\"*\"]}\n]}}}}\n",
+    )
+    .unwrap();
+    let (out, code) = check(p, &["policies.tf.json", "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        bound_by(&out),
+        vec![(
+            "data.aws_iam_policy_document.app".to_string(),
+            serde_json::json!("terraform-role")
+        )],
+        "{out}"
+    );
+    // The other way round: the role and its attachment in JSON, the document in HCL.
+    let dir = project("module", "");
+    let p = dir.path();
+    std::fs::remove_file(p.join("roles.tf")).unwrap();
+    std::fs::write(
+        p.join("roles.tf.json"),
+        r#"{"resource": {
+  "aws_iam_role": {"app": {"name": "MyRole"}},
+  "aws_iam_role_policy": {"app": {"role": "${aws_iam_role.app.name}", "policy": "${data.aws_iam_policy_document.app.json}"}}
+}}
+"#,
+    )
+    .unwrap();
+    let (out, code) = check(p, &["policies.tf", "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        bound_by(&out),
+        vec![(
+            "data.aws_iam_policy_document.app".to_string(),
+            serde_json::json!("terraform-role")
+        )],
+        "{out}"
+    );
+}
+
+#[test]
+fn a_json_file_loaded_from_a_tf_json_file_is_bound_through_it() {
+    let dir = project("file", "");
+    let p = dir.path();
+    std::fs::remove_file(p.join("main.tf")).unwrap();
+    std::fs::write(
+        p.join("main.tf.json"),
+        r#"{"resource": {
+  "aws_iam_role": {"x": {"name": "MyRole"}},
+  "aws_iam_role_policy": {
+    "app": {"role": "${aws_iam_role.x.name}", "policy": "${file(\"${path.module}/policy.json\")}"},
+    "other": {"role": "${aws_iam_role.x.name}", "policy": "${file(var.other)}"}
+  }
+}}
+"#,
+    )
+    .unwrap();
+    let (json, code) = check(p, &["policy.json", "--format", "json"]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(
+        loaded_by(&json),
+        vec![(
+            "main.tf.json#aws_iam_role_policy.app".to_string(),
+            serde_json::json!("terraform-role")
+        )],
+        "{json}"
+    );
+    fixes_to(p, "policy.json", "expected.json");
+    let (out, code) = check(p, &["main.tf.json"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("aws_iam_role_policy.other loads its policy with `\"${file(var.other)}\"`: not followed (its path is not known statically)"),
+        "{out}"
+    );
+    assert!(out.contains("1 info"), "{out}");
+}

@@ -34,9 +34,94 @@ pub(super) struct Graph {
     trust: Vec<String>,
 }
 
+/// An attribute's value, as binding reads it (HCL or Terraform's JSON syntax).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Val {
+    /// A string literal.
+    Literal(String),
+    /// A reference (`aws_iam_role.app.name`: its root and attribute names).
+    Ref(Vec<String>),
+    List(Vec<Val>),
+    /// Anything else (a function call, a conditional, an interpolation).
+    Other,
+}
+
+impl Val {
+    /// An HCL expression.
+    pub(super) fn of_hcl(e: &Expression) -> Val {
+        if let Some(l) = literal(e) {
+            return Val::Literal(l.to_string());
+        }
+        if let Some(r) = reference(e) {
+            return Val::Ref(r.into_iter().map(str::to_string).collect());
+        }
+        match e {
+            Expression::Array(a) => Val::List(a.iter().map(Val::of_hcl).collect()),
+            _ => Val::Other,
+        }
+    }
+
+    fn reference(&self) -> Option<Vec<&str>> {
+        match self {
+            Val::Ref(r) => Some(r.iter().map(String::as_str).collect()),
+            _ => None,
+        }
+    }
+}
+
+/// A resource block, as binding reads it.
+#[derive(Debug)]
+pub(super) struct Resource {
+    pub(super) kind: String,
+    pub(super) name: String,
+    pub(super) attrs: Vec<(String, Val)>,
+    /// An `aws_iam_role`'s `inline_policy` blocks: each one's `policy`, if it has one.
+    pub(super) inline: Vec<Option<Val>>,
+}
+
+impl Resource {
+    fn attr(&self, k: &str) -> Option<&Val> {
+        self.attrs.iter().find(|(n, _)| n == k).map(|(_, v)| v)
+    }
+}
+
+/// The resource blocks of HCL bodies.
+fn hcl_resources(bodies: &[&Body]) -> Vec<Resource> {
+    bodies
+        .iter()
+        .flat_map(|b| b.blocks())
+        .filter(|b| b.ident.value().as_str() == "resource")
+        .map(|block| {
+            let [kind, name] = super::labels(block);
+            Resource {
+                kind: kind.to_string(),
+                name: name.to_string(),
+                attrs: block
+                    .body
+                    .attributes()
+                    .map(|a| (a.key.value().to_string(), Val::of_hcl(&a.value)))
+                    .collect(),
+                inline: block
+                    .body
+                    .get_blocks("inline_policy")
+                    .map(|i| {
+                        i.body
+                            .get_attribute("policy")
+                            .map(|a| Val::of_hcl(&a.value))
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
 /// The document a `data.aws_iam_policy_document.D.json` reference names (its address).
 pub(super) fn document_json(e: &Expression) -> Option<String> {
-    match reference(e)?.as_slice() {
+    document_ref(&Val::of_hcl(e))
+}
+
+pub(super) fn document_ref(v: &Val) -> Option<String> {
+    match v.reference()?.as_slice() {
         [
             "data",
             "aws_iam_policy_document",
@@ -49,8 +134,8 @@ pub(super) fn document_json(e: &Expression) -> Option<String> {
 
 /// The resource an `X.Y.attr` reference names (`aws_iam_policy.p.arn` -> `aws_iam_policy.p`),
 /// when its type is `kind` and its attribute one of `attrs`.
-fn resource_ref(e: &Expression, kind: &str, attrs: &[&str]) -> Option<String> {
-    match reference(e)?.as_slice() {
+fn resource_ref(v: &Val, kind: &str, attrs: &[&str]) -> Option<String> {
+    match v.reference()?.as_slice() {
         [k, name, attr] if *k == kind && attrs.contains(attr) => Some(format!("{k}.{name}")),
         _ => None,
     }
@@ -58,11 +143,11 @@ fn resource_ref(e: &Expression, kind: &str, attrs: &[&str]) -> Option<String> {
 
 /// A `role` argument: a role of this file (its `name` or `id`, which Terraform sets to the
 /// name), a literal name, or something else.
-fn role_target(e: &Expression) -> Target {
-    if let Some(name) = literal(e) {
-        return Target::RoleName(name.to_string());
+fn role_target(v: &Val) -> Target {
+    if let Val::Literal(name) = v {
+        return Target::RoleName(name.clone());
     }
-    resource_ref(e, "aws_iam_role", &["name", "id"]).map_or(Target::Other, Target::Role)
+    resource_ref(v, "aws_iam_role", &["name", "id"]).map_or(Target::Other, Target::Role)
 }
 
 /// The documents an expression names (`[data.aws_iam_policy_document.a.json]`, through
@@ -77,9 +162,9 @@ fn documents_in(e: &Expression, out: &mut Vec<String>) {
 }
 
 /// The entries of a list attribute (a non-list: one unknown entry).
-fn list(e: &Expression) -> Vec<&Expression> {
-    match e {
-        Expression::Array(a) => a.iter().collect(),
+fn list(v: &Val) -> Vec<&Val> {
+    match v {
+        Val::List(a) => a.iter().collect(),
         other => vec![other],
     }
 }
@@ -87,7 +172,7 @@ fn list(e: &Expression) -> Vec<&Expression> {
 impl Graph {
     /// The attachments of a module: the bodies of its `.tf` files.
     pub(super) fn of(bodies: &[&Body]) -> Graph {
-        let mut g = Graph::default();
+        let mut g = Graph::of_resources(&hcl_resources(bodies));
         for block in bodies.iter().flat_map(|b| b.blocks()) {
             let [kind, name] = super::labels(block);
             if block.ident.value().as_str() == "data" && kind == "aws_iam_policy_document" {
@@ -101,27 +186,31 @@ impl Graph {
                     g.carried
                         .extend(docs.into_iter().map(|d| (d, address.clone())));
                 }
-                continue;
             }
-            if block.ident.value().as_str() != "resource" {
-                continue;
-            }
+        }
+        g
+    }
+
+    /// The attachments of a module's resources.
+    pub(super) fn of_resources(resources: &[Resource]) -> Graph {
+        let mut g = Graph::default();
+        for block in resources {
+            let (kind, name) = (block.kind.as_str(), block.name.as_str());
             let address = format!("{kind}.{name}");
-            let attr = |k: &str| block.body.get_attribute(k).map(|a| &a.value);
+            let attr = |k: &str| block.attr(k);
             match kind {
                 "aws_iam_role" => {
                     g.trust
-                        .extend(attr("assume_role_policy").and_then(document_json));
-                    let literal_name = attr("name").and_then(literal).map(str::to_string);
-                    for (i, inline) in block.body.get_blocks("inline_policy").enumerate() {
+                        .extend(attr("assume_role_policy").and_then(document_ref));
+                    let literal_name = match attr("name") {
+                        Some(Val::Literal(n)) => Some(n.clone()),
+                        _ => None,
+                    };
+                    for (i, policy) in block.inline.iter().enumerate() {
                         let target = Target::Role(address.clone());
                         g.attached
                             .push((format!("{address}.inline_policy[{i}]"), target.clone()));
-                        if let Some(doc) = inline
-                            .body
-                            .get_attribute("policy")
-                            .and_then(|a| document_json(&a.value))
-                        {
+                        if let Some(doc) = policy.as_ref().and_then(document_ref) {
                             g.attached.push((doc, target));
                         }
                     }
@@ -138,12 +227,12 @@ impl Graph {
                         _ => Target::Other,
                     };
                     g.attached.push((address, target.clone()));
-                    if let Some(doc) = attr("policy").and_then(document_json) {
+                    if let Some(doc) = attr("policy").and_then(document_ref) {
                         g.attached.push((doc, target));
                     }
                 }
                 "aws_iam_policy" => {
-                    if let Some(doc) = attr("policy").and_then(document_json) {
+                    if let Some(doc) = attr("policy").and_then(document_ref) {
                         g.carried.push((doc, address));
                     }
                 }
@@ -171,7 +260,7 @@ impl Graph {
                         g.attached.push((p.clone(), role_target(r)));
                     }
                     let others = ["users", "groups"].iter().any(|k| {
-                        attr(k).is_some_and(|e| !matches!(e, Expression::Array(a) if a.is_empty()))
+                        attr(k).is_some_and(|e| !matches!(e, Val::List(a) if a.is_empty()))
                     });
                     if others {
                         g.attached.push((p, Target::Other));

@@ -181,8 +181,11 @@ fn remove_block(text: &str, span: &Span) -> Option<Edit> {
 }
 
 pub(super) fn render(text: &str, style: Style, policy: &Policy, edit: &PolicyEdit) -> Option<Edit> {
-    if style == Style::Heredoc {
-        return crate::document::json::render(text, policy, edit);
+    match style {
+        Style::Heredoc | Style::Json => return crate::document::json::render(text, policy, edit),
+        // An edit inside a JSON string would have to be escaped in turn: reported, not fixed.
+        Style::Escaped => return None,
+        Style::Document | Style::JsonEncode => {}
     }
     let quoted = |with: &[String]| {
         with.iter()

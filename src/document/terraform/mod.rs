@@ -14,6 +14,9 @@
 mod bind;
 mod convert;
 mod edits;
+mod json_string;
+mod json_syntax;
+mod load;
 mod policy_document;
 
 use super::{Frame, Hints, Note, PolicyAt, PolicyEdit};
@@ -44,6 +47,10 @@ pub(super) enum Style {
     JsonEncode,
     /// JSON in a heredoc.
     Heredoc,
+    /// Terraform's JSON syntax: a document's statements, or a policy object, edited as JSON.
+    Json,
+    /// Escaped JSON in a `.tf.json` string: read, never edited.
+    Escaped,
 }
 
 /// What the adapter keeps of a read file: each policy's style and frame, by location.
@@ -135,6 +142,17 @@ fn too_deep(src: &str) -> Option<usize> {
     None
 }
 
+pub(crate) use json_syntax::is_tf_json;
+
+/// Reads a text in Terraform's JSON syntax (`.tf.json`, parsed as `root`) into its policies.
+pub(super) fn read_json(
+    text: &str,
+    root: &crate::policy::json::Value,
+    siblings: &[&Module],
+) -> TfRead {
+    json_syntax::read(text, root, siblings)
+}
+
 /// Reads a Terraform text into its policies.
 pub(super) fn read(text: &str) -> Result<TfRead, SyntaxError> {
     read_in_module(text, &[])
@@ -162,17 +180,85 @@ fn parse(text: &str) -> Result<(Body, usize), SyntaxError> {
     Ok((body, off))
 }
 
-/// What one `.tf` file tells the other files of its module: its roles and attachments.
+/// What one `.tf` file tells the other files of its module: its roles and attachments, and the
+/// JSON files its policies load.
 #[derive(Debug)]
-pub(crate) struct Module(bind::Graph);
+pub(crate) struct Module {
+    graph: bind::Graph,
+    /// (policy address, the loaded file's path from the module's folder).
+    loads: Vec<(String, String)>,
+}
 
 impl Module {
     /// The references of a text (`None` when it does not parse).
     pub(crate) fn of(text: &str) -> Option<Module> {
-        parse(text)
-            .ok()
-            .map(|(b, _)| Module(bind::Graph::of(&[&b])))
+        let (body, _) = parse(text).ok()?;
+        let loads = policy_attributes(&body)
+            .into_iter()
+            .filter_map(|(address, e)| match load::loaded(e)? {
+                load::Loaded::Path(p) => Some((address, p)),
+                load::Loaded::Not(_) => None,
+            })
+            .collect();
+        Some(Module {
+            graph: bind::Graph::of(&[&body]),
+            loads,
+        })
     }
+
+    /// The references of a text in Terraform's JSON syntax (`None` when it is not one).
+    pub(crate) fn of_json(text: &str) -> Option<Module> {
+        let root = crate::policy::json::parse(text).ok()?;
+        is_tf_json(&root).then(|| Module {
+            graph: json_syntax::graph(&root),
+            loads: json_syntax::loads(&root),
+        })
+    }
+
+    /// The addresses of this file's policies that load `path` (from the module's folder).
+    pub(crate) fn loaders_of<'m>(&'m self, path: &'m str) -> impl Iterator<Item = &'m str> {
+        self.loads
+            .iter()
+            .filter(move |(_, p)| p == path)
+            .map(|(a, _)| a.as_str())
+    }
+}
+
+/// What a module's files (`modules`) say about the policy at `address`: its roles and their
+/// names, as for a policy written in the HCL.
+pub(crate) fn module_hints(modules: &[&Module], address: &str) -> Hints {
+    let mut graph = bind::Graph::default();
+    for m in modules {
+        graph.merge(&m.graph);
+    }
+    graph.hints(address)
+}
+
+/// The `policy` attributes of a file's policy resources and `inline_policy` blocks, at their
+/// addresses.
+fn policy_attributes(body: &Body) -> Vec<(String, &Expression)> {
+    body.blocks()
+        .filter(|b| b.ident.value().as_str() == "resource")
+        .flat_map(block_policy_attributes)
+        .collect()
+}
+
+/// The `policy` attributes of one resource block.
+fn block_policy_attributes(block: &Block) -> Vec<(String, &Expression)> {
+    let [kind, name] = labels(block);
+    let mut out = Vec::new();
+    if POLICY_RESOURCES.contains(&kind) {
+        if let Some(attr) = block.body.get_attribute("policy") {
+            out.push((format!("{kind}.{name}"), &attr.value));
+        }
+    } else if kind == "aws_iam_role" {
+        for (i, inline) in block.body.get_blocks("inline_policy").enumerate() {
+            if let Some(attr) = inline.body.get_attribute("policy") {
+                out.push((format!("{kind}.{name}.inline_policy[{i}]"), &attr.value));
+            }
+        }
+    }
+    out
 }
 
 /// Reads a Terraform text into its policies, bound through the references of the other `.tf`
@@ -181,7 +267,7 @@ pub(super) fn read_in_module(text: &str, siblings: &[&Module]) -> Result<TfRead,
     let (body, off) = parse(text)?;
     let mut graph = bind::Graph::of(&[&body]);
     for m in siblings {
-        graph.merge(&m.0);
+        graph.merge(&m.graph);
     }
     let mut r = TfRead {
         tf: Tf {
@@ -217,24 +303,15 @@ pub(super) fn read_in_module(text: &str, siblings: &[&Module]) -> Result<TfRead,
                     frame,
                 );
             }
-            ("resource", k) if POLICY_RESOURCES.contains(&k) => {
-                let Some(attr) = block.body.get_attribute("policy") else {
-                    continue;
-                };
-                let location = format!("{kind}.{name}");
-                policy_value(text, &attr.value, off, location, &graph, &mut r);
-            }
-            ("resource", "aws_iam_role") => {
-                let address = format!("{kind}.{name}");
-                r.notes.extend(policy_document::dynamic_inline_policies(
-                    block, &address, off,
-                ));
-                for (i, inline) in block.body.get_blocks("inline_policy").enumerate() {
-                    let Some(attr) = inline.body.get_attribute("policy") else {
-                        continue;
-                    };
-                    let location = format!("{kind}.{name}.inline_policy[{i}]");
-                    policy_value(text, &attr.value, off, location, &graph, &mut r);
+            ("resource", k) => {
+                if k == "aws_iam_role" {
+                    let address = format!("{kind}.{name}");
+                    r.notes.extend(policy_document::dynamic_inline_policies(
+                        block, &address, off,
+                    ));
+                }
+                for (location, e) in block_policy_attributes(block) {
+                    policy_value(text, e, off, location, &graph, &mut r);
                 }
             }
             ("module", _) => r.notes.extend(policy_document::module_inputs(block, off)),
@@ -373,6 +450,19 @@ fn policy_value(
         }
         Expression::HeredocTemplate(_) => heredoc(text, span, location, graph, r),
         _ if bind::document_json(e).is_some() => {}
+        // Checked as a file of its own, bound through this one.
+        _ if let Some(loaded) = load::loaded(e) => {
+            if let load::Loaded::Not(why) = loaded {
+                r.notes.push(Note {
+                    message: format!(
+                        "{location} loads its policy with `{}`: not followed ({why})",
+                        shown(text, &span)
+                    ),
+                    span,
+                    label: "not followed",
+                });
+            }
+        }
         _ => r.notes.push(not_here(text, &location, &span)),
     }
 }
@@ -389,20 +479,25 @@ fn placeholder(policy: &Policy) -> PolicyAt {
     }
 }
 
-/// The note for a policy that Terraform builds from values it alone knows.
-fn not_here(text: &str, location: &str, span: &Span) -> Note {
+/// The start of what `span` holds, for a note: its first line, at most 60 characters.
+fn shown(text: &str, span: &Span) -> String {
     let written = text.get(span.clone()).unwrap_or_default();
     let first = written.lines().next().unwrap_or_default();
     let shown: String = first.chars().take(60).collect();
-    let more = if shown.len() < written.len() {
-        "…"
+    if shown.len() < written.len() {
+        format!("{shown}…")
     } else {
-        ""
-    };
+        shown
+    }
+}
+
+/// The note for a policy that Terraform builds from values it alone knows.
+fn not_here(text: &str, location: &str, span: &Span) -> Note {
     Note {
         span: span.clone(),
         message: format!(
-            "{location} takes its policy from `{shown}{more}`: not judged (Terraform builds it)"
+            "{location} takes its policy from `{}`: not judged (Terraform builds it)",
+            shown(text, span)
         ),
         label: "built by Terraform",
     }
