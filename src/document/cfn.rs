@@ -86,7 +86,7 @@ pub(super) fn read(text: &str, root: Value) -> Read<'_> {
     }
     Read::Document(Document {
         text,
-        tree: Tree::Json(root),
+        tree: std::sync::Arc::new(Tree::Json(root)),
         policies,
         notes,
     })

@@ -24,10 +24,10 @@ pub(super) fn not_json(text: &str, e: json::ParseError, expect: Expect) -> Read<
                     message: "a template sequence outside a JSON string: the file is JSON only once Terraform renders it, not judged".to_string(),
                     label: "not judged",
                 }],
-                tree: Tree::Json(Value {
+                tree: std::sync::Arc::new(Tree::Json(Value {
                     kind: Kind::Null,
                     span: 0..0,
-                }),
+                })),
             });
         }
         return Read::Invalid(Invalid {
@@ -89,7 +89,7 @@ pub(super) fn read_tree(text: &str, root: Value, expect: Expect) -> Read<'_> {
         text,
         policies: vec![at],
         notes: Vec::new(),
-        tree: Tree::Json(root),
+        tree: std::sync::Arc::new(Tree::Json(root)),
     })
 }
 

@@ -127,7 +127,7 @@ enum Tree {
 #[derive(Debug)]
 pub(crate) struct Document<'t> {
     text: &'t str,
-    tree: Tree,
+    tree: std::sync::Arc<Tree>,
     pub(crate) policies: Vec<PolicyAt>,
     /// What the document leaves to deployment, outside its policies.
     pub(crate) notes: Vec<Note>,
@@ -194,6 +194,75 @@ fn claims_template(text: &str) -> bool {
 /// Reads a document, its format told by its content (the text parsed once): JSON where it starts
 /// as JSON does, else YAML when it may be a template.
 pub(crate) fn read(text: &str, expect: Expect) -> Read<'_> {
+    let cached = LAST_READ.with(|last| match &*last.borrow() {
+        Some((t, e, m)) if *e == expect && **t == *text => Some(m.clone()),
+        _ => None,
+    });
+    if let Some(m) = cached {
+        return m.read(text);
+    }
+    let read = read_uncached(text, expect);
+    let memo = Memo::of(&read);
+    LAST_READ.with(|last| *last.borrow_mut() = Some((text.into(), expect, memo)));
+    read
+}
+
+/// What [`read`] gave, without the text it borrows.
+#[derive(Clone)]
+enum Memo {
+    NotPolicy,
+    Invalid(Invalid),
+    Document {
+        tree: std::sync::Arc<Tree>,
+        policies: Vec<PolicyAt>,
+        notes: Vec<Note>,
+    },
+}
+
+impl Memo {
+    fn of(read: &Read<'_>) -> Memo {
+        match read {
+            Read::NotPolicy => Memo::NotPolicy,
+            Read::Invalid(i) => Memo::Invalid(i.clone()),
+            Read::Document(d) => Memo::Document {
+                tree: d.tree.clone(),
+                policies: d.policies.clone(),
+                notes: d.notes.clone(),
+            },
+        }
+    }
+
+    fn read(self, text: &str) -> Read<'_> {
+        match self {
+            Memo::NotPolicy => Read::NotPolicy,
+            Memo::Invalid(i) => Read::Invalid(i),
+            Memo::Document {
+                tree,
+                policies,
+                notes,
+            } => Read::Document(Document {
+                text,
+                tree,
+                policies,
+                notes,
+            }),
+        }
+    }
+}
+
+/// A text, how it was read, and what it held.
+type LastRead = Option<(Box<str>, Expect, Memo)>;
+
+thread_local! {
+    /// The last text this thread read, and what it held: `check` reads a file for its evidence,
+    /// then to lint it, and the parse is most of a pre-commit run's time on a template. Not
+    /// freed when the thread ends (the process is about to: freeing a large template's tree was
+    /// a tenth of a pre-commit run).
+    static LAST_READ: std::mem::ManuallyDrop<std::cell::RefCell<LastRead>> =
+        const { std::mem::ManuallyDrop::new(std::cell::RefCell::new(None)) };
+}
+
+fn read_uncached(text: &str, expect: Expect) -> Read<'_> {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text).trim_start();
     let json_like = body.starts_with(['{', '[']);
     let mut read = if !json_like && terraform::looks_hcl(text) {
@@ -222,7 +291,7 @@ fn read_json(text: &str, expect: Expect) -> Read<'_> {
                 }
                 Read::Document(Document {
                     text,
-                    tree: Tree::Terraform(r.tf),
+                    tree: std::sync::Arc::new(Tree::Terraform(r.tf)),
                     policies: r.policies,
                     notes: r.notes,
                 })
@@ -239,7 +308,7 @@ fn read_terraform(text: &str) -> Read<'_> {
     match terraform::read(text) {
         Ok(r) if !r.policies.is_empty() || !r.notes.is_empty() => Read::Document(Document {
             text,
-            tree: Tree::Terraform(r.tf),
+            tree: std::sync::Arc::new(Tree::Terraform(r.tf)),
             policies: r.policies,
             notes: r.notes,
         }),
@@ -333,31 +402,8 @@ fn yaml_policies(text: &str) -> Result<Option<YamlRead>, crate::policy::json::Pa
     }))
 }
 
-type YamlMemo = Option<(
-    Box<str>,
-    Result<Option<YamlRead>, crate::policy::json::ParseError>,
-)>;
-
-thread_local! {
-    /// The last YAML text this thread read, and what it held: `check` reads a file for its
-    /// evidence, then to lint it, and a template's parse is most of a pre-commit run's time.
-    /// Not freed when the thread ends (the process is about to: freeing a large template's tree
-    /// was a tenth of a pre-commit run).
-    static LAST_YAML: std::mem::ManuallyDrop<std::cell::RefCell<YamlMemo>> =
-        const { std::mem::ManuallyDrop::new(std::cell::RefCell::new(None)) };
-}
-
 fn read_yaml(text: &str, expect: Expect) -> Read<'_> {
-    let cached = LAST_YAML.with(|last| match &*last.borrow() {
-        Some((t, r)) if **t == *text => Some(r.clone()),
-        _ => None,
-    });
-    let read = cached.unwrap_or_else(|| {
-        let r = yaml_policies(text);
-        LAST_YAML.with(|last| *last.borrow_mut() = Some((text.into(), r.clone())));
-        r
-    });
-    let r = match read {
+    let r = match yaml_policies(text) {
         Ok(Some(r)) => r,
         Err(e) if claims_template(text) => {
             return Read::Invalid(Invalid {
@@ -386,10 +432,10 @@ fn read_yaml(text: &str, expect: Expect) -> Read<'_> {
     }
     Read::Document(Document {
         text,
-        tree: Tree::Yaml {
+        tree: std::sync::Arc::new(Tree::Yaml {
             yaml: r.yaml,
             serverless: r.serverless,
-        },
+        }),
         policies: r.policies,
         notes: r.notes,
     })
@@ -417,7 +463,7 @@ impl Document<'_> {
     /// The byte edit that makes `edit` to policy `at`, in the document's style; `None` when the
     /// document cannot express it (a statement that is not in a list cannot be removed alone).
     pub(crate) fn render(&self, at: &PolicyAt, edit: &PolicyEdit) -> Option<Edit> {
-        match &self.tree {
+        match &*self.tree {
             Tree::Json(_) => json::render(self.text, &at.policy, edit),
             Tree::Yaml { yaml, .. } => yaml_edits::render(self.text, yaml, &at.policy, edit),
             Tree::Terraform(tf) => tf.render(self.text, at, edit),
@@ -426,7 +472,7 @@ impl Document<'_> {
 
     /// What of policy `at` (one of this document's) a fix must leave as it is.
     pub(crate) fn frame(&self, at: &PolicyAt) -> Frame {
-        match &self.tree {
+        match &*self.tree {
             Tree::Json(root) => json::frame(self.text, root.pointer(&at.location), at),
             Tree::Yaml {
                 yaml,
