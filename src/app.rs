@@ -53,7 +53,8 @@ pub enum AppError {
     NoSnapshot(String),
     #[error(transparent)]
     Git(#[from] crate::source::git::GitError),
-    #[error("no rule called `{0}`: `iamtrim rules` lists them")]
+    /// A rule id that names no rule: the message says the closest one.
+    #[error("{0}")]
     UnknownRule(String),
     #[error("cannot write {path}: {source}")]
     Write {
@@ -108,7 +109,7 @@ pub fn run(cli: Cli, out: &mut Out) -> Result<ExitCode, AppError> {
                 ));
                 Ok(ExitCode::from(exit::OK))
             }
-            None => Err(AppError::UnknownRule(rule)),
+            None => Err(AppError::UnknownRule(crate::filter::unknown_rule(&rule))),
         },
         Command::Recommend(args) => recommend(&args, out),
         Command::Expand(args) => expand(&args, out),

@@ -4,10 +4,11 @@ mod evidence;
 
 use crate::app::{AppError, exit, load_catalog_with};
 use crate::catalog::Catalog;
-use crate::cli::{CheckArgs, CheckFormat};
+use crate::cli::{CheckArgs, CheckFormat, MinLevel};
 use crate::config::Config;
 use crate::diagnostic::{Applicability, Finding, Severity};
 use crate::document::{Expect, PolicyAt};
+use crate::filter::Filter;
 use crate::findings::binding::is_stale;
 use crate::findings::stacks::Books;
 use crate::findings::{Snapshot, time};
@@ -135,6 +136,26 @@ fn sources(
         .collect())
 }
 
+/// The run's filter: the config's rule levels and the command line's selection, every rule id
+/// checked.
+fn filter_of(args: &CheckArgs, config: &Config) -> Result<Filter, AppError> {
+    let ids = |w: &[String]| crate::filter::rule_ids(w).map_err(AppError::UnknownRule);
+    Ok(Filter {
+        levels: config.rules.clone(),
+        select: if args.select.is_empty() {
+            None
+        } else {
+            Some(ids(&args.select)?)
+        },
+        ignore: ids(&args.ignore)?,
+        min: args.min_level.map(|l| match l {
+            MinLevel::Info => Severity::Info,
+            MinLevel::Warning => Severity::Warning,
+            MinLevel::Error => Severity::Error,
+        }),
+    })
+}
+
 pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
     let repo = discover_repo(args, &cwd)?;
@@ -161,8 +182,10 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
         Applicability::Safe
     };
     let fixing = args.fix || args.diff;
+    let filter = filter_of(args, &config)?;
     let files = sources(args, &config, repo.as_ref(), &cwd)?;
     let shared = Shared {
+        filter: &filter,
         snapshot_rel: snapshot_path.as_deref().map(|p| config.relative(p)),
         config: &config,
         catalog: &catalog,
@@ -244,6 +267,8 @@ const PARALLEL_FROM: usize = 16;
 /// What every file's check reads.
 struct Shared<'a> {
     config: &'a Config,
+    /// What is reported of each file's findings (and so fixed).
+    filter: &'a Filter,
     catalog: &'a Catalog,
     snapshot: Option<&'a Snapshot>,
     stale: bool,
@@ -279,6 +304,7 @@ struct Outcome {
 fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
     let Shared {
         config,
+        filter,
         catalog,
         snapshot,
         stale,
@@ -315,10 +341,9 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
         Err(why) => {
             // A file that cannot be read as text: one finding at its start.
             o.checked = true;
-            o.file = Some(file(
-                String::new(),
-                vec![Finding::new("invalid-policy", 0..0, why)],
-            ));
+            let mut findings = vec![Finding::new("invalid-policy", 0..0, why)];
+            filter.apply(&mut findings);
+            o.file = Some(file(String::new(), findings));
             return Ok(o);
         }
     };
@@ -328,7 +353,7 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
     };
     let mut linted = {
         let per_policy = |at: &PolicyAt| evidence.of(at);
-        match lint::lint(&bytes, expect, &per_policy, catalog, &config.rules) {
+        match lint::lint(&bytes, expect, &per_policy, catalog, filter) {
             Ok(l) => l,
             Err(e) => {
                 o.internal = true;
@@ -352,7 +377,7 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
         && evidence.history(repo, rp, &text)
     {
         let per_policy = |at: &PolicyAt| evidence.of(at);
-        match lint::lint(&bytes, expect, &per_policy, catalog, &config.rules) {
+        match lint::lint(&bytes, expect, &per_policy, catalog, filter) {
             Ok(l) => linted = l,
             Err(e) => {
                 o.internal = true;
@@ -369,7 +394,7 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
     });
     if fixing && has_fix {
         let per_policy = |at: &PolicyAt| evidence.of(at);
-        match lint::fix_policies(&text, min, &per_policy, catalog, &config.rules) {
+        match lint::fix_policies(&text, min, &per_policy, catalog, filter) {
             Ok(fixed) if fixed.text != text => {
                 if diff {
                     o.messages.push(Message::Text(output::diff::unified(
@@ -384,15 +409,10 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
                         .push(Message::Error(format!("{shown}: not fixed: {why}")));
                 } else {
                     o.fixed = fixed.applied;
-                    let left = lint::lint_policies(
-                        &fixed.text,
-                        expect,
-                        &per_policy,
-                        catalog,
-                        &config.rules,
-                    )
-                    .map(|l| l.findings)
-                    .unwrap_or_default();
+                    let left =
+                        lint::lint_policies(&fixed.text, expect, &per_policy, catalog, filter)
+                            .map(|l| l.findings)
+                            .unwrap_or_default();
                     o.file = Some(file(fixed.text, left));
                     return Ok(o);
                 }

@@ -68,8 +68,25 @@ pub struct CheckArgs {
     /// The findings snapshot (default: `snapshot` in the config).
     #[arg(long, value_name = "PATH")]
     pub snapshot: Option<PathBuf>,
+    /// Report only these rules (comma-separated or repeated; `iamtrim rules` lists them).
+    #[arg(long, value_name = "RULES")]
+    pub select: Vec<String>,
+    /// Never report these rules (comma-separated or repeated).
+    #[arg(long, value_name = "RULES")]
+    pub ignore: Vec<String>,
+    /// Report nothing below this level.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_level: Option<MinLevel>,
     #[command(flatten)]
     pub catalog: CatalogArgs,
+}
+
+/// A level for `--min-level`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MinLevel {
+    Info,
+    Warning,
+    Error,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

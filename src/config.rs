@@ -98,7 +98,7 @@ fn expand(principal: &str, rel_path: &Path) -> String {
 }
 
 /// The message for `[rules.ID]` naming no rule, with the closest rule id when one is close.
-fn unknown_rule(id: &str) -> String {
+pub(crate) fn unknown_rule(id: &str) -> String {
     let closest = crate::rules::RULES
         .iter()
         .map(|r| (crate::rules::edit_distance(id, r.id), r.id))

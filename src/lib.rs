@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub(crate) mod document;
+pub mod filter;
 pub mod findings;
 pub mod fix;
 pub mod fsio;

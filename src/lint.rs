@@ -2,14 +2,13 @@
 //! No I/O here.
 
 use crate::catalog::Catalog;
-use crate::config::Level;
-use crate::diagnostic::{Applicability, Edit, Finding, PolicyRef, Severity};
+use crate::diagnostic::{Applicability, Edit, Finding, PolicyRef};
 use crate::document::{self, Document, Invalid, PolicyAt, Read};
+use crate::filter::Filter;
 use crate::findings::binding::Evidence;
 use crate::fix::Taken;
 use crate::refine::{self, VerifyError};
 use crate::rules::{self, Ctx};
-use std::collections::BTreeMap;
 
 pub use crate::document::Expect;
 
@@ -43,27 +42,29 @@ pub fn lint(
     expect: Expect,
     evidence: &EvidenceFor<'_>,
     catalog: &Catalog,
-    levels: &BTreeMap<String, Level>,
+    filter: &Filter,
 ) -> Result<Linted, VerifyError> {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
             let at = e.valid_up_to();
+            let mut findings = vec![
+                Finding::new(
+                    "invalid-policy",
+                    at..at,
+                    format!("invalid UTF-8 at byte {at}: a policy must be UTF-8 text"),
+                )
+                .label("here"),
+            ];
+            filter.apply(&mut findings);
             return Ok(Linted {
                 is_policy: true,
-                findings: vec![
-                    Finding::new(
-                        "invalid-policy",
-                        at..at,
-                        format!("invalid UTF-8 at byte {at}: a policy must be UTF-8 text"),
-                    )
-                    .label("here"),
-                ],
+                findings,
                 policies: Vec::new(),
             });
         }
     };
-    lint_policies(text, expect, evidence, catalog, levels)
+    lint_policies(text, expect, evidence, catalog, filter)
 }
 
 /// Lints a text whose every policy has the same evidence.
@@ -72,9 +73,9 @@ pub fn lint_text(
     expect: Expect,
     evidence: Option<&Evidence>,
     catalog: &Catalog,
-    levels: &BTreeMap<String, Level>,
+    filter: &Filter,
 ) -> Result<Linted, VerifyError> {
-    lint_policies(text, expect, &|_| evidence, catalog, levels)
+    lint_policies(text, expect, &|_| evidence, catalog, filter)
 }
 
 /// Lints every policy of a text, each by its own evidence.
@@ -83,14 +84,17 @@ pub fn lint_policies(
     expect: Expect,
     evidence: &EvidenceFor<'_>,
     catalog: &Catalog,
-    levels: &BTreeMap<String, Level>,
+    filter: &Filter,
 ) -> Result<Linted, VerifyError> {
     let doc = match document::read(text, expect) {
         Read::NotPolicy => return Ok(Linted::default()),
         Read::Invalid(Invalid { span, message, .. }) => {
+            // Through the filter too: `level = "off"` silences read errors as it does the rest.
+            let mut findings = vec![Finding::new("invalid-policy", span, message).label("here")];
+            filter.apply(&mut findings);
             return Ok(Linted {
                 is_policy: true,
-                findings: vec![Finding::new("invalid-policy", span, message).label("here")],
+                findings,
                 policies: Vec::new(),
             });
         }
@@ -132,25 +136,7 @@ pub fn lint_policies(
         }
     }
     findings.extend(rules::document_notes(&doc.notes));
-    findings.retain_mut(|f| match levels.get(f.rule) {
-        Some(Level::Off) => false,
-        Some(Level::Error) => {
-            f.severity = Severity::Error;
-            true
-        }
-        Some(Level::Warning) => {
-            f.severity = Severity::Warning;
-            true
-        }
-        Some(Level::Info) => {
-            f.severity = Severity::Info;
-            true
-        }
-        None => {
-            f.severity = rules::find(f.rule).map_or(Severity::Error, |r| r.default);
-            true
-        }
-    });
+    filter.apply(&mut findings);
     findings.sort_by_key(|f| (f.span.start, f.span.end));
     Ok(Linted {
         is_policy: true,
@@ -282,9 +268,9 @@ pub fn fix(
     min: Applicability,
     evidence: &Evidence,
     catalog: &Catalog,
-    levels: &BTreeMap<String, Level>,
+    filter: &Filter,
 ) -> Result<Fixed, FixError> {
-    fix_policies(text, min, &|_| Some(evidence), catalog, levels)
+    fix_policies(text, min, &|_| Some(evidence), catalog, filter)
 }
 
 /// `fix`, each policy of the text judged by its own evidence.
@@ -293,7 +279,7 @@ pub fn fix_policies(
     min: Applicability,
     evidence: &EvidenceFor<'_>,
     catalog: &Catalog,
-    levels: &BTreeMap<String, Level>,
+    filter: &Filter,
 ) -> Result<Fixed, FixError> {
     let mut current = text.to_string();
     let mut applied = 0;
@@ -302,7 +288,7 @@ pub fn fix_policies(
     // they look like.
     let mut origin: Option<Vec<(String, Vec<usize>)>> = None;
     for _ in 0..64 {
-        let linted = lint_policies(&current, Expect::Detect, evidence, catalog, levels)?;
+        let linted = lint_policies(&current, Expect::Detect, evidence, catalog, filter)?;
         let ids = origin.get_or_insert_with(|| {
             linted
                 .policies
@@ -437,7 +423,7 @@ mod tests {
     fn fix_loop_removes_the_right_look_alike() {
         let cat = Catalog::embedded();
         let ev = evidence(&[("sqs", "DeleteQueue")]);
-        let fixed = fix(BEFORE, Applicability::Safe, &ev, cat, &BTreeMap::new()).unwrap();
+        let fixed = fix(BEFORE, Applicability::Safe, &ev, cat, &Filter::default()).unwrap();
         assert_eq!(fixed.text, AFTER);
     }
 

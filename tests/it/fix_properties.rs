@@ -10,7 +10,6 @@ use iamtrim::lint::{self, Expect};
 use iamtrim::policy::json::{self, Kind};
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 
 /// Our tree as serde_json's, to compare.
 fn to_serde(v: &json::Value) -> Value {
@@ -156,7 +155,7 @@ proptest! {
             unused,
             ..Evidence::default()
         };
-        let levels = BTreeMap::new();
+        let levels = iamtrim::filter::Filter::default();
         let fixed = lint::fix(&text, Applicability::Unsafe, &evidence, cat, &levels)
             .map_err(|e| TestCaseError::fail(format!("{e}")))?;
         prop_assert!(serde_json::from_str::<Value>(&fixed.text).is_ok(), "{}", fixed.text);
@@ -223,7 +222,7 @@ proptest! {
             unused,
             ..Evidence::default()
         };
-        let levels = BTreeMap::new();
+        let levels = iamtrim::filter::Filter::default();
         let fixed_file = lint::fix(&file_text, Applicability::Unsafe, &evidence, cat, &levels)
             .map_err(|e| TestCaseError::fail(format!("file: {e}")))?;
         let fixed = lint::fix(&text, Applicability::Unsafe, &evidence, cat, &levels)

@@ -13,7 +13,6 @@ use iamtrim::findings::binding::Evidence;
 use iamtrim::lint;
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 
 const HEADER: &str = "# generated\nresource \"aws_iam_role\" \"r\" {\n  name = \"r\"\n}\n\n";
 const TRAILER: &str =
@@ -219,7 +218,7 @@ proptest! {
             unused,
             ..Evidence::default()
         };
-        let levels = BTreeMap::new();
+        let levels = iamtrim::filter::Filter::default();
         let fixed_file = lint::fix(&file, Applicability::Unsafe, &evidence, cat, &levels)
             .map_err(|e| TestCaseError::fail(format!("file: {e}")))?;
         let fixed = lint::fix(&text, Applicability::Unsafe, &evidence, cat, &levels)

@@ -11,7 +11,6 @@ use iamtrim::findings::UnusedSet;
 use iamtrim::findings::binding::Evidence;
 use iamtrim::lint::{self, Expect};
 use proptest::prelude::*;
-use std::collections::BTreeMap;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -71,7 +70,7 @@ fn survive(text: String, ev: Evidence) -> Result<(), String> {
 
 fn run(text: &str, ev: &Evidence) -> Result<(), String> {
     let cat = Catalog::embedded();
-    let levels = BTreeMap::new();
+    let levels = iamtrim::filter::Filter::default();
     let linted = lint::lint_text(text, Expect::Detect, Some(ev), cat, &levels)
         .map_err(|e| format!("lint: {e}"))?;
     for f in &linted.findings {
@@ -366,8 +365,14 @@ fn yaml_hostile_duplicate_logical_ids() {
             function("sqs:*")
         ),
     ] {
-        let fixed = lint::fix(&text, Applicability::Unsafe, &ev, cat, &BTreeMap::new())
-            .unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let fixed = lint::fix(
+            &text,
+            Applicability::Unsafe,
+            &ev,
+            cat,
+            &iamtrim::filter::Filter::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}\n{text}"));
         let first_fixed =
             fixed.text.contains("[s3:GetObject]") || !fixed.text.contains("s3:PutObject");
         assert!(first_fixed, "{}", fixed.text);
@@ -377,7 +382,14 @@ fn yaml_hostile_duplicate_logical_ids() {
         "Resources:\n  AppRole:\n{}",
         role("[s3:PutObject, s3:GetObject]")
     );
-    let linted = lint::lint_text(&text, Expect::Detect, Some(&ev), cat, &BTreeMap::new()).unwrap();
+    let linted = lint::lint_text(
+        &text,
+        Expect::Detect,
+        Some(&ev),
+        cat,
+        &iamtrim::filter::Filter::default(),
+    )
+    .unwrap();
     assert!(
         linted.policies.is_empty() && !offers_fixes(&linted),
         "{linted:?}"

@@ -12,7 +12,7 @@ use iamtrim::findings::binding::Evidence;
 use iamtrim::lint::{self, Expect};
 use proptest::prelude::*;
 use rowan::ast::AstNode;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::ops::Range;
 use yaml_edit::{SyntaxKind as K, YamlFile};
 
@@ -666,7 +666,7 @@ fn check_case(c: &YamlCase) -> Result<(), TestCaseError> {
         unused,
         ..Evidence::default()
     };
-    let levels = BTreeMap::new();
+    let levels = iamtrim::filter::Filter::default();
     let fixed = lint::fix(&text, Applicability::Unsafe, &evidence, cat, &levels)
         .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
     let after_text = &fixed.text;
@@ -866,7 +866,7 @@ fn yaml_property_cases_change_something() {
             Applicability::Unsafe,
             &evidence,
             cat,
-            &BTreeMap::new(),
+            &iamtrim::filter::Filter::default(),
         )
         .unwrap();
         if fixed.text != text {
@@ -896,7 +896,7 @@ fn comment_before_the_statements_that_go() {
         Applicability::Unsafe,
         &evidence,
         cat,
-        &BTreeMap::new(),
+        &iamtrim::filter::Filter::default(),
     )
     .unwrap();
     assert!(!fixed.text.contains("s3:"), "{}", fixed.text);
@@ -922,7 +922,7 @@ fn comment_on_the_last_entry_of_a_policy() {
         Applicability::Unsafe,
         &evidence,
         cat,
-        &BTreeMap::new(),
+        &iamtrim::filter::Filter::default(),
     )
     .unwrap();
     assert!(!fixed.text.contains("s3:*Object"), "{}", fixed.text);
