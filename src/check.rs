@@ -43,14 +43,14 @@ const EVIDENCE_RULES: &[&str] = &[
 
 /// Whether a file's name makes it a candidate: `.json` (Terraform's `.tf.json` too),
 /// CloudFormation's `.template`, YAML (a template or a Serverless service), Terraform's `.tf`, or
-/// a `.json.tpl` template that Terraform's `templatefile()` loads; others of these kinds are
-/// skipped by their content.
+/// a template that Terraform's `templatefile()` loads (`.tftpl`, as HashiCorp names them, or
+/// `.json.tpl`); others of these kinds are skipped by their content.
 fn candidate(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|x| x == "json" || x == "template" || x == "yaml" || x == "yml" || x == "tf")
-        || path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().ends_with(".json.tpl"))
+    path.extension().is_some_and(|x| {
+        x == "json" || x == "template" || x == "yaml" || x == "yml" || x == "tf" || x == "tftpl"
+    }) || path
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().ends_with(".json.tpl"))
 }
 
 /// The candidate files below `dir`.

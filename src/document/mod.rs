@@ -326,8 +326,8 @@ pub(crate) use terraform::Module as TfModule;
 
 /// What a module's `.tf` files say about the policy at `address`: its role names and how it
 /// binds, as for a policy written in the HCL (the JSON file a `file()` policy loads).
-pub(crate) fn terraform_hints(modules: &[&TfModule], address: &str) -> Hints {
-    terraform::module_hints(modules, address)
+pub(crate) fn terraform_hints(modules: &[&TfModule], addresses: &[&str]) -> Vec<Hints> {
+    terraform::module_hints(modules, addresses)
 }
 
 /// The policies of a Terraform text with their hints from the whole module: the text and the

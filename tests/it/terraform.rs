@@ -367,6 +367,23 @@ fn a_templatefile_json_masks_its_template_sequences() {
     assert!(out.contains("app.json.tpl"), "{out}");
 }
 
+/// Found in review: HashiCorp names templates `.tftpl`, which no folder search found.
+#[test]
+fn a_tftpl_template_is_found_bound_and_fixed() {
+    let dir = project("templatefile", "");
+    let d = dir.path();
+    std::fs::rename(d.join("app.json.tpl"), d.join("app.tftpl")).unwrap();
+    std::fs::rename(d.join("expected.json.tpl"), d.join("expected.tftpl.want")).unwrap();
+    let tf = read(&d.join("main.tf"));
+    assert!(tf.contains("app.json.tpl"), "{tf}");
+    std::fs::write(d.join("main.tf"), tf.replace("app.json.tpl", "app.tftpl")).unwrap();
+    let (out, code) = check(d, &["."]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("app.tftpl"), "{out}");
+    assert!(out.contains("loaded by main.tf#"), "{out}");
+    fixes_to(d, "app.tftpl", "expected.tftpl.want");
+}
+
 #[test]
 fn a_template_directive_outside_strings_leaves_the_file_alone() {
     let dir = project("templatefile", "");

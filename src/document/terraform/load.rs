@@ -31,17 +31,21 @@ pub(super) fn loaded(e: &Expression) -> Option<Loaded> {
         return Some(Loaded::Not(NOT_STATIC));
     };
     Some(
-        written(arg).map_or(Loaded::Not(NOT_STATIC), |(from_module, path)| {
+        written(arg).map_or_else(Loaded::Not, |(from_module, path)| {
             resolve(from_module, &path)
         }),
     )
 }
 
-/// The path as written: whether it starts with `${path.module}` (or `${path.root}`), and the
-/// literal rest; `None` when anything else is interpolated.
-fn written(arg: &Expression) -> Option<(bool, String)> {
+const ROOT: &str = "`path.root` is the folder Terraform runs in, not known from this file";
+
+/// The path as written: whether it starts with `${path.module}`, and the literal rest; `None`
+/// when anything else is interpolated. (`${path.root}` is the root module's folder, which a
+/// child module cannot know: not followed. A bare relative path is taken from the module's
+/// folder, as Terraform does when it runs in that folder, the root module.)
+fn written(arg: &Expression) -> Result<(bool, String), &'static str> {
     match arg {
-        Expression::String(s) => Some((false, s.value().clone())),
+        Expression::String(s) => Ok((false, s.value().clone())),
         Expression::StringTemplate(t) => {
             let mut from_module = false;
             let mut path = String::new();
@@ -52,18 +56,24 @@ fn written(arg: &Expression) -> Option<(bool, String)> {
                         if i == 0
                             && matches!(
                                 reference(&x.expr).as_deref(),
-                                Some(["path", "module" | "root"])
+                                Some(["path", "module"])
                             ) =>
                     {
                         from_module = true;
                     }
-                    _ => return None,
+                    Element::Interpolation(x)
+                        if i == 0
+                            && matches!(reference(&x.expr).as_deref(), Some(["path", "root"])) =>
+                    {
+                        return Err(ROOT);
+                    }
+                    _ => return Err(NOT_STATIC),
                 }
             }
-            Some((from_module, path))
+            Ok((from_module, path))
         }
         Expression::Parenthesis(p) => written(p.inner()),
-        _ => None,
+        _ => Err(NOT_STATIC),
     }
 }
 
@@ -118,7 +128,7 @@ mod tests {
             path("policies/app.json")
         );
         assert_eq!(
-            of("templatefile(\"${path.root}/app.json.tpl\", { a = 1 })"),
+            of("templatefile(\"${path.module}/app.json.tpl\", { a = 1 })"),
             path("app.json.tpl")
         );
         assert_eq!(of("jsonencode({})"), None);
@@ -131,6 +141,9 @@ mod tests {
         assert_eq!(of("file(var.policy)"), not(NOT_STATIC));
         assert_eq!(of("file(\"${var.dir}/p.json\")"), not(NOT_STATIC));
         assert_eq!(of("file(\"${path.cwd}/p.json\")"), not(NOT_STATIC));
+        // Found in review: `path.root` in a child module is the caller's folder, and a file of
+        // that name in the module's folder was bound and fixed instead of the deployed one.
+        assert_eq!(of("file(\"${path.root}/policies/app.json\")"), not(ROOT));
         assert_eq!(of("file(\"a/${var.x}.json\")"), not(NOT_STATIC));
         assert_eq!(of("file(\"/etc/passwd\")"), not("an absolute path"));
         assert_eq!(

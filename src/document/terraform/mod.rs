@@ -216,22 +216,21 @@ impl Module {
     }
 
     /// The addresses of this file's policies that load `path` (from the module's folder).
-    pub(crate) fn loaders_of<'m>(&'m self, path: &'m str) -> impl Iterator<Item = &'m str> {
-        self.loads
-            .iter()
-            .filter(move |(_, p)| p == path)
-            .map(|(a, _)| a.as_str())
+    /// Every `file()`/`templatefile()` policy of the file: its address and the path it loads
+    /// (from the module's folder).
+    pub(crate) fn loads(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.loads.iter().map(|(a, p)| (a.as_str(), p.as_str()))
     }
 }
 
-/// What a module's files (`modules`) say about the policy at `address`: its roles and their
-/// names, as for a policy written in the HCL.
-pub(crate) fn module_hints(modules: &[&Module], address: &str) -> Hints {
+/// What a module's files (`modules`) say about the policies at `addresses`: their roles and
+/// names, as for a policy written in the HCL (the module's graph built once for all of them).
+pub(crate) fn module_hints(modules: &[&Module], addresses: &[&str]) -> Vec<Hints> {
     let mut graph = bind::Graph::default();
     for m in modules {
         graph.merge(&m.graph);
     }
-    graph.hints(address)
+    addresses.iter().map(|a| graph.hints(a)).collect()
 }
 
 /// The `policy` attributes of a file's policy resources and `inline_policy` blocks, at their
