@@ -130,6 +130,15 @@ fn template_outside_strings(text: &str) -> Option<Span> {
                 (true, _) => escaped = false,
                 (false, b'\\') => escaped = true,
                 (false, b'"') => in_string = false,
+                // A sequence with quotes of its own (`"${join("\",\"", arns)}"`) makes the text
+                // JSON only once Terraform renders it.
+                (false, b'$' | b'%') if b.get(i + 1) == Some(&b'{') => {
+                    if let Some(end) = sequence_end(b, i + 2)
+                        && b[i..end].contains(&b'"')
+                    {
+                        return Some(i..end);
+                    }
+                }
                 _ => {}
             }
         } else if c == b'"' {
@@ -138,6 +147,30 @@ fn template_outside_strings(text: &str) -> Option<Span> {
             let line_end = text[i..].find('\n').map_or(text.len(), |n| i + n);
             let end = text[i..line_end].find('}').map_or(i + 2, |n| i + n + 1);
             return Some(i..end);
+        }
+    }
+    None
+}
+
+/// Where a template sequence whose body starts at `from` ends (after its `}`), braces and
+/// Terraform's strings inside it counted; on its line only.
+fn sequence_end(b: &[u8], from: usize) -> Option<usize> {
+    let (mut depth, mut quoted, mut escaped) = (1usize, false, false);
+    for (k, &c) in b.iter().enumerate().skip(from) {
+        match (quoted, escaped, c) {
+            (_, _, b'\n') => return None,
+            (true, true, _) => escaped = false,
+            (true, false, b'\\') => escaped = true,
+            (true, false, b'"') => quoted = false,
+            (false, _, b'"') => quoted = true,
+            (false, _, b'{') => depth += 1,
+            (false, _, b'}') => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(k + 1);
+                }
+            }
+            _ => {}
         }
     }
     None

@@ -367,6 +367,32 @@ fn a_templatefile_json_masks_its_template_sequences() {
     assert!(out.contains("app.json.tpl"), "{out}");
 }
 
+/// Found in review: a template sequence with quotes of its own (`"${join("\",\"", arns)}"`) made
+/// a valid template an `invalid-policy` error; it is JSON only once rendered, so left alone.
+#[test]
+fn a_template_sequence_with_quotes_leaves_the_file_alone() {
+    let dir = project("templatefile", "");
+    let p = dir.path().join("app.json.tpl");
+    let text = read(&p);
+    let at = text.find("\"Resource\"").expect("a Resource");
+    let line_end = at + text[at..].find('\n').unwrap();
+    let text = format!(
+        "{}\"Resource\": [\"${{join(\"\\\",\\\"\", function_arns)}}\"]{}",
+        &text[..at],
+        if text[..line_end].ends_with(',') {
+            ","
+        } else {
+            ""
+        }
+    ) + &text[line_end..];
+    std::fs::write(&p, &text).unwrap();
+    let (out, code) = check(dir.path(), &["app.json.tpl", "--fix"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("invalid"), "{out}");
+    assert!(out.contains("a template sequence"), "{out}");
+    assert_eq!(read(&p), text);
+}
+
 /// Found in review: HashiCorp names templates `.tftpl`, which no folder search found.
 #[test]
 fn a_tftpl_template_is_found_bound_and_fixed() {
