@@ -273,11 +273,56 @@ fn folder_loads(config: &Config, dir: &Path) -> Arc<Loads> {
                 .push((format!("{shown}#{address}"), h));
         }
     }
+    // A loaded file named anywhere else too (a local, a module's argument, another resource):
+    // its policy serves a principal the HCL does not show, so no role's evidence may judge it.
+    // A loader that names no role binds nothing: one such entry per other use.
+    if !loads.is_empty() {
+        let texts: Vec<(String, String)> = files
+            .iter()
+            .filter_map(|p| {
+                let t = crate::fsio::read_text(p).ok()?;
+                Some((config.relative(p).display().to_string(), t))
+            })
+            .collect();
+        for (path, loaders) in &mut loads {
+            let mut uses = 0;
+            let mut first = None;
+            for (shown, t) in &texts {
+                let n = uses_of(t, path);
+                if n > 0 && first.is_none() {
+                    first = Some(shown.clone());
+                }
+                uses += n;
+            }
+            if uses > loaders.len() {
+                loaders.push((
+                    format!(
+                        "{} (which uses {path} elsewhere too)",
+                        first.unwrap_or_default()
+                    ),
+                    document::Hints::default(),
+                ));
+            }
+        }
+    }
     let loads = Arc::new(loads);
     if let Ok(mut c) = cache.lock() {
         c.insert(dir.to_path_buf(), loads.clone());
     }
     loads
+}
+
+/// How many times a text names the file at `path` (from its folder) as a string: `"path"`,
+/// `"./path"`, `"${path.module}/path"` and the like.
+fn uses_of(text: &str, path: &str) -> usize {
+    memchr::memmem::find_iter(text.as_bytes(), path.as_bytes())
+        .filter(|&i| {
+            let before = &text[..i];
+            let starts =
+                before.ends_with('"') || before.ends_with("}/") || before.ends_with("\"./");
+            starts && text[i + path.len()..].starts_with('"')
+        })
+        .count()
 }
 
 /// Whether a file is in Terraform's JSON syntax, by its name (`.tf.json`).

@@ -367,6 +367,26 @@ fn a_templatefile_json_masks_its_template_sequences() {
     assert!(out.contains("app.json.tpl"), "{out}");
 }
 
+/// Found in review: a loaded file that the module uses elsewhere too (a local read by a user's
+/// policy, a module's argument) was narrowed to the one role the HCL shows, with safe fixes.
+#[test]
+fn a_json_file_the_module_also_uses_elsewhere_is_not_bound() {
+    for other in [
+        "locals {\n  shared = file(\"${path.module}/policy.json\")\n}\n\nresource \"aws_iam_user_policy\" \"u\" {\n  user   = \"ci\"\n  policy = local.shared\n}\n",
+        "module \"worker\" {\n  source      = \"./worker\"\n  policy_file = \"./policy.json\"\n}\n",
+    ] {
+        let dir = project("file", "");
+        let tf = dir.path().join("main.tf");
+        std::fs::write(&tf, format!("{}\n{other}", read(&tf))).unwrap();
+        let before = read(&dir.path().join("policy.json"));
+        let (out, code) = check(dir.path(), &["policy.json", "--fix"]);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains("no-evidence"), "{out}");
+        assert!(out.contains("uses policy.json elsewhere too"), "{out}");
+        assert_eq!(read(&dir.path().join("policy.json")), before);
+    }
+}
+
 /// Found in review: a template sequence with quotes of its own (`"${join("\",\"", arns)}"`) made
 /// a valid template an `invalid-policy` error; it is JSON only once rendered, so left alone.
 #[test]
