@@ -587,6 +587,26 @@ fn aws_example_as_a_tf_json_policy_document_is_bound_and_fixed() {
     aws_example_tf_json("tf-json-document");
 }
 
+/// Found in review: a `.tf.json` document's `dynamic` statements were dropped silently.
+#[test]
+fn tf_json_dynamic_statements_are_noted() {
+    let dir = project("tf-json-document", "");
+    let p = dir.path().join("main.tf.json");
+    let text = read(&p);
+    let text = text.replacen(
+        "      \"app\": {\n        \"statement\": [",
+        "      \"app\": {\n        \"dynamic\": {\"statement\": {\"for_each\": \"${var.extra}\", \"content\": {\"actions\": [\"${statement.value}\"]}}},\n        \"statement\": [",
+        1,
+    );
+    assert!(text.contains("\"dynamic\""), "{text}");
+    std::fs::write(&p, &text).unwrap();
+    let (out, _) = check(dir.path(), &["main.tf.json"]);
+    assert!(
+        out.contains("data.aws_iam_policy_document.app has `dynamic` statements: not judged"),
+        "{out}"
+    );
+}
+
 #[test]
 fn aws_example_as_a_tf_json_policy_object_is_bound_and_fixed() {
     aws_example_tf_json("tf-json-object");

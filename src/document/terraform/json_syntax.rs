@@ -177,6 +177,16 @@ pub(super) fn read(text: &str, root: &Value, siblings: &[&super::Module]) -> TfR
         if graph.is_trust(&location) || principals {
             continue;
         }
+        // Found in review: `dynamic` statements were dropped without a word.
+        if let Some(d) = body.member("dynamic") {
+            r.notes.push(Note {
+                span: d.key_span.clone(),
+                message: format!(
+                    "{location} has `dynamic` statements: not judged (Terraform builds them)"
+                ),
+                label: "built by Terraform",
+            });
+        }
         let (doc, merged) = document(text, body);
         let (mut policy, issues) = model::read_in(&doc, Dialect::CloudFormation);
         if let Some(why) = merged {
