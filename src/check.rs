@@ -241,7 +241,7 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
         .any(|f| f.severity == Severity::Error);
     Ok(ExitCode::from(if internal {
         exit::INTERNAL
-    } else if errors {
+    } else if errors && !args.exit_zero {
         exit::FINDINGS
     } else {
         exit::OK

@@ -77,6 +77,9 @@ pub struct CheckArgs {
     /// Report nothing below this level.
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub min_level: Option<MinLevel>,
+    /// Exit 0 even when errors remain (usage and internal errors still exit 2 and 3).
+    #[arg(long)]
+    pub exit_zero: bool,
     #[command(flatten)]
     pub catalog: CatalogArgs,
 }

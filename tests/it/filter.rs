@@ -172,3 +172,19 @@ fn level_off_silences_read_errors_too() {
     );
     assert_eq!((rules(&out).len(), code), (0, 0));
 }
+
+#[test]
+fn exit_zero_reports_the_findings_and_exits_0() {
+    let dir = project();
+    let (out, _, code) = check(
+        dir.path(),
+        &["policy.json", "--format", "json", "--exit-zero"],
+    );
+    assert_eq!((rules(&out).len(), code), (9, 0));
+    // Usage errors still exit 2.
+    let (_, _, code) = check(
+        dir.path(),
+        &["policy.json", "--exit-zero", "--select", "nope"],
+    );
+    assert_eq!(code, 2);
+}
