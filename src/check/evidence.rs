@@ -118,13 +118,12 @@ impl FileEvidence {
         // HCL that loads it, unless a `[[bind]]` names it.
         if configured.is_empty() && !is_tf && has(b"Statement") {
             let loaders = loaded_by_terraform(config, rel);
-            let names = bound_names(&loaders);
             if !loaders.is_empty() {
-                if !names.is_empty() {
+                if let Some((names, how)) = bound_names(config, &loaders, books)? {
                     file = evidence_for(&names, &stem, snapshot, stale)?;
-                    file.bound_by = Some("terraform-role");
+                    file.bound_by = Some(how);
                 }
-                file.via = loaders.into_iter().map(|(via, _)| via).collect();
+                file.via = loaders.into_iter().map(|l| l.via).collect();
             }
         }
         let mut own = Vec::new();
@@ -163,6 +162,15 @@ impl FileEvidence {
                             }
                         };
                         ev.generated = generated;
+                        own.push((at.location, ev));
+                    }
+                    None if at.hints.terraform
+                        && !at.hints.roles.is_empty()
+                        && !at.hints.reaches_others
+                        && !file.is_bound() =>
+                    {
+                        let mut ev = file.clone();
+                        ev.terraform_roles = at.hints.roles.clone();
                         own.push((at.location, ev));
                     }
                     None => {}
@@ -315,7 +323,7 @@ fn module_siblings(path: &Path) -> Vec<Arc<document::TfModule>> {
 /// up to the config's, as `file.tf#address` with what their module says of them. Only the
 /// working tree's `.tf` files are read, and nothing outside the config's folder (no symlinked
 /// folder is entered).
-fn loaded_by_terraform(config: &Config, rel: &Path) -> Vec<(String, document::Hints)> {
+fn loaded_by_terraform(config: &Config, rel: &Path) -> Vec<Loader> {
     use std::path::Component;
     let parts: Option<Vec<&str>> = rel
         .components()
@@ -348,30 +356,56 @@ fn loaded_by_terraform(config: &Config, rel: &Path) -> Vec<(String, document::Hi
         let all: Vec<&document::TfModule> = modules.iter().map(|(_, m)| &**m).collect();
         for (tf, m) in &modules {
             for address in m.loaders_of(&from_dir) {
-                let shown = config.relative(tf).display().to_string();
-                out.push((
-                    format!("{shown}#{address}"),
-                    document::terraform_hints(&all, address),
-                ));
+                let tf_rel = config.relative(tf);
+                out.push(Loader {
+                    via: format!("{}#{address}", tf_rel.display()),
+                    tf: tf_rel,
+                    hints: document::terraform_hints(&all, address),
+                });
             }
         }
     }
     out
 }
 
-/// The role names that bind a file its loaders bind: all of theirs, when every loader names its
-/// roles (evidence for some would judge the others' use); else none.
-fn bound_names(loaders: &[(String, document::Hints)]) -> Vec<String> {
-    if loaders.iter().any(|(_, h)| h.role_names.is_empty()) {
-        return Vec::new();
-    }
+/// A Terraform policy that loads a policy file.
+struct Loader {
+    /// `main.tf#aws_iam_role_policy.app`.
+    via: String,
+    /// The `.tf` file, from the config's folder.
+    tf: PathBuf,
+    hints: document::Hints,
+}
+
+/// The principals that bind a file its loaders bind, and by which step: all of theirs, when
+/// every loader names its roles (evidence for some would judge the others' use), by their
+/// literal names or their folder's Terraform address book; else none.
+fn bound_names(
+    config: &Config,
+    loaders: &[Loader],
+    books: &Books,
+) -> Result<Option<(Vec<String>, &'static str)>, AppError> {
     let mut names: Vec<String> = Vec::new();
-    for n in loaders.iter().flat_map(|(_, h)| &h.role_names) {
-        if !names.contains(n) {
-            names.push(n.clone());
+    let mut how = "terraform-role";
+    for l in loaders {
+        let found = if l.hints.role_names.is_empty() {
+            match terraform_state(config, &l.tf, &l.hints, books)? {
+                Some(Bound::To(principals, _, _)) => {
+                    how = "terraform-state";
+                    principals
+                }
+                _ => return Ok(None),
+            }
+        } else {
+            l.hints.role_names.clone()
+        };
+        for n in found {
+            if !names.contains(&n) {
+                names.push(n);
+            }
         }
     }
-    names
+    Ok((!names.is_empty()).then_some((names, how)))
 }
 
 /// How a template's policy is bound, when its own hints decide.
@@ -416,6 +450,9 @@ fn bound_in_template(
             "role-name"
         };
         return Ok(Some(Bound::To(names, how, Vec::new())));
+    }
+    if h.terraform {
+        return terraform_state(config, rel, h, books);
     }
     let stacks = config.stacks_for(rel);
     if stacks.is_empty() {
@@ -489,4 +526,49 @@ fn bound_in_template(
         "generated-name"
     };
     Ok(Some(Bound::To(bound, how, generated)))
+}
+
+/// A Terraform policy whose roles the HCL names by address, not by a literal name: their ARNs in
+/// the address books `[[terraform]]` gives its folder (every instance of a `count` or `for_each`
+/// role). A role missing from a book stays bound, with no evidence, so nothing it may use is
+/// removed. `None` when no book knows any of them: the file's own binds decide.
+fn terraform_state(
+    config: &Config,
+    rel: &Path,
+    h: &document::Hints,
+    books: &Books,
+) -> Result<Option<Bound>, AppError> {
+    if h.roles.is_empty() || h.reaches_others {
+        return Ok(None);
+    }
+    let mut bound: Vec<String> = Vec::new();
+    let mut unknown: Vec<String> = Vec::new();
+    for (name, module) in config.terraform_books_for(rel) {
+        let book = books.terraform.get(name)?;
+        for role in &h.roles {
+            let address = if module.is_empty() {
+                role.clone()
+            } else {
+                format!("{module}.{role}")
+            };
+            let arns = book
+                .as_ref()
+                .map(|b| b.arns_of(&address))
+                .unwrap_or_default();
+            if arns.is_empty() {
+                // Not an ARN, nor a role name: it matches no principal of the snapshot.
+                unknown.push(format!("{address} (not in Terraform address book {name})"));
+            }
+            for arn in arns {
+                if !bound.iter().any(|b| b == arn) {
+                    bound.push(arn.to_string());
+                }
+            }
+        }
+    }
+    if bound.is_empty() {
+        return Ok(None);
+    }
+    bound.extend(unknown);
+    Ok(Some(Bound::To(bound, "terraform-state", Vec::new())))
 }
