@@ -164,15 +164,6 @@ impl FileEvidence {
                         ev.generated = generated;
                         own.push((at.location, ev));
                     }
-                    None if at.hints.terraform
-                        && !at.hints.roles.is_empty()
-                        && !at.hints.reaches_others
-                        && !file.is_bound() =>
-                    {
-                        let mut ev = file.clone();
-                        ev.terraform_roles = at.hints.roles.clone();
-                        own.push((at.location, ev));
-                    }
                     None => {}
                 }
             }

@@ -71,12 +71,9 @@ fn is_role_arn(s: &str) -> bool {
 
 /// Whether a parsed file is `terraform show -json` output (state or plan).
 pub fn is_state(value: &Value) -> bool {
-    value.as_object().is_some_and(|o| {
-        o.contains_key("format_version")
-            && ["values", "planned_values", "terraform_version"]
-                .iter()
-                .any(|k| o.contains_key(*k))
-    })
+    value
+        .as_object()
+        .is_some_and(|o| o.contains_key("format_version"))
 }
 
 /// Reads one `terraform show -json` output: the roles of its root module and, recursively, of

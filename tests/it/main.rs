@@ -19,6 +19,7 @@ mod sarif;
 mod snapshot;
 mod templates;
 mod terraform;
+mod terraform_state;
 mod terraform_properties;
 mod terraform_styles;
 mod yaml;
