@@ -29,9 +29,6 @@ pub struct Evidence {
     /// The Terraform policies that load the file with `file()` or `templatefile()`
     /// (`main.tf#aws_iam_role_policy.app`), when the file's binding came through them.
     pub via: Vec<String>,
-    /// A Terraform policy's roles by address, when nothing bound it: an address book
-    /// (`snapshot import --terraform`) could (rule `no-evidence` says so).
-    pub terraform_roles: Vec<String>,
 }
 
 /// A template's role looked for by its generated name, `<stack>-<LogicalId>-<suffix>`.

@@ -49,13 +49,7 @@ pub fn check(evidence: &Evidence, at: Span) -> Option<Finding> {
                 "this policy is bound to no principal: nothing to judge it by",
             )
             .label("not bound")
-            .help(if let Some(role) = evidence.terraform_roles.first() {
-                format!(
-                    "{role} has no literal name: import the state's address book (`terraform show -json > state.json`, `iamtrim snapshot import state.json --terraform NAME -o SNAPSHOT/`) and name it for this folder in iamtrim.toml (`[[terraform]] root = \"FOLDER\"  book = \"NAME\"`), or add a [[bind]] with `FILE#{role}`"
-                )
-            } else {
-                "add a [[bind]] with this file and its role to iamtrim.toml".to_string()
-            }),
+            .help("add a [[bind]] with this file and its role to iamtrim.toml"),
         );
     }
     if !evidence.missing.is_empty() {

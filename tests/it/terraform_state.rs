@@ -124,7 +124,9 @@ fn importing_state_keeps_only_the_role_addresses_and_arns() {
     );
     assert_eq!((out.as_str(), code), ("", 0), "{err}");
     assert!(
-        err.contains("terraform prod: 4 aws_iam_role addresses and ARNs kept; 4 other resources not read"),
+        err.contains(
+            "terraform prod: 4 aws_iam_role addresses and ARNs kept; 4 other resources not read"
+        ),
         "{err}"
     );
     let book = read(&p.join("snapshot/terraform/prod.json"));
@@ -150,7 +152,10 @@ fn importing_state_keeps_only_the_role_addresses_and_arns() {
     // The same bytes again, and on stdout without -o.
     import_book(p);
     assert_eq!(read(&p.join("snapshot/terraform/prod.json")), BOOK);
-    let (out, err, code) = run(p, &["snapshot", "import", "state.json", "--terraform", "prod"]);
+    let (out, err, code) = run(
+        p,
+        &["snapshot", "import", "state.json", "--terraform", "prod"],
+    );
     assert_eq!((out.as_str(), code), (BOOK, 0), "{err}");
     // The snapshot still reads as it did: the book is no finding.
     let (show, _, code) = run(p, &["snapshot", "show", "snapshot"]);
@@ -232,7 +237,8 @@ fn an_instance_without_a_finding_keeps_the_policy_whole() {
 
 #[test]
 fn a_module_folder_binds_by_its_module_address() {
-    let extra = "[[terraform]]\nroot = \"modules/lambda\"\nbook = \"prod\"\nmodule = \"module.lambda\"\n";
+    let extra =
+        "[[terraform]]\nroot = \"modules/lambda\"\nbook = \"prod\"\nmodule = \"module.lambda\"\n";
     let dir = project(&["lambda-fn-role"], extra);
     let p = dir.path();
     import_book(p);
@@ -277,7 +283,10 @@ fn bad_state_files_are_errors_and_nothing_is_written() {
         {"address": "aws_iam_role.app", "mode": "managed", "type": "aws_iam_role", "values": {"arn": "MyRole"}}]}}}"#;
     let (err, code) = import_text(no_arn, &to);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("/values/root_module/resources/0/values/arn"), "{err}");
+    assert!(
+        err.contains("/values/root_module/resources/0/values/arn"),
+        "{err}"
+    );
     assert!(!err.contains("aws_db"), "{err}");
     let plan = br#"{"format_version": "1.2", "planned_values": {"root_module": {}}}"#;
     let (err, code) = import_text(plan, &to);
@@ -292,7 +301,10 @@ fn bad_state_files_are_errors_and_nothing_is_written() {
     let (err, code) = import_text(state.as_bytes(), &["-o", "snapshot/"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("pass --terraform NAME"), "{err}");
-    let (err, code) = import_text(state.as_bytes(), &["--terraform", "../x", "-o", "snapshot/"]);
+    let (err, code) = import_text(
+        state.as_bytes(),
+        &["--terraform", "../x", "-o", "snapshot/"],
+    );
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("not a book name"), "{err}");
     // A book goes into a snapshot folder, not a file.
@@ -306,7 +318,8 @@ fn bad_state_files_are_errors_and_nothing_is_written() {
 
 #[test]
 fn a_huge_state_file_is_refused_by_a_bounded_read() {
-    let mut huge = b"{\"format_version\": \"1.0\", \"values\": {\"root_module\": {\"resources\": [".to_vec();
+    let mut huge =
+        b"{\"format_version\": \"1.0\", \"values\": {\"root_module\": {\"resources\": [".to_vec();
     huge.resize(9 << 20, b' ');
     huge.extend_from_slice(b"]}}}");
     let (err, code) = import_text(&huge, &["--terraform", "prod", "-o", "snapshot/"]);
@@ -356,8 +369,14 @@ fn a_corrupt_or_foreign_book_is_a_snapshot_error() {
 #[test]
 fn a_bad_terraform_table_is_a_config_error() {
     for (table, expected) in [
-        ("[[terraform]]\nroot = \"root\"\nbook = \"a/b\"\n", "not one"),
-        ("[[terraform]]\nroot = \"../x\"\nbook = \"prod\"\n", "not a folder inside"),
+        (
+            "[[terraform]]\nroot = \"root\"\nbook = \"a/b\"\n",
+            "not one",
+        ),
+        (
+            "[[terraform]]\nroot = \"../x\"\nbook = \"prod\"\n",
+            "not a folder inside",
+        ),
         (
             "[[terraform]]\nroot = \"root\"\nbook = \"prod\"\nmodule = \"lambda\"\n",
             "not a module address",
@@ -372,4 +391,42 @@ fn a_bad_terraform_table_is_a_config_error() {
         assert_eq!(code, 2, "{table}: {err}");
         assert!(err.contains(expected), "{table}: {err}");
     }
+}
+
+#[test]
+fn a_json_file_a_var_named_role_loads_binds_through_the_book_and_is_fixed() {
+    let extra = "[[terraform]]\nroot = \"loaded\"\nbook = \"prod\"\n";
+    let dir = project(&[], extra);
+    let p = dir.path();
+    let loaded = p.join("loaded");
+    std::fs::create_dir(&loaded).unwrap();
+    for f in ["policy.json", "expected.json"] {
+        std::fs::copy(data(&format!("terraform/file/{f}")), loaded.join(f)).unwrap();
+    }
+    std::fs::write(
+        loaded.join("main.tf"),
+        "resource \"aws_iam_role\" \"app\" {\n  name = var.role_name\n}\n\n\
+         resource \"aws_iam_role_policy\" \"app\" {\n  name   = \"root\"\n  role   = aws_iam_role.app.name\n  policy = file(\"${path.module}/policy.json\")\n}\n",
+    )
+    .unwrap();
+    let (json, code) = check(p, &["loaded/policy.json", "--format", "json"]);
+    assert_eq!(
+        (code, rules_of(&json)),
+        (0, vec!["no-evidence".to_string()]),
+        "{json}"
+    );
+    import_book(p);
+    let (json, code) = check(p, &["loaded/policy.json", "--format", "json"]);
+    assert_eq!(code, 1, "{json}");
+    let mut bound = bound_by(&json);
+    bound.dedup();
+    assert_eq!(
+        bound,
+        [(
+            "loaded/main.tf#aws_iam_role_policy.app".to_string(),
+            serde_json::json!("terraform-state")
+        )],
+        "{json}"
+    );
+    fixes_to(p, "loaded/policy.json", "loaded/expected.json");
 }
