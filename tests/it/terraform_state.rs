@@ -430,3 +430,53 @@ fn a_json_file_a_var_named_role_loads_binds_through_the_book_and_is_fixed() {
     );
     fixes_to(p, "loaded/policy.json", "loaded/expected.json");
 }
+
+#[test]
+fn a_policy_also_attached_to_a_user_is_not_bound_by_the_book() {
+    // Evidence for the role would judge the user's use too.
+    let dir = project(&[], ROOT);
+    let p = dir.path();
+    let main = read(&p.join("root/main.tf")).replace(
+        "resource \"aws_iam_role_policy\" \"app\" {\n  name   = \"root\"\n  role   = aws_iam_role.app.name\n  policy = data.aws_iam_policy_document.app.json\n}",
+        "resource \"aws_iam_policy\" \"app\" {\n  policy = data.aws_iam_policy_document.app.json\n}\n\n\
+         resource \"aws_iam_role_policy_attachment\" \"app\" {\n  role       = aws_iam_role.app.name\n  policy_arn = aws_iam_policy.app.arn\n}\n",
+    );
+    std::fs::write(p.join("root/main.tf"), &main).unwrap();
+    import_book(p);
+    // Attached to the role alone, the managed policy binds through the book.
+    bound_through_the_book(p, "root/main.tf");
+    let user = "\nresource \"aws_iam_user_policy_attachment\" \"ci\" {\n  user       = \"ci\"\n  policy_arn = aws_iam_policy.app.arn\n}\n";
+    std::fs::write(p.join("root/main.tf"), main + user).unwrap();
+    let (json, code) = check(p, &["root/main.tf", "--format", "json"]);
+    assert_eq!(
+        (code, rules_of(&json)),
+        (0, vec!["no-evidence".to_string()]),
+        "{json}"
+    );
+}
+
+#[test]
+fn findings_and_a_book_are_imported_together_into_a_folder() {
+    let dir = project(&[], ROOT);
+    let p = dir.path();
+    let (_, err, code) = run(
+        p,
+        &[
+            "snapshot",
+            "import",
+            "state.json",
+            "snapshot/get-finding-v2.MyRole.json",
+            "--terraform",
+            "prod",
+            "-o",
+            "indexed/",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(read(&p.join("indexed/terraform/prod.json")), BOOK);
+    assert!(p.join("indexed/index.json").exists());
+    let toml =
+        read(&p.join("iamtrim.toml")).replace("snapshot = \"snapshot\"", "snapshot = \"indexed\"");
+    std::fs::write(p.join("iamtrim.toml"), toml).unwrap();
+    bound_through_the_book(p, "root/main.tf");
+}
