@@ -227,7 +227,7 @@ fn lint_policy(
             {
                 // Roles without a literal name: their state's address book knows them.
                 f.help = Some(format!(
-                    "{role} has no literal name: import its state's address book (`terraform show -json > state.json`, `iamtrim snapshot import state.json --terraform NAME -o SNAPSHOT/`) and name it for this folder (`[[terraform]] root = \"FOLDER\"  book = \"NAME\"` in iamtrim.toml), or bind it (`[[bind]] files = [\"<this file>#{role}\"]`)"
+                    "{role} has no literal `name`: import its state's address book (`terraform show -json > state.json`, `iamtrim snapshot import state.json --terraform NAME -o SNAPSHOT/`, `[[terraform]] root = \"FOLDER\"  book = \"NAME\"`), or bind it in iamtrim.toml (`[[bind]] files = [\"<this file>#{role}\"]`)"
                 ));
             } else if !ev.is_bound() {
                 // Terraform names a role with `name`, and attaches the policy to it by reference.

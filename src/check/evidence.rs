@@ -1,6 +1,6 @@
 //! Which evidence judges each policy of a file: the file's binds, and, in a template, a bind of
 //! the policy's resource, its role's literal `RoleName`, its stack's address book or its role's
-//! generated name; and what git history says each policy
+//! generated name (in Terraform: its role's literal `name`, or its folder's address book); and what git history says each policy
 //! gained after its evidence's analysis.
 
 use crate::app::AppError;
@@ -14,6 +14,9 @@ use crate::source::git::Repo;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
+use terraform::{Loader, bound_names, terraform_state};
+
+mod terraform;
 
 /// The policies of a text, through its document adapter (none when it holds none).
 fn policies(text: &str) -> Vec<PolicyAt> {
@@ -359,46 +362,6 @@ fn loaded_by_terraform(config: &Config, rel: &Path) -> Vec<Loader> {
     out
 }
 
-/// A Terraform policy that loads a policy file.
-struct Loader {
-    /// `main.tf#aws_iam_role_policy.app`.
-    via: String,
-    /// The `.tf` file, from the config's folder.
-    tf: PathBuf,
-    hints: document::Hints,
-}
-
-/// The principals that bind a file its loaders bind, and by which step: all of theirs, when
-/// every loader names its roles (evidence for some would judge the others' use), by their
-/// literal names or their folder's Terraform address book; else none.
-fn bound_names(
-    config: &Config,
-    loaders: &[Loader],
-    books: &Books,
-) -> Result<Option<(Vec<String>, &'static str)>, AppError> {
-    let mut names: Vec<String> = Vec::new();
-    let mut how = "terraform-role";
-    for l in loaders {
-        let found = if l.hints.role_names.is_empty() {
-            match terraform_state(config, &l.tf, &l.hints, books)? {
-                Some(Bound::To(principals, _, _)) => {
-                    how = "terraform-state";
-                    principals
-                }
-                _ => return Ok(None),
-            }
-        } else {
-            l.hints.role_names.clone()
-        };
-        for n in found {
-            if !names.contains(&n) {
-                names.push(n);
-            }
-        }
-    }
-    Ok((!names.is_empty()).then_some((names, how)))
-}
-
 /// How a template's policy is bound, when its own hints decide.
 enum Bound {
     /// To these principals, by this step; with the roles found by their generated names.
@@ -517,49 +480,4 @@ fn bound_in_template(
         "generated-name"
     };
     Ok(Some(Bound::To(bound, how, generated)))
-}
-
-/// A Terraform policy whose roles the HCL names by address, not by a literal name: their ARNs in
-/// the address books `[[terraform]]` gives its folder (every instance of a `count` or `for_each`
-/// role). A role missing from a book stays bound, with no evidence, so nothing it may use is
-/// removed. `None` when no book knows any of them: the file's own binds decide.
-fn terraform_state(
-    config: &Config,
-    rel: &Path,
-    h: &document::Hints,
-    books: &Books,
-) -> Result<Option<Bound>, AppError> {
-    if h.roles.is_empty() || h.reaches_others {
-        return Ok(None);
-    }
-    let mut bound: Vec<String> = Vec::new();
-    let mut unknown: Vec<String> = Vec::new();
-    for (name, module) in config.terraform_books_for(rel) {
-        let book = books.terraform.get(name)?;
-        for role in &h.roles {
-            let address = if module.is_empty() {
-                role.clone()
-            } else {
-                format!("{module}.{role}")
-            };
-            let arns = book
-                .as_ref()
-                .map(|b| b.arns_of(&address))
-                .unwrap_or_default();
-            if arns.is_empty() {
-                // Not an ARN, nor a role name: it matches no principal of the snapshot.
-                unknown.push(format!("{address} (not in Terraform address book {name})"));
-            }
-            for arn in arns {
-                if !bound.iter().any(|b| b == arn) {
-                    bound.push(arn.to_string());
-                }
-            }
-        }
-    }
-    if bound.is_empty() {
-        return Ok(None);
-    }
-    bound.extend(unknown);
-    Ok(Some(Bound::To(bound, "terraform-state", Vec::new())))
 }

@@ -173,7 +173,7 @@ fn a_role_named_by_a_variable_binds_through_the_book_and_is_fixed() {
     let flat = flat(&out);
     assert!(flat.contains("no-evidence"), "{out}");
     assert!(
-        flat.contains("aws_iam_role.app has no literal name: import its state's address book"),
+        flat.contains("aws_iam_role.app has no literal `name`: import its state's address book"),
         "{out}"
     );
     assert!(flat.contains("--terraform NAME"), "{out}");
