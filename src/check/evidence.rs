@@ -1,7 +1,7 @@
 //! Which evidence judges each policy of a file: the file's binds, and, in a template, a bind of
 //! the policy's resource, its role's literal `RoleName`, its stack's address book or its role's
-//! generated name (in Terraform: its role's literal `name`, or its folder's address book); and what git history says each policy
-//! gained after its evidence's analysis.
+//! generated name (in Terraform: its role's literal `name`, or its folder's address book); and
+//! what git history says each policy gained after its evidence's analysis.
 
 use crate::app::AppError;
 use crate::config::Config;
