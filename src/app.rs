@@ -427,8 +427,15 @@ fn snapshot_import(
     let no_findings = incoming.principals.is_empty() && incoming.recommendations.is_empty();
     let only_books = !books.is_empty() && no_findings;
     let Some(path) = output else {
+        let texts = books.texts();
+        if texts.len() > 1 {
+            return Err(AppError::Findings(FindingsError::Shape {
+                path: "-o".into(),
+                reason: "two address books go into a snapshot folder: name one with -o DIR/; nothing written".into(),
+            }));
+        }
         if only_books {
-            out.text(&books.texts().concat());
+            out.text(&texts.concat());
         } else if !books.is_empty() {
             return Err(AppError::Findings(FindingsError::Shape {
                 path: "-o".into(),

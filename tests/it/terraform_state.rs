@@ -480,3 +480,36 @@ fn findings_and_a_book_are_imported_together_into_a_folder() {
     std::fs::write(p.join("iamtrim.toml"), toml).unwrap();
     bound_through_the_book(p, "root/main.tf");
 }
+
+#[test]
+fn a_stack_book_and_a_terraform_book_need_a_folder_together() {
+    let dir = project(&[], "");
+    let p = dir.path();
+    std::fs::copy(
+        data("cfn/stack-role/stack-resources.json"),
+        p.join("stack-resources.json"),
+    )
+    .unwrap();
+    let both = [
+        "snapshot",
+        "import",
+        "state.json",
+        "stack-resources.json",
+        "--terraform",
+        "prod",
+        "--stack",
+        "prod-app",
+    ];
+    let (out, err, code) = run(p, &both);
+    assert_eq!((out.as_str(), code), ("", 2), "{err}");
+    assert!(
+        flat(&err).contains("two address books go into a snapshot folder"),
+        "{err}"
+    );
+    let mut to_dir = both.to_vec();
+    to_dir.extend(["-o", "snapshot/"]);
+    let (_, err, code) = run(p, &to_dir);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(read(&p.join("snapshot/terraform/prod.json")), BOOK);
+    assert!(p.join("snapshot/stacks/prod-app.json").exists());
+}
