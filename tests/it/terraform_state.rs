@@ -513,3 +513,19 @@ fn a_stack_book_and_a_terraform_book_need_a_folder_together() {
     assert_eq!(read(&p.join("snapshot/terraform/prod.json")), BOOK);
     assert!(p.join("snapshot/stacks/prod-app.json").exists());
 }
+
+#[test]
+fn a_module_called_with_for_each_binds_by_its_instance_address() {
+    let extra =
+        "[[terraform]]\nroot = \"modules/lambda\"\nbook = \"prod\"\nmodule = 'module.fn[\"a\"]'\n";
+    let dir = project(&["lambda-fn-role"], extra);
+    let p = dir.path();
+    let state = read(&p.join("state.json")).replace(
+        "\"module.lambda.aws_iam_role.this\"",
+        "\"module.fn[\\\"a\\\"].aws_iam_role.this\"",
+    );
+    assert!(state.contains(r#""module.fn[\"a\"].aws_iam_role.this""#));
+    std::fs::write(p.join("state.json"), state).unwrap();
+    import_book(p);
+    bound_through_the_book(p, "modules/lambda/main.tf");
+}
