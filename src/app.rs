@@ -7,7 +7,9 @@ use crate::cli::{
 };
 use crate::config::{Config, ConfigError};
 use crate::findings::binding::{Evidence, evidence_for, is_stale};
-use crate::findings::{self, FindingsError, Snapshot, UnusedSet, normalized, stacks, time};
+use crate::findings::{
+    self, FindingsError, Snapshot, UnusedSet, normalized, stacks, tf_state, time,
+};
 use crate::output::{self, Out};
 use crate::policy::document::{self, DocumentError};
 use crate::refine::{self, VerifyError};
@@ -118,7 +120,13 @@ pub fn run(cli: Cli, out: &mut Out) -> Result<ExitCode, AppError> {
             files,
             output,
             stack,
-        }) => snapshot_import(&files, output.as_deref(), stack.as_deref(), out),
+            terraform,
+        }) => snapshot_import(
+            &files,
+            output.as_deref(),
+            (stack.as_deref(), terraform.as_deref()),
+            out,
+        ),
         Command::Snapshot(SnapshotCommand::Show { path, config }) => {
             snapshot_show(path.as_deref(), config.as_deref(), out)
         }
@@ -336,10 +344,50 @@ pub fn evidence_notes(shown: &str, ev: &Evidence) -> Vec<String> {
     notes
 }
 
+/// The address books an import writes, with their normalized texts.
+struct ImportBooks {
+    stack: Option<stacks::AddressBook>,
+    terraform: Option<tf_state::AddressBook>,
+}
+
+impl ImportBooks {
+    fn is_empty(&self) -> bool {
+        self.stack.is_none() && self.terraform.is_none()
+    }
+
+    fn texts(&self) -> Vec<String> {
+        let mut t: Vec<String> = self.stack.iter().map(stacks::write_text).collect();
+        t.extend(self.terraform.iter().map(tf_state::write_text));
+        t
+    }
+
+    /// Checked before anything is written: nothing is, when it cannot be.
+    fn check_writable(&self, dir: &std::path::Path) -> Result<(), FindingsError> {
+        if let Some(b) = &self.stack {
+            stacks::check_writable(dir, &b.stack)?;
+        }
+        if let Some(b) = &self.terraform {
+            tf_state::check_writable(dir, &b.name)?;
+        }
+        Ok(())
+    }
+
+    fn write(&self, dir: &std::path::Path) -> Result<(), FindingsError> {
+        if let Some(b) = &self.stack {
+            stacks::write(dir, b)?;
+        }
+        if let Some(b) = &self.terraform {
+            tf_state::write(dir, b)?;
+        }
+        Ok(())
+    }
+}
+
+/// `snapshot import`; `names`: `--stack` and `--terraform`, the books' names.
 fn snapshot_import(
     files: &[std::path::PathBuf],
     output: Option<&std::path::Path>,
-    stack: Option<&str>,
+    names: (Option<&str>, Option<&str>),
     out: &mut Out,
 ) -> Result<ExitCode, AppError> {
     let mut incoming = Snapshot::load_all(files)?;
@@ -355,8 +403,13 @@ fn snapshot_import(
     let as_folder =
         output.is_some_and(|p| p.is_dir() || p.as_os_str().to_string_lossy().ends_with('/'));
     let pages = std::mem::take(&mut incoming.stack_pages);
-    let book = stacks::for_import(&pages, stack, output.filter(|_| !as_folder))?;
-    if let Some(b) = &book {
+    let states = std::mem::take(&mut incoming.tf_states);
+    let to_file = output.filter(|_| !as_folder);
+    let books = ImportBooks {
+        stack: stacks::for_import(&pages, names.0, to_file)?,
+        terraform: tf_state::for_import(&states, names.1, to_file)?,
+    };
+    if let Some(b) = &books.stack {
         let skipped: usize = pages.iter().map(|p| p.skipped).sum();
         out.note(&format!(
             "stack {}: {} roles; {skipped} rows that are not AWS::IAM::Role (or are deleted) skipped",
@@ -364,28 +417,40 @@ fn snapshot_import(
             b.roles.len()
         ));
     }
+    if let Some(b) = &books.terraform {
+        let skipped: usize = states.iter().map(|s| s.skipped).sum();
+        out.note(&format!(
+            "terraform {}: {} aws_iam_role addresses and ARNs kept; {skipped} other resources not read",
+            b.name,
+            b.roles.len()
+        ));
+    }
     let no_findings = incoming.principals.is_empty() && incoming.recommendations.is_empty();
-    let only_books = book.is_some() && no_findings;
+    let only_books = !books.is_empty() && no_findings;
     let Some(path) = output else {
-        match &book {
-            Some(b) if no_findings => out.text(&stacks::write_text(b)),
-            Some(_) => {
-                return Err(AppError::Findings(FindingsError::Shape {
-                    path: "-o".into(),
-                    reason: "findings and an address book together go into a snapshot folder: name one with -o DIR/; nothing written".into(),
-                }));
-            }
-            None => out.text(&normalized::write(&incoming)),
+        let texts = books.texts();
+        if texts.len() > 1 {
+            return Err(AppError::Findings(FindingsError::Shape {
+                path: "-o".into(),
+                reason: "two address books go into a snapshot folder: name one with -o DIR/; nothing written".into(),
+            }));
+        }
+        if only_books {
+            out.text(&texts.concat());
+        } else if !books.is_empty() {
+            return Err(AppError::Findings(FindingsError::Shape {
+                path: "-o".into(),
+                reason: "findings and an address book together go into a snapshot folder: name one with -o DIR/; nothing written".into(),
+            }));
+        } else {
+            out.text(&normalized::write(&incoming));
         }
         return Ok(ExitCode::from(exit::OK));
     };
-    if let Some(b) = &book {
-        // Checked before anything is written: nothing is, when it cannot be.
-        stacks::check_writable(path, &b.stack)?;
-        if only_books {
-            stacks::write(path, b)?;
-            return Ok(ExitCode::from(exit::OK));
-        }
+    books.check_writable(path)?;
+    if only_books {
+        books.write(path)?;
+        return Ok(ExitCode::from(exit::OK));
     }
     let mut snap = if path.exists() {
         Snapshot::load(path)?.materialize()?
@@ -403,9 +468,7 @@ fn snapshot_import(
             }
         })?;
     }
-    if let Some(b) = &book {
-        stacks::write(path, b)?;
-    }
+    books.write(path)?;
     Ok(ExitCode::from(exit::OK))
 }
 

@@ -121,6 +121,13 @@ pub enum SnapshotCommand {
         /// `--stack-name` given to the AWS CLI.
         #[arg(long, value_name = "NAME")]
         stack: Option<String>,
+        /// The name of the Terraform address book that `terraform show -json` output (state)
+        /// becomes: `DIR/terraform/NAME.json`, replacing the old one. Only the `address` and
+        /// `values.arn` of managed `aws_iam_role` resources are kept (state can hold secrets:
+        /// nothing else is read). `[[terraform]] root = "infra"  book = "NAME"` in iamtrim.toml
+        /// then binds the policies of that folder's `.tf` files to the roles deployed.
+        #[arg(long, value_name = "NAME")]
+        terraform: Option<String>,
     },
     /// Print what the snapshot says, per principal, with its age.
     Show {

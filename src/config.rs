@@ -8,6 +8,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 mod stack;
+mod terraform;
 
 pub const FILE_NAME: &str = "iamtrim.toml";
 
@@ -23,6 +24,8 @@ struct Raw {
     bind: Vec<RawBind>,
     #[serde(default)]
     stack: Vec<stack::RawStack>,
+    #[serde(default)]
+    terraform: Vec<terraform::RawTerraform>,
     /// Keys with their spans, to point at a misspelt rule.
     #[serde(default)]
     rules: BTreeMap<toml::Spanned<String>, RawRule>,
@@ -135,6 +138,8 @@ pub struct Config {
     bind_fragments: Vec<(globset::GlobMatcher, String, usize)>,
     /// `[[stack]]`: the stacks templates are deployed as.
     stacks: stack::Stacks,
+    /// `[[terraform]]`: the address books of Terraform folders.
+    terraform: terraform::Terraform,
     pub rules: BTreeMap<String, Level>,
 }
 
@@ -173,6 +178,7 @@ impl Config {
             bind_literals: std::collections::HashMap::new(),
             bind_fragments: Vec::new(),
             stacks: stack::Stacks::default(),
+            terraform: terraform::Terraform::default(),
             rules: BTreeMap::new(),
         }
     }
@@ -286,6 +292,8 @@ impl Config {
         }
         let bind_globs = all.build().map_err(|e| at(None, e.to_string()))?;
         let stacks = stack::Stacks::new(raw.stack).map_err(|(needle, m)| at(find(&needle), m))?;
+        let terraform =
+            terraform::Terraform::new(raw.terraform).map_err(|(needle, m)| at(find(&needle), m))?;
         let mut rules = BTreeMap::new();
         for (key, rule) in raw.rules {
             let span = key.span();
@@ -308,6 +316,7 @@ impl Config {
             bind_literals,
             bind_fragments,
             stacks,
+            terraform,
             rules,
             root,
         })
@@ -371,6 +380,12 @@ impl Config {
     /// The stacks `[[stack]]` says the template at `rel_path` is deployed as.
     pub fn stacks_for(&self, rel_path: &Path) -> Vec<&str> {
         self.stacks.of(rel_path)
+    }
+
+    /// The Terraform address books `[[terraform]]` gives the folder of the file at `rel_path`,
+    /// with the module's address in each (`""`: the root module).
+    pub fn terraform_books_for(&self, rel_path: &Path) -> Vec<(&str, &str)> {
+        self.terraform.of(rel_path)
     }
 
     /// `path` relative to the config's folder, when it lies inside it.

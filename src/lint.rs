@@ -206,6 +206,15 @@ fn lint_policy(
                     g.stack,
                     g.stack
                 ));
+            } else if !ev.is_bound()
+                && at.hints.terraform
+                && !at.hints.reaches_others
+                && let Some(role) = at.hints.roles.first()
+            {
+                // Roles without a literal name: their state's address book knows them.
+                f.help = Some(format!(
+                    "{role} has no literal `name`: import its state's address book (`terraform show -json > state.json`, `iamtrim snapshot import state.json --terraform NAME -o SNAPSHOT/`, `[[terraform]] root = \"FOLDER\"  book = \"NAME\"`), or bind it in iamtrim.toml (`[[bind]] files = [\"<this file>#{role}\"]`)"
+                ));
             } else if !ev.is_bound() {
                 // Terraform names a role with `name`, and attaches the policy to it by reference.
                 let name = if at.hints.terraform {

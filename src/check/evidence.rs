@@ -1,7 +1,7 @@
 //! Which evidence judges each policy of a file: the file's binds, and, in a template, a bind of
 //! the policy's resource, its role's literal `RoleName`, its stack's address book or its role's
-//! generated name; and what git history says each policy
-//! gained after its evidence's analysis.
+//! generated name (in Terraform: its role's literal `name`, or its folder's address book); and
+//! what git history says each policy gained after its evidence's analysis.
 
 use crate::app::AppError;
 use crate::config::Config;
@@ -14,6 +14,9 @@ use crate::source::git::Repo;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
+use terraform::{Loader, bound_names, terraform_state};
+
+mod terraform;
 
 /// The policies of a text, through its document adapter (none when it holds none).
 fn policies(text: &str) -> Vec<PolicyAt> {
@@ -118,13 +121,12 @@ impl FileEvidence {
         // HCL that loads it, unless a `[[bind]]` names it.
         if configured.is_empty() && !is_tf && has(b"Statement") {
             let loaders = loaded_by_terraform(config, rel);
-            let names = bound_names(&loaders);
             if !loaders.is_empty() {
-                if !names.is_empty() {
+                if let Some((names, how)) = bound_names(config, &loaders, books)? {
                     file = evidence_for(&names, &stem, snapshot, stale)?;
-                    file.bound_by = Some("terraform-role");
+                    file.bound_by = Some(how);
                 }
-                file.via = loaders.into_iter().map(|(via, _)| via).collect();
+                file.via = loaders.into_iter().map(|l| l.via).collect();
             }
         }
         let mut own = Vec::new();
@@ -240,7 +242,7 @@ static FOLDERS: OnceLock<FolderCache> = OnceLock::new();
 
 /// A folder's `file()`/`templatefile()` policies by the path they load (from that folder): each
 /// as `file.tf#address` (relative to the config's folder) with what the module says of it.
-type Loads = HashMap<String, Vec<(String, document::Hints)>>;
+type Loads = HashMap<String, Vec<Loader>>;
 type LoadsCache = Mutex<HashMap<PathBuf, Arc<Loads>>>;
 /// Each folder's loads, found once a run: a folder of a thousand loaded files was read and its
 /// graph built once per file (quadratic: 14 s for 4,000 files).
@@ -264,25 +266,23 @@ fn folder_loads(config: &Config, dir: &Path) -> Arc<Loads> {
         if addresses.is_empty() {
             continue;
         }
-        let shown = config.relative(tf).display().to_string();
+        let tf_rel = config.relative(tf);
         let hints = document::terraform_hints(&all, &addresses);
-        for ((address, path), h) in addresses.iter().zip(paths).zip(hints) {
-            loads
-                .entry(path.to_string())
-                .or_default()
-                .push((format!("{shown}#{address}"), h));
+        for ((address, path), hints) in addresses.iter().zip(paths).zip(hints) {
+            loads.entry(path.to_string()).or_default().push(Loader {
+                via: format!("{}#{address}", tf_rel.display()),
+                tf: tf_rel.clone(),
+                hints,
+            });
         }
     }
     // A loaded file named anywhere else too (a local, a module's argument, another resource):
     // its policy serves a principal the HCL does not show, so no role's evidence may judge it.
     // A loader that names no role binds nothing: one such entry per other use.
     if !loads.is_empty() {
-        let texts: Vec<(String, String)> = files
+        let texts: Vec<(PathBuf, String)> = files
             .iter()
-            .filter_map(|p| {
-                let t = crate::fsio::read_text(p).ok()?;
-                Some((config.relative(p).display().to_string(), t))
-            })
+            .filter_map(|p| Some((config.relative(p), crate::fsio::read_text(p).ok()?)))
             .collect();
         for (path, loaders) in &mut loads {
             let mut uses = 0;
@@ -295,13 +295,12 @@ fn folder_loads(config: &Config, dir: &Path) -> Arc<Loads> {
                 uses += n;
             }
             if uses > loaders.len() {
-                loaders.push((
-                    format!(
-                        "{} (which uses {path} elsewhere too)",
-                        first.unwrap_or_default()
-                    ),
-                    document::Hints::default(),
-                ));
+                let tf = first.unwrap_or_default();
+                loaders.push(Loader {
+                    via: format!("{} (which uses {path} elsewhere too)", tf.display()),
+                    tf,
+                    hints: document::Hints::default(),
+                });
             }
         }
     }
@@ -402,7 +401,7 @@ fn module_siblings(path: &Path) -> Vec<Arc<document::TfModule>> {
 /// up to the config's, as `file.tf#address` with what their module says of them. Only the
 /// working tree's `.tf` files are read, and nothing outside the config's folder (no symlinked
 /// folder is entered).
-fn loaded_by_terraform(config: &Config, rel: &Path) -> Vec<(String, document::Hints)> {
+fn loaded_by_terraform(config: &Config, rel: &Path) -> Vec<Loader> {
     use std::path::Component;
     let parts: Option<Vec<&str>> = rel
         .components()
@@ -432,21 +431,6 @@ fn loaded_by_terraform(config: &Config, rel: &Path) -> Vec<(String, document::Hi
         }
     }
     out
-}
-
-/// The role names that bind a file its loaders bind: all of theirs, when every loader names its
-/// roles (evidence for some would judge the others' use); else none.
-fn bound_names(loaders: &[(String, document::Hints)]) -> Vec<String> {
-    if loaders.iter().any(|(_, h)| h.role_names.is_empty()) {
-        return Vec::new();
-    }
-    let mut names: Vec<String> = Vec::new();
-    for n in loaders.iter().flat_map(|(_, h)| &h.role_names) {
-        if !names.contains(n) {
-            names.push(n.clone());
-        }
-    }
-    names
 }
 
 /// How a template's policy is bound, when its own hints decide.
@@ -491,6 +475,9 @@ fn bound_in_template(
             "role-name"
         };
         return Ok(Some(Bound::To(names, how, Vec::new())));
+    }
+    if h.terraform {
+        return terraform_state(config, rel, h, books);
     }
     let stacks = config.stacks_for(rel);
     if stacks.is_empty() {

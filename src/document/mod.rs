@@ -65,6 +65,9 @@ pub struct Hints {
     pub stack: Option<String>,
     /// Read from Terraform: its literal role names bind as `terraform-role`.
     pub terraform: bool,
+    /// Terraform: the policy also reaches principals other than `roles` (a user, a group, a
+    /// role by literal name), so an address book of `roles` alone cannot bind it.
+    pub reaches_others: bool,
 }
 
 /// One policy of a document.

@@ -16,6 +16,8 @@ pub struct FileContents {
     pub recommendations: Vec<Recommendation>,
     /// `list-stack-resources` output (an address book's page).
     pub stack_pages: Vec<super::stacks::Page>,
+    /// `terraform show -json` output (a Terraform address book's roles).
+    pub tf_states: Vec<super::tf_state::State>,
 }
 
 const FINDING_STATUS: &[&str] = &["ACTIVE", "ARCHIVED", "RESOLVED"];
@@ -29,6 +31,11 @@ pub fn read_any(path: &str, value: &Value) -> Result<FileContents, FindingsError
     if let Some(o) = value.as_object() {
         if super::stacks::is_page(value) {
             out.stack_pages.push(super::stacks::read_page(path, value)?);
+            return Ok(out);
+        }
+        if super::tf_state::is_state(value) {
+            out.tf_states
+                .push(super::tf_state::read_state(path, value)?);
             return Ok(out);
         }
         if o.contains_key("recommendedSteps") {

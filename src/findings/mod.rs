@@ -11,6 +11,7 @@ mod field;
 pub mod index;
 pub mod normalized;
 pub mod stacks;
+pub mod tf_state;
 pub mod time;
 mod unused;
 
@@ -127,6 +128,8 @@ pub struct Snapshot {
     pub notes: Vec<String>,
     /// `list-stack-resources` outputs read (for `snapshot import --stack`).
     pub stack_pages: Vec<stacks::Page>,
+    /// `terraform show -json` outputs read (for `snapshot import --terraform`).
+    pub tf_states: Vec<tf_state::State>,
     /// An indexed folder, read a principal at a time.
     indexed: Option<index::Indexed>,
 }
@@ -252,6 +255,7 @@ impl Snapshot {
                     summaries: Vec::new(),
                     recommendations: snap.recommendations,
                     stack_pages: Vec::new(),
+                    tf_states: Vec::new(),
                 });
                 continue;
             }
@@ -298,6 +302,7 @@ impl Snapshot {
             summaries.extend(c.summaries);
             snap.recommendations.extend(c.recommendations);
             snap.stack_pages.extend(c.stack_pages);
+            snap.tf_states.extend(c.tf_states);
         }
         for f in by_id {
             let who = f.principal.clone().unwrap_or_default();

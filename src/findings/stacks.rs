@@ -287,6 +287,8 @@ pub struct Books {
     /// The snapshot folder; `None` for a snapshot file (which holds no books).
     dir: Option<PathBuf>,
     read: Mutex<HashMap<String, Option<Arc<AddressBook>>>>,
+    /// The folder's Terraform address books (`terraform/`).
+    pub terraform: super::tf_state::Books,
 }
 
 impl Books {
@@ -294,6 +296,7 @@ impl Books {
         Books {
             dir: snapshot.filter(|p| p.is_dir()).map(Path::to_path_buf),
             read: Mutex::new(HashMap::new()),
+            terraform: super::tf_state::Books::new(snapshot),
         }
     }
 

@@ -28,7 +28,12 @@ or `ManagedPolicy`, which also binds through the roles its `Roles` list names wi
 the role's literal `RoleName`, else, for a template deployed as a `[[stack]]`, by the role the
 stack's address book names (`iamtrim snapshot import --stack NAME`), else by the name
 CloudFormation generates for the role (`<stack>-<LogicalId>-<suffix>`, rule
-`generated-role-name`), else by the file's binds.
+`generated-role-name`), else by the file's binds. A Terraform policy binds by a bind of its
+address (`files = [\"infra/iam.tf#aws_iam_role.app\"]`), else by its role's literal `name`, else,
+for a folder given an address book (`[[terraform]] root = \"infra\"  book = \"prod\"`, the book
+imported with `terraform show -json > state.json` and `iamtrim snapshot import state.json
+--terraform prod -o SNAPSHOT/`), by the ARNs deployed at its role's address (every instance of a
+`count` or `for_each` role), else by the file's binds.
 
 ## Fix safety
 No fix: bind the file, or add the principal's findings to the snapshot.",
@@ -58,7 +63,11 @@ pub fn check(evidence: &Evidence, at: Span) -> Option<Finding> {
                 ),
             )
             .label("no evidence")
-            .help("import the principal's get-finding-v2 output with `iamtrim snapshot import`")
+            .help(if evidence.bound_by == Some("terraform-state") {
+                "import the principals' get-finding-v2 output with `iamtrim snapshot import`; a role not in the Terraform address book: re-import `terraform show -json` with `snapshot import --terraform NAME`"
+            } else {
+                "import the principal's get-finding-v2 output with `iamtrim snapshot import`"
+            })
             .principals(evidence.missing.clone()),
         );
     }

@@ -21,6 +21,7 @@ mod snapshot;
 mod templates;
 mod terraform;
 mod terraform_properties;
+mod terraform_state;
 mod terraform_styles;
 mod yaml;
 mod yaml_hostile;

@@ -336,6 +336,7 @@ impl Graph {
             roles,
             role_names: names.unwrap_or_default(),
             terraform: true,
+            reaches_others: targets.iter().any(|t| !matches!(t, Target::Role(_))),
             ..Hints::default()
         }
     }

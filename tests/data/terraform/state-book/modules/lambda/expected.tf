@@ -1,0 +1,40 @@
+# A function module (called as module.lambda): AWS's Access Analyzer example as its role's policy.
+variable "function_name" {
+  type = string
+}
+
+resource "aws_iam_role" "this" {
+  name               = "${var.function_name}-role"
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+}
+
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "app" {
+  statement {
+    actions = [
+      "lambda:Invoke*", # the function's callers
+    ]
+    resources = ["arn:aws:lambda:us-east-1:123456789012:function:my-lambda"]
+  }
+
+  statement {
+    effect    = "Allow"
+    actions   = ["s3:GetAccess*", "s3:GetAccountPublicAccessBlock", "s3:GetDataAccess", "s3:GetJobTagging", "s3:GetMulti*", "s3:GetObject*", "s3:GetStorage*", "s3:List*"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "app" {
+  name   = "root"
+  role   = aws_iam_role.this.name
+  policy = data.aws_iam_policy_document.app.json
+}
