@@ -7,7 +7,7 @@ use crate::app::AppError;
 use crate::config::Config;
 use crate::document::{self, Expect, PolicyAt, Read};
 use crate::findings::Snapshot;
-use crate::findings::binding::{Evidence, GeneratedName, evidence_for};
+use crate::findings::binding::{Evidence, GeneratedName, NameMatch, evidence_for};
 use crate::findings::stacks::{Books, is_generated_name};
 use crate::findings::time;
 use crate::source::git::Repo;
@@ -163,6 +163,20 @@ impl FileEvidence {
                             }
                         };
                         ev.generated = generated;
+                        own.push((at.location, ev));
+                    }
+                    Some(Bound::Patterns(principals, matches)) => {
+                        let mut ev = if principals.is_empty() {
+                            Evidence {
+                                stale,
+                                ..Evidence::default()
+                            }
+                        } else {
+                            let mut ev = evidence_for(&principals, &stem, snapshot, stale)?;
+                            ev.bound_by = Some("terraform-name-pattern");
+                            ev
+                        };
+                        ev.name_patterns = matches;
                         own.push((at.location, ev));
                     }
                     None => {}
@@ -380,6 +394,9 @@ enum Bound {
     To(Vec<String>, &'static str, Vec<GeneratedName>),
     /// Several roles have a generated name that fits: bound to none of them.
     Ambiguous(Vec<GeneratedName>),
+    /// A Terraform policy's roles by their names and name patterns: bound to these principals
+    /// (none when a pattern fits no role or several).
+    Patterns(Vec<String>, Vec<NameMatch>),
 }
 
 /// Whom a template's policy belongs to, and by which step, in this order: a `[[bind]]` naming its
@@ -416,6 +433,9 @@ fn bound_in_template(
             "role-name"
         };
         return Ok(Some(Bound::To(names, how, Vec::new())));
+    }
+    if !h.name_patterns.is_empty() {
+        return Ok(Some(by_name_patterns(&h.name_patterns, snapshot)));
     }
     let stacks = config.stacks_for(rel);
     if stacks.is_empty() {
@@ -489,4 +509,42 @@ fn bound_in_template(
         "generated-name"
     };
     Ok(Some(Bound::To(bound, how, generated)))
+}
+
+/// Binding step 4: a Terraform policy's roles by their literal names and, for a role named by
+/// `name_prefix` or an interpolated `name`, the one role of the snapshot whose name fits. A
+/// pattern that fits no role or several binds the policy to none (its roles' use together decides
+/// what it may lose).
+fn by_name_patterns(patterns: &[document::NamePattern], snapshot: &Snapshot) -> Bound {
+    let mut bound: Vec<String> = Vec::new();
+    let mut matches: Vec<NameMatch> = Vec::new();
+    let mut arns: Option<Vec<&str>> = None;
+    for p in patterns {
+        if let document::NameForm::Literal(n) = &p.form {
+            bound.push(format!("role/{n}"));
+            continue;
+        }
+        let all = arns.get_or_insert_with(|| snapshot.arns());
+        let fit: Vec<String> = all
+            .iter()
+            .filter(|a| {
+                a.split_once(":role/")
+                    .is_some_and(|(_, path)| p.form.fits(path.rsplit('/').next().unwrap_or(path)))
+            })
+            .map(|a| a.to_string())
+            .collect();
+        if let [one] = fit.as_slice() {
+            bound.push(one.clone());
+        }
+        matches.push(NameMatch {
+            role: p.role.clone(),
+            written: p.form.written(),
+            matches: fit,
+        });
+    }
+    if matches.iter().any(|m| m.matches.len() != 1) {
+        bound.clear();
+    }
+    bound.dedup();
+    Bound::Patterns(bound, matches)
 }

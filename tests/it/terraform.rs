@@ -691,3 +691,34 @@ fn a_json_file_loaded_from_a_tf_json_file_is_bound_through_it() {
     );
     assert!(out.contains("1 info"), "{out}");
 }
+
+#[test]
+fn roles_named_by_a_prefix_or_an_interpolation_bind_to_the_one_role_that_fits() {
+    let dir = project("name-pattern", "");
+    let (out, code) = check(dir.path(), &["main.tf"]);
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!("tf-human-name-pattern", out);
+    let (json, _) = check(dir.path(), &["main.tf", "--format", "json"]);
+    let mut bound = bound_by(&json);
+    bound.dedup();
+    assert_eq!(
+        bound,
+        [
+            ("data.aws_iam_policy_document.app", "terraform-name-pattern"),
+            ("aws_iam_role_policy.api", "terraform-name-pattern"),
+        ]
+        .map(|(a, b)| (a.to_string(), serde_json::Value::from(b)))
+        .into_iter()
+        .chain(
+            [
+                "aws_iam_role_policy.worker",
+                "aws_iam_role_policy.batch",
+                "aws_iam_role_policy.jobs",
+            ]
+            .map(|a| (a.to_string(), serde_json::Value::Null))
+        )
+        .collect::<Vec<_>>(),
+        "{json}"
+    );
+    fixes_to(dir.path(), "main.tf", "expected.tf");
+}
