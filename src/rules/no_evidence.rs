@@ -28,7 +28,12 @@ or `ManagedPolicy`, which also binds through the roles its `Roles` list names wi
 the role's literal `RoleName`, else, for a template deployed as a `[[stack]]`, by the role the
 stack's address book names (`iamtrim snapshot import --stack NAME`), else by the name
 CloudFormation generates for the role (`<stack>-<LogicalId>-<suffix>`, rule
-`generated-role-name`), else by the file's binds.
+`generated-role-name`), else by the file's binds. A Terraform policy binds the same way: a bind of
+its address or its role's (`files = [\"iam.tf#aws_iam_role.app\"]`), its role's literal `name`,
+else the one role of the snapshot whose name fits the role's `name_prefix` or interpolated `name`
+(rule `role-name-pattern`; when none or several fit, this note names them). A module's policy
+whose role comes from its caller (`role = var.role_name`) is bound only by a `[[bind]]`: this
+note says so.
 
 ## Fix safety
 No fix: bind the file, or add the principal's findings to the snapshot.",

@@ -722,3 +722,50 @@ fn roles_named_by_a_prefix_or_an_interpolation_bind_to_the_one_role_that_fits() 
     );
     fixes_to(dir.path(), "main.tf", "expected.tf");
 }
+
+#[test]
+fn a_modules_policy_for_a_role_of_its_caller_says_how_to_bind_it() {
+    let dir = project("caller-role", "");
+    let file = "modules/app/main.tf";
+    let (out, code) = check(dir.path(), &[file]);
+    assert_eq!(code, 0, "{out}");
+    insta::assert_snapshot!("tf-human-caller-role", out);
+    let (json, _) = check(dir.path(), &[file, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let notes: Vec<(&str, &str)> = v["files"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["message"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            (
+                "no-evidence",
+                "data.aws_iam_policy_document.read is bound to no principal: its role comes from the module's caller (`var.role_name`)"
+            ),
+            (
+                "no-evidence",
+                "aws_iam_role_policy.functions is bound to no principal: its role comes from the module's caller (`var.role.name`)"
+            ),
+        ],
+        "{json}"
+    );
+    // Bound in iamtrim.toml, the module's policy is judged.
+    let bind = format!(
+        "[[bind]]\nfiles = [\"{file}#aws_iam_role_policy.functions\"]\nprincipals = [\"MyRole\"]\n"
+    );
+    let dir = project("caller-role", &bind);
+    let (json, code) = check(dir.path(), &[file, "--format", "json"]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(rules_of(&json), ["no-evidence", "unused-policy"], "{json}");
+    assert_eq!(
+        bound_by(&json)[1],
+        (
+            "aws_iam_role_policy.functions".to_string(),
+            serde_json::json!("bind-resource")
+        ),
+        "{json}"
+    );
+}

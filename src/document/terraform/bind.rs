@@ -158,8 +158,10 @@ fn role_target(v: &Val) -> Target {
     if let Val::Literal(name) = v {
         return Target::RoleName(name.clone());
     }
-    if let Some(["var", var]) = v.reference().as_deref() {
-        return Target::Caller(format!("var.{var}"));
+    if let Some(["var", path @ ..]) = v.reference().as_deref()
+        && !path.is_empty()
+    {
+        return Target::Caller(format!("var.{}", path.join(".")));
     }
     resource_ref(v, "aws_iam_role", &["name", "id"]).map_or(Target::Other, Target::Role)
 }
