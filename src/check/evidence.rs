@@ -166,7 +166,10 @@ impl FileEvidence {
                         own.push((at.location, ev));
                     }
                     Some(Bound::Patterns(principals, matches)) => {
-                        let mut ev = if principals.is_empty() {
+                        // Bound to none: the file's binds decide, if it has any.
+                        let mut ev = if principals.is_empty() && file.is_bound() {
+                            file.clone()
+                        } else if principals.is_empty() {
                             Evidence {
                                 stale,
                                 ..Evidence::default()

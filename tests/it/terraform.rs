@@ -721,6 +721,28 @@ fn roles_named_by_a_prefix_or_an_interpolation_bind_to_the_one_role_that_fits() 
         "{json}"
     );
     fixes_to(dir.path(), "main.tf", "expected.tf");
+    // A pattern that binds none leaves the policy to the file's own binds.
+    let bind = "[[bind]]\nfiles = [\"main.tf\"]\nprincipals = [\"MyRole\"]\n";
+    let dir = project("name-pattern", bind);
+    let (json, _) = check(dir.path(), &["main.tf", "--format", "json"]);
+    let mut bound = bound_by(&json);
+    bound.dedup();
+    let of = |p: &str| bound.iter().find(|(l, _)| l == p).map(|(_, b)| b.clone());
+    assert_eq!(
+        of("aws_iam_role_policy.worker"),
+        Some("bind".into()),
+        "{json}"
+    );
+    assert_eq!(
+        of("aws_iam_role_policy.batch"),
+        Some("bind".into()),
+        "{json}"
+    );
+    assert_eq!(
+        of("aws_iam_role_policy.api"),
+        Some("terraform-name-pattern".into()),
+        "{json}"
+    );
 }
 
 #[test]
