@@ -250,6 +250,11 @@ fn lint_policy(
                     "bind it in iamtrim.toml (`[[bind]] files = [\"<this file>#{id}\"]`), or {name}"
                 ));
             }
+        } else if let Some(why) = rules::name_pattern_why(ev).filter(|_| !ev.is_bound()) {
+            // A JSON file that Terraform loads for a role named by a pattern.
+            f.message = format!("this policy is bound to no principal: {why}");
+            f.help =
+                Some("bind it in iamtrim.toml (`[[bind]] files = [\"<this file>\"]`)".to_string());
         }
         findings.push(f);
     }

@@ -123,6 +123,15 @@ impl FileEvidence {
                 if !names.is_empty() {
                     file = evidence_for(&names, &stem, snapshot, stale)?;
                     file.bound_by = Some("terraform-role");
+                } else if let Some(patterns) = loader_patterns(&loaders)
+                    && let Bound::Patterns(principals, matches) =
+                        by_name_patterns(&patterns, snapshot)
+                {
+                    if !principals.is_empty() {
+                        file = evidence_for(&principals, &stem, snapshot, stale)?;
+                        file.bound_by = Some("terraform-name-pattern");
+                    }
+                    file.name_patterns = matches;
                 }
                 file.via = loaders.into_iter().map(|(via, _)| via).collect();
             }
@@ -389,6 +398,38 @@ fn bound_names(loaders: &[(String, document::Hints)]) -> Vec<String> {
         }
     }
     names
+}
+
+/// The roles of a file's loaders by their names and name patterns, when every loader has them
+/// and some are patterns (binding step 4, as for a policy written in the HCL).
+fn loader_patterns(loaders: &[(String, document::Hints)]) -> Option<Vec<document::NamePattern>> {
+    let mut out: Vec<document::NamePattern> = Vec::new();
+    for (_, h) in loaders {
+        let own: Vec<document::NamePattern> = if h.name_patterns.is_empty() {
+            h.role_names
+                .iter()
+                .map(|n| document::NamePattern {
+                    role: String::new(),
+                    form: document::NameForm::Literal(
+                        n.strip_prefix("role/").unwrap_or(n).to_string(),
+                    ),
+                })
+                .collect()
+        } else {
+            h.name_patterns.clone()
+        };
+        if own.is_empty() {
+            return None;
+        }
+        out.extend(
+            own.into_iter()
+                .filter(|p| !out.contains(p))
+                .collect::<Vec<_>>(),
+        );
+    }
+    out.iter()
+        .any(|p| !matches!(p.form, document::NameForm::Literal(_)))
+        .then_some(out)
 }
 
 /// How a template's policy is bound, when its own hints decide.

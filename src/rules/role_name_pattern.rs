@@ -55,10 +55,16 @@ pub fn check(ev: &Evidence, at: &Span) -> Vec<Finding> {
                     ),
                 )
                 .label("bound by name pattern")
-                .help(format!(
-                    "bind it in iamtrim.toml to make it a record (`[[bind]] files = [\"<this file>#{}\"]`)",
-                    m.role
-                ))
+                .help(if ev.via.is_empty() {
+                    format!(
+                        "bind it in iamtrim.toml to make it a record (`[[bind]] files = [\"<this file>#{}\"]`)",
+                        m.role
+                    )
+                } else {
+                    // A JSON file that Terraform loads: bound as a whole.
+                    "bind it in iamtrim.toml to make it a record (`[[bind]] files = [\"<this file>\"]`)"
+                        .to_string()
+                })
                 .principals(m.matches.clone()),
             )
         })

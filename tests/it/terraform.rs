@@ -791,3 +791,43 @@ fn a_modules_policy_for_a_role_of_its_caller_says_how_to_bind_it() {
         "{json}"
     );
 }
+
+#[test]
+fn a_json_file_loaded_for_a_role_named_by_a_pattern_binds_as_the_hcl_does() {
+    let dir = project("name-pattern-file", "");
+    let (json, code) = check(dir.path(), &["policy.json", "--format", "json"]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(
+        loaded_by(&json),
+        vec![(
+            "main.tf#aws_iam_role_policy.app".to_string(),
+            serde_json::json!("terraform-name-pattern")
+        )],
+        "{json}"
+    );
+    assert!(
+        rules_of(&json).contains(&"role-name-pattern".to_string()),
+        "{json}"
+    );
+    // A JSON file is bound as a whole, not by an address in it.
+    assert!(
+        json.contains(r#"(`[[bind]] files = [\"<this file>\"]`)"#),
+        "{json}"
+    );
+    fixes_to(dir.path(), "policy.json", "expected.json");
+    let (json, code) = check(dir.path(), &["worker.json", "--format", "json"]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(rules_of(&json), ["no-evidence"], "{json}");
+    assert!(
+        json.contains("2 roles of the snapshot fit aws_iam_role.worker's `name = \\\"${…}-worker\\\"` (role/prod-worker, role/staging-worker)"),
+        "{json}"
+    );
+    assert_eq!(
+        loaded_by(&json),
+        vec![(
+            "worker.tf#aws_iam_role_policy.worker".to_string(),
+            serde_json::Value::Null
+        )],
+        "{json}"
+    );
+}
