@@ -3,6 +3,7 @@
 //! generated name; and what git history says each policy
 //! gained after its evidence's analysis.
 
+use super::name_binding::{by_name_patterns, loader_patterns};
 use crate::app::AppError;
 use crate::config::Config;
 use crate::document::{self, Expect, PolicyAt, Read};
@@ -123,10 +124,8 @@ impl FileEvidence {
                 if !names.is_empty() {
                     file = evidence_for(&names, &stem, snapshot, stale)?;
                     file.bound_by = Some("terraform-role");
-                } else if let Some(patterns) = loader_patterns(&loaders)
-                    && let Bound::Patterns(principals, matches) =
-                        by_name_patterns(&patterns, snapshot)
-                {
+                } else if let Some(patterns) = loader_patterns(&loaders) {
+                    let (principals, matches) = by_name_patterns(&patterns, snapshot);
                     if !principals.is_empty() {
                         file = evidence_for(&principals, &stem, snapshot, stale)?;
                         file.bound_by = Some("terraform-name-pattern");
@@ -400,38 +399,6 @@ fn bound_names(loaders: &[(String, document::Hints)]) -> Vec<String> {
     names
 }
 
-/// The roles of a file's loaders by their names and name patterns, when every loader has them
-/// and some are patterns (binding step 4, as for a policy written in the HCL).
-fn loader_patterns(loaders: &[(String, document::Hints)]) -> Option<Vec<document::NamePattern>> {
-    let mut out: Vec<document::NamePattern> = Vec::new();
-    for (_, h) in loaders {
-        let own: Vec<document::NamePattern> = if h.name_patterns.is_empty() {
-            h.role_names
-                .iter()
-                .map(|n| document::NamePattern {
-                    role: String::new(),
-                    form: document::NameForm::Literal(
-                        n.strip_prefix("role/").unwrap_or(n).to_string(),
-                    ),
-                })
-                .collect()
-        } else {
-            h.name_patterns.clone()
-        };
-        if own.is_empty() {
-            return None;
-        }
-        out.extend(
-            own.into_iter()
-                .filter(|p| !out.contains(p))
-                .collect::<Vec<_>>(),
-        );
-    }
-    out.iter()
-        .any(|p| !matches!(p.form, document::NameForm::Literal(_)))
-        .then_some(out)
-}
-
 /// How a template's policy is bound, when its own hints decide.
 enum Bound {
     /// To these principals, by this step; with the roles found by their generated names.
@@ -479,7 +446,8 @@ fn bound_in_template(
         return Ok(Some(Bound::To(names, how, Vec::new())));
     }
     if !h.name_patterns.is_empty() {
-        return Ok(Some(by_name_patterns(&h.name_patterns, snapshot)));
+        let (principals, matches) = by_name_patterns(&h.name_patterns, snapshot);
+        return Ok(Some(Bound::Patterns(principals, matches)));
     }
     let stacks = config.stacks_for(rel);
     if stacks.is_empty() {
@@ -553,42 +521,4 @@ fn bound_in_template(
         "generated-name"
     };
     Ok(Some(Bound::To(bound, how, generated)))
-}
-
-/// Binding step 4: a Terraform policy's roles by their literal names and, for a role named by
-/// `name_prefix` or an interpolated `name`, the one role of the snapshot whose name fits. A
-/// pattern that fits no role or several binds the policy to none (its roles' use together decides
-/// what it may lose).
-fn by_name_patterns(patterns: &[document::NamePattern], snapshot: &Snapshot) -> Bound {
-    let mut bound: Vec<String> = Vec::new();
-    let mut matches: Vec<NameMatch> = Vec::new();
-    let mut arns: Option<Vec<&str>> = None;
-    for p in patterns {
-        if let document::NameForm::Literal(n) = &p.form {
-            bound.push(format!("role/{n}"));
-            continue;
-        }
-        let all = arns.get_or_insert_with(|| snapshot.arns());
-        let fit: Vec<String> = all
-            .iter()
-            .filter(|a| {
-                a.split_once(":role/")
-                    .is_some_and(|(_, path)| p.form.fits(path.rsplit('/').next().unwrap_or(path)))
-            })
-            .map(|a| a.to_string())
-            .collect();
-        if let [one] = fit.as_slice() {
-            bound.push(one.clone());
-        }
-        matches.push(NameMatch {
-            role: p.role.clone(),
-            written: p.form.written(),
-            matches: fit,
-        });
-    }
-    if matches.iter().any(|m| m.matches.len() != 1) {
-        bound.clear();
-    }
-    bound.dedup();
-    Bound::Patterns(bound, matches)
 }
