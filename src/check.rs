@@ -1,6 +1,7 @@
 //! `iamtrim check`: which files, their evidence, lint, fix, report.
 
 mod evidence;
+mod name_binding;
 
 use crate::app::{AppError, exit, load_catalog_with};
 use crate::catalog::Catalog;

@@ -83,7 +83,9 @@ pub struct PolicyRef {
     pub name: String,
     /// How it was bound to its principals: `bind-resource` (a `file#LogicalId` bind), `role-name`
     /// (its role's literal `RoleName`), `stack-resources` (its stack's address book),
-    /// `generated-name` (the name CloudFormation generated for its role), `bind` (a bind of the
+    /// `generated-name` (the name CloudFormation generated for its role), `terraform-role` (its
+    /// Terraform role's literal `name`), `terraform-name-pattern` (the one role of the snapshot
+    /// whose name fits its role's `name_prefix` or interpolated `name`), `bind` (a bind of the
     /// whole file), `recommendation`; `None`: unbound, or no snapshot.
     pub bound_by: Option<&'static str>,
 }

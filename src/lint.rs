@@ -190,7 +190,10 @@ fn lint_policy(
     let Some(ev) = evidence else {
         return Ok(());
     };
-    for mut f in rules::check_generated(ev, &policy.statement_key_span) {
+    for mut f in rules::check_generated(ev, &policy.statement_key_span)
+        .into_iter()
+        .chain(rules::check_name_pattern(ev, &policy.statement_key_span))
+    {
         f.message = f.message.replacen("this policy", &at.name, 1);
         findings.push(f);
     }
@@ -205,6 +208,22 @@ fn lint_policy(
                     g.logical_id,
                     g.stack,
                     g.stack
+                ));
+            } else if let Some(why) = rules::name_pattern_why(ev).filter(|_| !ev.is_bound()) {
+                f.message = format!("{} is bound to no principal: {why}", at.name);
+                let roles: Vec<&str> = ev.name_patterns.iter().map(|m| m.role.as_str()).collect();
+                f.help = Some(format!(
+                    "bind it in iamtrim.toml (`[[bind]] files = [\"<this file>#{}\"]`)",
+                    roles.join("\", \"<this file>#")
+                ));
+            } else if let Some(var) = at.hints.caller_roles.first().filter(|_| !ev.is_bound()) {
+                // A module's policy: its caller creates the role.
+                f.message = format!(
+                    "{} is bound to no principal: its role comes from the module's caller (`{var}`)",
+                    at.name
+                );
+                f.help = Some(format!(
+                    "bind it in iamtrim.toml (`[[bind]] files = [\"<this file>#{id}\"]`) with the role the caller passes in `{var}`"
                 ));
             } else if !ev.is_bound()
                 && at.hints.terraform
@@ -226,6 +245,11 @@ fn lint_policy(
                     "bind it in iamtrim.toml (`[[bind]] files = [\"<this file>#{id}\"]`), or {name}"
                 ));
             }
+        } else if let Some(why) = rules::name_pattern_why(ev).filter(|_| !ev.is_bound()) {
+            // A JSON file that Terraform loads for a role named by a pattern.
+            f.message = format!("this policy is bound to no principal: {why}");
+            f.help =
+                Some("bind it in iamtrim.toml (`[[bind]] files = [\"<this file>\"]`)".to_string());
         }
         findings.push(f);
     }

@@ -3,18 +3,20 @@
 //! generated name (in Terraform: its role's literal `name`, or its folder's address book); and
 //! what git history says each policy gained after its evidence's analysis.
 
+use super::name_binding::{by_name_patterns, loader_patterns};
 use crate::app::AppError;
 use crate::config::Config;
 use crate::document::{self, Expect, PolicyAt, Read};
 use crate::findings::Snapshot;
-use crate::findings::binding::{Evidence, GeneratedName, evidence_for};
+use crate::findings::binding::{Evidence, GeneratedName, NameMatch, evidence_for};
 use crate::findings::stacks::{Books, is_generated_name};
 use crate::findings::time;
 use crate::source::git::Repo;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
-use terraform::{Loader, bound_names, terraform_state};
+pub(super) use terraform::Loader;
+use terraform::{bound_names, terraform_state};
 
 mod terraform;
 
@@ -125,6 +127,13 @@ impl FileEvidence {
                 if let Some((names, how)) = bound_names(config, &loaders, books)? {
                     file = evidence_for(&names, &stem, snapshot, stale)?;
                     file.bound_by = Some(how);
+                } else if let Some(patterns) = loader_patterns(&loaders) {
+                    let (principals, matches) = by_name_patterns(&patterns, snapshot);
+                    if !principals.is_empty() {
+                        file = evidence_for(&principals, &stem, snapshot, stale)?;
+                        file.bound_by = Some("terraform-name-pattern");
+                    }
+                    file.name_patterns = matches;
                 }
                 file.via = loaders.into_iter().map(|l| l.via).collect();
             }
@@ -165,6 +174,23 @@ impl FileEvidence {
                             }
                         };
                         ev.generated = generated;
+                        own.push((at.location, ev));
+                    }
+                    Some(Bound::Patterns(principals, matches)) => {
+                        // Bound to none: the file's binds decide, if it has any.
+                        let mut ev = if principals.is_empty() && file.is_bound() {
+                            file.clone()
+                        } else if principals.is_empty() {
+                            Evidence {
+                                stale,
+                                ..Evidence::default()
+                            }
+                        } else {
+                            let mut ev = evidence_for(&principals, &stem, snapshot, stale)?;
+                            ev.bound_by = Some("terraform-name-pattern");
+                            ev
+                        };
+                        ev.name_patterns = matches;
                         own.push((at.location, ev));
                     }
                     None => {}
@@ -439,6 +465,9 @@ enum Bound {
     To(Vec<String>, &'static str, Vec<GeneratedName>),
     /// Several roles have a generated name that fits: bound to none of them.
     Ambiguous(Vec<GeneratedName>),
+    /// A Terraform policy's roles by their names and name patterns: bound to these principals
+    /// (none when a pattern fits no role or several).
+    Patterns(Vec<String>, Vec<NameMatch>),
 }
 
 /// Whom a template's policy belongs to, and by which step, in this order: a `[[bind]]` naming its
@@ -476,8 +505,14 @@ fn bound_in_template(
         };
         return Ok(Some(Bound::To(names, how, Vec::new())));
     }
-    if h.terraform {
-        return terraform_state(config, rel, h, books);
+    if h.terraform
+        && let Some(b) = terraform_state(config, rel, h, books)?
+    {
+        return Ok(Some(b));
+    }
+    if !h.name_patterns.is_empty() {
+        let (principals, matches) = by_name_patterns(&h.name_patterns, snapshot);
+        return Ok(Some(Bound::Patterns(principals, matches)));
     }
     let stacks = config.stacks_for(rel);
     if stacks.is_empty() {

@@ -68,6 +68,11 @@ pub struct Hints {
     /// Terraform: the policy also reaches principals other than `roles` (a user, a group, a
     /// role by literal name), so an address book of `roles` alone cannot bind it.
     pub reaches_others: bool,
+    /// Terraform: the roles of the policy by their names or the patterns of their names
+    /// (`name_prefix`, an interpolated `name`), when some have only a pattern (binding step 4).
+    pub name_patterns: Vec<NamePattern>,
+    /// Terraform: the roles the module's caller gives (`var.role_name`), bound only by a `[[bind]]`.
+    pub caller_roles: Vec<String>,
 }
 
 /// One policy of a document.
@@ -326,6 +331,7 @@ fn read_terraform(text: &str) -> Read<'_> {
 
 /// What a `.tf` file tells the other files of its module (read once per file and run).
 pub(crate) use terraform::Module as TfModule;
+pub use terraform::names::{Form as NameForm, NamePattern};
 
 /// What a module's `.tf` files say about the policy at `address`: its role names and how it
 /// binds, as for a policy written in the HCL (the JSON file a `file()` policy loads).

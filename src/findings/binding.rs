@@ -29,6 +29,21 @@ pub struct Evidence {
     /// The Terraform policies that load the file with `file()` or `templatefile()`
     /// (`main.tf#aws_iam_role_policy.app`), when the file's binding came through them.
     pub via: Vec<String>,
+    /// A Terraform policy's roles looked for by a pattern of their names (rule
+    /// `role-name-pattern`).
+    pub name_patterns: Vec<NameMatch>,
+}
+
+/// A Terraform role looked for by a pattern of its name (`name_prefix = "app-"`, `name =
+/// "${var.env}-app"`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NameMatch {
+    /// The role's address (`aws_iam_role.app`).
+    pub role: String,
+    /// The pattern as the HCL writes it (`name_prefix = "app-"`).
+    pub written: String,
+    /// The snapshot's roles whose names fit: one binds, none or several bind none.
+    pub matches: Vec<String>,
 }
 
 /// A template's role looked for by its generated name, `<stack>-<LogicalId>-<suffix>`.

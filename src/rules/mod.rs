@@ -9,6 +9,7 @@ mod no_evidence;
 mod not_judged;
 mod overbroad_wildcard;
 mod quota;
+mod role_name_pattern;
 mod unknown_action;
 mod unused_action;
 mod unused_policy;
@@ -29,6 +30,7 @@ pub use newer_than_snapshot::check as check_not_judged;
 pub use no_evidence::check as check_evidence;
 pub(crate) use not_judged::{notes as document_notes, sealed as check_sealed};
 pub use quota::{exceeded as over_size_quota, iam_size};
+pub use role_name_pattern::{check as check_name_pattern, unbound_why as name_pattern_why};
 pub use unknown_action::check as check_unknown;
 pub(crate) use unknown_action::distance as edit_distance;
 
@@ -48,6 +50,7 @@ pub static RULES: &[&RuleInfo] = &[
     &no_evidence::INFO,
     &not_judged::INFO,
     &overbroad_wildcard::INFO,
+    &role_name_pattern::INFO,
     &unknown_action::INFO,
     &unused_action::INFO,
     &unused_policy::INFO,

@@ -29,11 +29,15 @@ the role's literal `RoleName`, else, for a template deployed as a `[[stack]]`, b
 stack's address book names (`iamtrim snapshot import --stack NAME`), else by the name
 CloudFormation generates for the role (`<stack>-<LogicalId>-<suffix>`, rule
 `generated-role-name`), else by the file's binds. A Terraform policy binds by a bind of its
-address (`files = [\"infra/iam.tf#aws_iam_role.app\"]`), else by its role's literal `name`, else,
-for a folder given an address book (`[[terraform]] root = \"infra\"  book = \"prod\"`, the book
-imported with `terraform show -json > state.json` and `iamtrim snapshot import state.json
---terraform prod -o SNAPSHOT/`), by the ARNs deployed at its role's address (every instance of a
-`count` or `for_each` role), else by the file's binds.
+address or its role's (`files = [\"infra/iam.tf#aws_iam_role.app\"]`), else by its role's
+literal `name`, else, for a folder given an address book (`[[terraform]] root = \"infra\"  book =
+\"prod\"`, the book imported with `terraform show -json > state.json` and `iamtrim snapshot import
+state.json --terraform prod -o SNAPSHOT/`), by the ARNs deployed at its role's address (every
+instance of a `count` or `for_each` role), else by the one role of the snapshot whose name fits
+the role's `name_prefix` or interpolated `name` (rule `role-name-pattern`; when none or several
+fit, this note names them), else by the file's binds. A module's policy whose role comes from its
+caller (`role = var.role_name`) is bound only by a `[[bind]]` or the address book: this note says
+so.
 
 ## Fix safety
 No fix: bind the file, or add the principal's findings to the snapshot.",

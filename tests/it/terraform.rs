@@ -774,3 +774,143 @@ fn a_json_file_loaded_from_a_tf_json_file_is_bound_through_it() {
     );
     assert!(out.contains("1 info"), "{out}");
 }
+
+#[test]
+fn roles_named_by_a_prefix_or_an_interpolation_bind_to_the_one_role_that_fits() {
+    let dir = project("name-pattern", "");
+    let (out, code) = check(dir.path(), &["main.tf"]);
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!("tf-human-name-pattern", out);
+    let (json, _) = check(dir.path(), &["main.tf", "--format", "json"]);
+    let mut bound = bound_by(&json);
+    bound.dedup();
+    assert_eq!(
+        bound,
+        [
+            ("data.aws_iam_policy_document.app", "terraform-name-pattern"),
+            ("aws_iam_role_policy.api", "terraform-name-pattern"),
+        ]
+        .map(|(a, b)| (a.to_string(), serde_json::Value::from(b)))
+        .into_iter()
+        .chain(
+            [
+                "aws_iam_role_policy.worker",
+                "aws_iam_role_policy.batch",
+                "aws_iam_role_policy.jobs",
+            ]
+            .map(|a| (a.to_string(), serde_json::Value::Null))
+        )
+        .collect::<Vec<_>>(),
+        "{json}"
+    );
+    fixes_to(dir.path(), "main.tf", "expected.tf");
+    // A pattern that binds none leaves the policy to the file's own binds.
+    let bind = "[[bind]]\nfiles = [\"main.tf\"]\nprincipals = [\"MyRole\"]\n";
+    let dir = project("name-pattern", bind);
+    let (json, _) = check(dir.path(), &["main.tf", "--format", "json"]);
+    let mut bound = bound_by(&json);
+    bound.dedup();
+    let of = |p: &str| bound.iter().find(|(l, _)| l == p).map(|(_, b)| b.clone());
+    assert_eq!(
+        of("aws_iam_role_policy.worker"),
+        Some("bind".into()),
+        "{json}"
+    );
+    assert_eq!(
+        of("aws_iam_role_policy.batch"),
+        Some("bind".into()),
+        "{json}"
+    );
+    assert_eq!(
+        of("aws_iam_role_policy.api"),
+        Some("terraform-name-pattern".into()),
+        "{json}"
+    );
+}
+
+#[test]
+fn a_modules_policy_for_a_role_of_its_caller_says_how_to_bind_it() {
+    let dir = project("caller-role", "");
+    let file = "modules/app/main.tf";
+    let (out, code) = check(dir.path(), &[file]);
+    assert_eq!(code, 0, "{out}");
+    insta::assert_snapshot!("tf-human-caller-role", out);
+    let (json, _) = check(dir.path(), &[file, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let notes: Vec<(&str, &str)> = v["files"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["message"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            (
+                "no-evidence",
+                "data.aws_iam_policy_document.read is bound to no principal: its role comes from the module's caller (`var.role_name`)"
+            ),
+            (
+                "no-evidence",
+                "aws_iam_role_policy.functions is bound to no principal: its role comes from the module's caller (`var.role.name`)"
+            ),
+        ],
+        "{json}"
+    );
+    // Bound in iamtrim.toml, the module's policy is judged.
+    let bind = format!(
+        "[[bind]]\nfiles = [\"{file}#aws_iam_role_policy.functions\"]\nprincipals = [\"MyRole\"]\n"
+    );
+    let dir = project("caller-role", &bind);
+    let (json, code) = check(dir.path(), &[file, "--format", "json"]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(rules_of(&json), ["no-evidence", "unused-policy"], "{json}");
+    assert_eq!(
+        bound_by(&json)[1],
+        (
+            "aws_iam_role_policy.functions".to_string(),
+            serde_json::json!("bind-resource")
+        ),
+        "{json}"
+    );
+}
+
+#[test]
+fn a_json_file_loaded_for_a_role_named_by_a_pattern_binds_as_the_hcl_does() {
+    let dir = project("name-pattern-file", "");
+    let (json, code) = check(dir.path(), &["policy.json", "--format", "json"]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(
+        loaded_by(&json),
+        vec![(
+            "main.tf#aws_iam_role_policy.app".to_string(),
+            serde_json::json!("terraform-name-pattern")
+        )],
+        "{json}"
+    );
+    assert!(
+        rules_of(&json).contains(&"role-name-pattern".to_string()),
+        "{json}"
+    );
+    // A JSON file is bound as a whole, not by an address in it.
+    assert!(
+        json.contains(r#"(`[[bind]] files = [\"<this file>\"]`)"#),
+        "{json}"
+    );
+    fixes_to(dir.path(), "policy.json", "expected.json");
+    let (json, code) = check(dir.path(), &["worker.json", "--format", "json"]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(rules_of(&json), ["no-evidence"], "{json}");
+    assert!(
+        json.contains("2 roles of the snapshot fit aws_iam_role.worker's `name = \\\"${…}-worker\\\"` (role/prod-worker, role/staging-worker)"),
+        "{json}"
+    );
+    assert_eq!(
+        loaded_by(&json),
+        vec![(
+            "worker.tf#aws_iam_role_policy.worker".to_string(),
+            serde_json::Value::Null
+        )],
+        "{json}"
+    );
+}

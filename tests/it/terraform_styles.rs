@@ -329,10 +329,12 @@ fn a_child_module_and_module_inputs_are_noted_not_judged() {
         ["no-evidence", "not-judged"]
     );
     left_alone(dir.path(), "main.tf");
-    // The child knows its role only as `var.role_name`: bound to nothing, left alone.
+    // The child knows its role only as `var.role_name`: bound to nothing, left alone, and its
+    // note says the caller gives the role.
     let child = "modules/policy/main.tf";
     let (out, code) = human(dir.path(), child);
     assert_eq!(code, 0, "{out}");
+    insta::assert_snapshot!("tf-style-child-module-child", out);
     assert_eq!(
         bound_by(&check(dir.path(), &[child, "--format", "json"]).0),
         [(

@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 
 /// A Terraform policy that loads a policy file.
 #[derive(Clone)]
-pub(super) struct Loader {
+pub(in crate::check) struct Loader {
     /// `main.tf#aws_iam_role_policy.app`.
-    pub(super) via: String,
+    pub(in crate::check) via: String,
     /// The `.tf` file, from the config's folder.
-    pub(super) tf: PathBuf,
-    pub(super) hints: document::Hints,
+    pub(in crate::check) tf: PathBuf,
+    pub(in crate::check) hints: document::Hints,
 }
 
 /// The principals that bind a file its loaders bind, and by which step: all of theirs, when

@@ -6,6 +6,7 @@
 
 use super::Hints;
 use super::convert::{literal, reference};
+use super::names::{Form, NamePattern};
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::Body;
 use std::collections::HashMap;
@@ -17,6 +18,8 @@ enum Target {
     Role(String),
     /// A role by its literal name (`role = "MyRole"`).
     RoleName(String),
+    /// A role the module's caller gives (`role = var.role_name`): only a `[[bind]]` knows it.
+    Caller(String),
     /// A user, a group, or a role only Terraform knows: no binding by names.
     Other,
 }
@@ -32,6 +35,9 @@ pub(super) struct Graph {
     carried: Vec<(String, String)>,
     /// The documents a role's `assume_role_policy` names: trust policies, not ours.
     trust: Vec<String>,
+    /// Each role without a literal `name` that a pattern names (`name_prefix`, an interpolated
+    /// `name`), by address.
+    patterns: HashMap<String, Form>,
 }
 
 /// An attribute's value, as binding reads it (HCL or Terraform's JSON syntax).
@@ -42,6 +48,8 @@ pub(super) enum Val {
     /// A reference (`aws_iam_role.app.name`: its root and attribute names).
     Ref(Vec<String>),
     List(Vec<Val>),
+    /// An interpolated string with literal pieces (`"${var.env}-app"`).
+    Template(Form),
     /// Anything else (a function call, a conditional, an interpolation).
     Other,
 }
@@ -54,6 +62,9 @@ impl Val {
         }
         if let Some(r) = reference(e) {
             return Val::Ref(r.into_iter().map(str::to_string).collect());
+        }
+        if let Some(f) = Form::of_template(e) {
+            return Val::Template(f);
         }
         match e {
             Expression::Array(a) => Val::List(a.iter().map(Val::of_hcl).collect()),
@@ -147,6 +158,11 @@ fn role_target(v: &Val) -> Target {
     if let Val::Literal(name) = v {
         return Target::RoleName(name.clone());
     }
+    if let Some(["var", path @ ..]) = v.reference().as_deref()
+        && !path.is_empty()
+    {
+        return Target::Caller(format!("var.{}", path.join(".")));
+    }
     resource_ref(v, "aws_iam_role", &["name", "id"]).map_or(Target::Other, Target::Role)
 }
 
@@ -219,6 +235,17 @@ impl Graph {
                             g.attached.push((p, Target::Role(address.clone())));
                         }
                     }
+                    // A role of `count` or `for_each` is several roles: no one name fits them.
+                    let several = attr("count").is_some() || attr("for_each").is_some();
+                    let pattern = match (attr("name"), attr("name_prefix")) {
+                        _ if several => None,
+                        (Some(Val::Template(f)), _) => Some(f.clone()),
+                        (None, Some(Val::Literal(p))) => Some(Form::Prefix(p.clone())),
+                        _ => None,
+                    };
+                    if let Some(f) = pattern {
+                        g.patterns.insert(address.clone(), f);
+                    }
                     g.roles.insert(address, literal_name);
                 }
                 "aws_iam_role_policy" | "aws_iam_user_policy" | "aws_iam_group_policy" => {
@@ -280,6 +307,9 @@ impl Graph {
         self.attached.extend(other.attached.iter().cloned());
         self.carried.extend(other.carried.iter().cloned());
         self.trust.extend(other.trust.iter().cloned());
+        for (k, v) in &other.patterns {
+            self.patterns.entry(k.clone()).or_insert_with(|| v.clone());
+        }
     }
 
     /// Whether a document is a role's trust policy.
@@ -310,7 +340,38 @@ impl Graph {
             .collect();
         let mut roles: Vec<String> = Vec::new();
         let mut names: Option<Vec<String>> = (!targets.is_empty()).then(Vec::new);
+        // Every role's name, literal or a pattern; `None` once one has neither.
+        let mut forms: Option<Vec<NamePattern>> = (!targets.is_empty()).then(Vec::new);
+        let mut caller: Vec<String> = Vec::new();
         for t in &targets {
+            let form = match t {
+                Target::Role(address) => self
+                    .roles
+                    .get(address)
+                    .cloned()
+                    .flatten()
+                    .map(Form::Literal)
+                    .or_else(|| self.patterns.get(address).cloned())
+                    .map(|form| NamePattern {
+                        role: address.clone(),
+                        form,
+                    }),
+                Target::RoleName(n) => Some(NamePattern {
+                    role: String::new(),
+                    form: Form::Literal(n.clone()),
+                }),
+                Target::Caller(_) | Target::Other => None,
+            };
+            match (form, &mut forms) {
+                (Some(f), Some(list)) if !list.contains(&f) => list.push(f),
+                (Some(_), _) => {}
+                (None, _) => forms = None,
+            }
+            if let Target::Caller(v) = t
+                && !caller.contains(v)
+            {
+                caller.push(v.clone());
+            }
             let name = match t {
                 Target::Role(address) => {
                     if !roles.contains(address) {
@@ -319,7 +380,7 @@ impl Graph {
                     self.roles.get(address).cloned().flatten()
                 }
                 Target::RoleName(n) => Some(n.clone()),
-                Target::Other => None,
+                Target::Caller(_) | Target::Other => None,
             };
             match (name, &mut names) {
                 (Some(n), Some(list)) => {
@@ -331,12 +392,19 @@ impl Graph {
                 _ => names = None,
             }
         }
+        // Patterns bind only where no literal names do, and every role has a name or a pattern.
+        let name_patterns = match (&names, forms) {
+            (None, Some(f)) if f.iter().any(|p| !matches!(p.form, Form::Literal(_))) => f,
+            _ => Vec::new(),
+        };
         Hints {
             logical_id: Some(location.to_string()),
             roles,
             role_names: names.unwrap_or_default(),
             terraform: true,
             reaches_others: targets.iter().any(|t| !matches!(t, Target::Role(_))),
+            name_patterns,
+            caller_roles: caller,
             ..Hints::default()
         }
     }

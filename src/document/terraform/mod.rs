@@ -17,6 +17,7 @@ mod edits;
 mod json_string;
 mod json_syntax;
 mod load;
+pub(super) mod names;
 mod policy_document;
 
 use super::{Frame, Hints, Note, PolicyAt, PolicyEdit};

@@ -285,3 +285,103 @@ proptest::proptest! {
         }
     }
 }
+
+/// The hints of the policy at `location` of a text.
+fn hints_of(text: &str, location: &str) -> Hints {
+    tf(text)
+        .policies
+        .into_iter()
+        .find(|p| p.location == location)
+        .map(|p| p.hints)
+        .unwrap()
+}
+
+const JSON_POLICY: &str = r#"jsonencode({ Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "*" }] })"#;
+
+#[test]
+fn roles_named_by_patterns_are_hints_only_where_no_literal_names_bind() {
+    use names::{Form, NamePattern};
+    let text = format!(
+        r#"resource "aws_iam_role" "app" {{
+  name_prefix = "app-"
+}}
+resource "aws_iam_role" "named" {{
+  name = "MyRole"
+}}
+resource "aws_iam_role" "env" {{
+  name = "${{var.env}}-app"
+}}
+resource "aws_iam_role" "many" {{
+  for_each    = var.roles
+  name_prefix = "many-"
+}}
+resource "aws_iam_policy" "both" {{
+  policy = {JSON_POLICY}
+}}
+resource "aws_iam_role_policy_attachment" "app" {{
+  role       = aws_iam_role.app.name
+  policy_arn = aws_iam_policy.both.arn
+}}
+resource "aws_iam_role_policy_attachment" "named" {{
+  role       = aws_iam_role.named.name
+  policy_arn = aws_iam_policy.both.arn
+}}
+resource "aws_iam_role_policy" "env" {{
+  role   = aws_iam_role.env.id
+  policy = {JSON_POLICY}
+}}
+resource "aws_iam_role_policy" "many" {{
+  role   = aws_iam_role.many["a"].id
+  policy = {JSON_POLICY}
+}}
+resource "aws_iam_role_policy" "named" {{
+  role   = "MyRole"
+  policy = {JSON_POLICY}
+}}
+resource "aws_iam_role_policy" "caller" {{
+  role   = var.role_name
+  policy = {JSON_POLICY}
+}}
+"#
+    );
+    // A literal name and a prefix: both, as patterns.
+    let both = hints_of(&text, "aws_iam_policy.both");
+    assert!(both.role_names.is_empty());
+    assert_eq!(
+        both.name_patterns,
+        [
+            NamePattern {
+                role: "aws_iam_role.app".into(),
+                form: Form::Prefix("app-".into())
+            },
+            NamePattern {
+                role: "aws_iam_role.named".into(),
+                form: Form::Literal("MyRole".into())
+            },
+        ]
+    );
+    // An interpolated `name`: its pieces.
+    let env = hints_of(&text, "aws_iam_role_policy.env");
+    assert_eq!(
+        env.name_patterns,
+        [NamePattern {
+            role: "aws_iam_role.env".into(),
+            form: Form::Template {
+                pieces: vec!["-app".into()],
+                start: false,
+                end: true
+            }
+        }]
+    );
+    // Several roles of `for_each`: no pattern.
+    let many = hints_of(&text, "aws_iam_role_policy.many");
+    assert!(many.name_patterns.is_empty() && many.role_names.is_empty());
+    // Literal names alone bind as before, with no patterns.
+    let named = hints_of(&text, "aws_iam_role_policy.named");
+    assert_eq!(named.role_names, ["role/MyRole"]);
+    assert!(named.name_patterns.is_empty());
+    // A role the module's caller gives.
+    let caller = hints_of(&text, "aws_iam_role_policy.caller");
+    assert_eq!(caller.caller_roles, ["var.role_name"]);
+    assert!(caller.name_patterns.is_empty() && caller.role_names.is_empty());
+}

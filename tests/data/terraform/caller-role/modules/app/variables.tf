@@ -1,0 +1,7 @@
+variable "role_name" {
+  type = string
+}
+
+variable "role" {
+  type = object({ name = string })
+}
