@@ -49,6 +49,32 @@ fn aws_example_as_a_policy_document_is_bound_and_fixed() {
     aws_example("document");
 }
 
+/// Found in review: a document the module also hands elsewhere (an output, a local read by a
+/// user's policy, a module's argument, a bucket policy) was narrowed for the one role the HCL
+/// shows, with safe fixes. It binds to no role by name now.
+#[test]
+fn a_document_also_used_elsewhere_is_not_bound() {
+    for other in [
+        "output \"doc\" {\n  value = data.aws_iam_policy_document.app.json\n}\n",
+        "locals {\n  shared = data.aws_iam_policy_document.app.json\n}\n",
+        "module \"w\" {\n  source = \"./w\"\n  policy = data.aws_iam_policy_document.app.json\n}\n",
+        "resource \"aws_s3_bucket_policy\" \"b\" {\n  bucket = \"b\"\n  policy = data.aws_iam_policy_document.app.json\n}\n",
+    ] {
+        let dir = project("document", "");
+        let tf = dir.path().join("main.tf");
+        std::fs::write(&tf, format!("{}\n{other}", read(&tf))).unwrap();
+        let before = read(&tf);
+        let (out, code) = check(dir.path(), &["main.tf", "--fix"]);
+        assert_eq!(code, 0, "{other}\n{out}");
+        assert!(out.contains("no-evidence"), "{out}");
+        assert_eq!(read(&tf), before, "{other}");
+    }
+    // Read by binding only, it binds (the AWS example, fixed).
+    let dir = project("document", "");
+    let (out, code) = check(dir.path(), &["main.tf"]);
+    assert_eq!(code, 1, "{out}");
+}
+
 #[test]
 fn aws_example_as_jsonencode_is_bound_and_fixed() {
     aws_example("jsonencode");

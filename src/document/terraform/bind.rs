@@ -177,6 +177,68 @@ fn documents_in(e: &Expression, out: &mut Vec<String>) {
     }
 }
 
+/// Where binding reads a policy's or a document's consumers: these attributes of these blocks.
+fn read_by_binding(ident: &str, kind: &str, key: &str) -> bool {
+    match (ident, kind) {
+        ("resource", "aws_iam_policy")
+        | ("resource", "aws_iam_role_policy")
+        | ("resource", "aws_iam_user_policy")
+        | ("resource", "aws_iam_group_policy") => key == "policy",
+        ("resource", "aws_iam_role") => {
+            matches!(key, "assume_role_policy" | "managed_policy_arns" | "policy")
+        }
+        ("resource", k) if k.ends_with("_policy_attachment") => key == "policy_arn",
+        ("data", "aws_iam_policy_document") => matches!(
+            key,
+            "source_policy_documents"
+                | "override_policy_documents"
+                | "source_json"
+                | "override_json"
+        ),
+        _ => false,
+    }
+}
+
+/// The documents and `aws_iam_policy` resources named anywhere binding does not read.
+fn escaping(bodies: &[&Body]) -> Vec<String> {
+    use hcl_edit::visit::Visit;
+    struct Refs(Vec<String>);
+    impl Visit for Refs {
+        fn visit_expr(&mut self, e: &Expression) {
+            if let Some(r) = reference(e) {
+                match r.as_slice() {
+                    ["data", "aws_iam_policy_document", name, ..] => {
+                        self.0.push(format!("data.aws_iam_policy_document.{name}"));
+                    }
+                    ["aws_iam_policy", name, ..] => self.0.push(format!("aws_iam_policy.{name}")),
+                    _ => {}
+                }
+            }
+            hcl_edit::visit::visit_expr(self, e);
+        }
+    }
+    fn walk(body: &Body, ident: &str, kind: &str, refs: &mut Refs) {
+        for attr in body.attributes() {
+            if !read_by_binding(ident, kind, attr.key.value().as_str()) {
+                refs.visit_expr(&attr.value);
+            }
+        }
+        for block in body.blocks() {
+            // Nested blocks (`inline_policy`, `statement`) are read as their top block is.
+            walk(&block.body, ident, kind, refs);
+        }
+    }
+    let mut refs = Refs(Vec::new());
+    for block in bodies.iter().flat_map(|b| b.blocks()) {
+        let [kind, _] = super::labels(block);
+        walk(&block.body, block.ident.value().as_str(), kind, &mut refs);
+    }
+    let mut out = refs.0;
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// The entries of a list attribute (a non-list: one unknown entry).
 fn list(v: &Val) -> Vec<&Val> {
     match v {
@@ -203,6 +265,12 @@ impl Graph {
                         .extend(docs.into_iter().map(|d| (d, address.clone())));
                 }
             }
+        }
+        // Found in review: a document or policy the module also hands elsewhere (a local, an
+        // output, a module's argument, another resource) serves principals the HCL does not
+        // show; bound by names it would be narrowed for the one role seen, with safe fixes.
+        for address in escaping(bodies) {
+            g.attached.push((address, Target::Other));
         }
         g
     }
