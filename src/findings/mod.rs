@@ -164,6 +164,17 @@ fn read_file(path: &Path) -> Result<Vec<u8>, FindingsError> {
     })
 }
 
+/// A document as iamtrim writes its snapshot files: four-space indentation, a final newline.
+fn pretty_text(doc: &serde_json::Value) -> String {
+    let mut buf = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+    serde::Serialize::serialize(doc, &mut ser).expect("serializing a Value cannot fail");
+    let mut text = String::from_utf8(buf).expect("serde_json writes UTF-8");
+    text.push('\n');
+    text
+}
+
 fn parse_json(shown: &str, bytes: &[u8]) -> Result<serde_json::Value, FindingsError> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     serde_json::from_slice(bytes).map_err(|e| FindingsError::Json {

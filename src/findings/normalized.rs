@@ -347,13 +347,7 @@ pub fn write(snapshot: &Snapshot) -> String {
         entries.push(Value::Object(e));
     }
     let doc = json!({"version": VERSION, "principals": entries});
-    let mut buf = Vec::new();
-    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
-    serde::Serialize::serialize(&doc, &mut ser).expect("serializing a Value cannot fail");
-    let mut text = String::from_utf8(buf).expect("serde_json writes UTF-8");
-    text.push('\n');
-    text
+    super::pretty_text(&doc)
 }
 
 #[cfg(test)]

@@ -236,14 +236,7 @@ pub fn write_text(book: &AddressBook) -> String {
         .map(|(k, v)| (k.clone(), json!(v)))
         .collect();
     let doc = json!({"version": VERSION, "book": book.name, "roles": roles});
-    let mut buf = Vec::new();
-    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
-    // Serializing a `Value` into memory cannot fail.
-    let _ = serde::Serialize::serialize(&doc, &mut ser);
-    let mut text = String::from_utf8_lossy(&buf).into_owned();
-    text.push('\n');
-    text
+    super::pretty_text(&doc)
 }
 
 /// Reads a normalized book, checking every field; it must be the book `name`.
