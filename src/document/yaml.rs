@@ -504,7 +504,16 @@ impl<'t> Reader<'t> {
                     span = with_trailing_comment(self.text, span);
                 }
                 let mut items = Vec::new();
+                let flow = n.is_flow();
                 for entry in n.nodes().filter(|c| c.kind() == K::SEQUENCE_ENTRY) {
+                    if flow && empty_flow_entry(entry) {
+                        // `[a,, b]`: YAML has no empty flow entries (the parser reads a null),
+                        // and a fix that removes an entry would pair the wrong ones.
+                        return Err(err(
+                            "an empty entry in a flow sequence (two commas)",
+                            self.solid.span(entry.range()),
+                        ));
+                    }
                     items.push(self.held(entry, depth + 1)?);
                 }
                 Kind::Array(items)
@@ -667,6 +676,20 @@ impl<'t> Reader<'t> {
     }
 }
 
+/// Whether a flow sequence's entry is nothing before its comma (`[a,, b]`).
+fn empty_flow_entry(entry: G<'_>) -> bool {
+    let mut tokens = entry.tokens().filter(|t| !trivia(t.kind()));
+    let comma = tokens.any(|t| t.kind() == K::COMMA);
+    let mut scalars = entry.nodes().filter(|c| c.kind() == K::SCALAR);
+    let empty = scalars.next().is_some_and(|sc| {
+        sc.range().is_empty()
+            || sc
+                .tokens()
+                .all(|t| t.kind() == K::NULL && t.text().is_empty())
+    });
+    comma && empty && entry.nodes().count() == 1
+}
+
 /// The value of a scalar of one token on one line that needs no unescaping (most of a template's):
 /// plain, single-quoted, or double-quoted without a backslash. `None`: decode it in full.
 fn simple(n: G<'_>, first: Option<T<'_>>) -> Option<String> {
@@ -721,6 +744,19 @@ mod tests {
             let e = parse(bad).expect_err(bad);
             assert_eq!(e.message.contains("indentation"), ours, "{bad:?}: {e:?}");
             assert!(bad[e.span.start..].starts_with(at), "{bad:?}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn an_empty_flow_entry_is_an_error() {
+        // Found by yaml_hostile_mutated_templates: `,,` in a CRLF template's statement list
+        // read as a null statement, and the fix removed the wrong one (the verifier caught it).
+        for text in ["A: [a,, b]\n", "A: [{x: 1},, {y: 2}]\r\n", "A: [, a]\n"] {
+            let e = parse(text).expect_err(text);
+            assert!(e.message.contains("empty entry"), "{text:?}: {e:?}");
+        }
+        for ok in ["A: [a, b]\n", "A: [a, b,]\n", "A: []\n", "A: [a, '', b]\n"] {
+            assert!(parse(ok).is_ok(), "{ok:?}: {:?}", parse(ok).err());
         }
     }
 
