@@ -14,9 +14,10 @@ intrinsic function (`!Ref`, `!Sub`, `Fn::Join`) or a Serverless Framework variab
 (`${self:custom.action}`), a statement whose actions a YAML alias repeats, a SAM resource's
 policy templates (`S3ReadPolicy`) and managed policies; in Terraform, an action or statement
 written with a reference, a variable, a function call, an interpolation (`\"s3:${var.verb}\"`) or a
-`for` expression, a `dynamic \"statement\"` block, a document merged with
-`source_policy_documents` / `override_policy_documents`, and a `policy` built by `file()`,
-`templatefile()` or a variable.
+`for` expression, a `dynamic \"statement\"` block, a statement with a `sid` that an
+`override_policy_documents` statement replaces (or, the overrides not written in the module, may
+replace), a document made only of merged documents (they are judged where they are written), and
+a `policy` built by a variable.
 
 ## Why is this bad?
 It is not: the note says where the unused-access findings were not applied, so that a clean run
@@ -41,10 +42,16 @@ No fix: write the statement without the intrinsic (or a YAML alias) to have it j
 /// One note per sealed statement of a policy (`terraform`: read from HCL, which has no
 /// intrinsics or aliases to speak of).
 pub fn sealed(policy: &Policy, terraform: bool) -> Vec<Finding> {
-    let help = if terraform {
-        "write it in literal HCL (no expression, `dynamic` block or merged document) to have it judged"
-    } else {
-        "write it without the intrinsic, variable or alias to have it judged"
+    let help = |why: &str| {
+        if why.contains("may replace") {
+            "write the override documents in this module (or give the statement no `sid`) to have it judged"
+        } else if why.contains("override_policy_documents") {
+            "Terraform exports the override's statement of that `sid` in its place; it is judged where it is written"
+        } else if terraform {
+            "write it in literal HCL (no expression or `dynamic` block) to have it judged"
+        } else {
+            "write it without the intrinsic, variable or alias to have it judged"
+        }
     };
     policy
         .statements
@@ -60,7 +67,7 @@ pub fn sealed(policy: &Policy, terraform: bool) -> Vec<Finding> {
             Some(
                 Finding::new(INFO.id, span, format!("not judged: {why}"))
                     .label("not judged")
-                    .help(help),
+                    .help(help(why)),
             )
         })
         .collect()

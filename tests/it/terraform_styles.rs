@@ -152,7 +152,15 @@ fn merged_documents_are_judged_by_the_roles_the_merging_one_reaches() {
             ("data.aws_iam_policy_document.base", "unused-action"),
             ("data.aws_iam_policy_document.objects", "overbroad-wildcard"),
             ("", "not-judged"),
+            // `Objects` is replaced by the override; `Deploy` and the one without a `sid` stay.
             ("data.aws_iam_policy_document.overridden", "not-judged"),
+            ("data.aws_iam_policy_document.overridden", "unused-action"),
+            ("data.aws_iam_policy_document.overridden", "unused-action"),
+            // Sources only: its own statements are in the merged document.
+            ("data.aws_iam_policy_document.layered", "unused-action"),
+            // An override the module does not show: the `sid` one may be replaced.
+            ("data.aws_iam_policy_document.open", "not-judged"),
+            ("data.aws_iam_policy_document.open", "unused-action"),
             // Merged into a document an attached `aws_iam_policy` carries: judged.
             ("data.aws_iam_policy_document.managed_base", "unused-action"),
             ("", "not-judged"),

@@ -38,6 +38,10 @@ pub(super) struct Graph {
     /// Each role without a literal `name` that a pattern names (`name_prefix`, an interpolated
     /// `name`), by address.
     patterns: HashMap<String, Form>,
+    /// Each document's statement `sid`s as Terraform exports them, by address; `None` where
+    /// the HCL does not tell (a `dynamic` statement, a `sid` that is an expression, merges of
+    /// its own).
+    sids: HashMap<String, Option<Vec<String>>>,
 }
 
 /// An attribute's value, as binding reads it (HCL or Terraform's JSON syntax).
@@ -177,6 +181,54 @@ fn documents_in(e: &Expression, out: &mut Vec<String>) {
     }
 }
 
+/// The documents an expression names when it names nothing else (`[d.a.json, d.b.json]`,
+/// through `compact(...)` or `concat(...)` too); `None` if anything else may be in it.
+fn documents_only(e: &Expression) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut todo = vec![e];
+    while let Some(e) = todo.pop() {
+        match e {
+            Expression::Array(a) => todo.extend(a.iter()),
+            Expression::FuncCall(f)
+                if matches!(f.name.name.value().as_str(), "compact" | "concat") =>
+            {
+                todo.extend(f.args.iter());
+            }
+            Expression::Parenthesis(p) => todo.push(p.inner()),
+            Expression::Null(_) => {}
+            other => out.push(document_json(other)?),
+        }
+    }
+    Some(out)
+}
+
+/// The `sid`s of a document's `statement` blocks, when the HCL tells them all.
+fn statement_sids(body: &Body) -> Option<Vec<String>> {
+    const MERGES: [&str; 4] = [
+        "source_policy_documents",
+        "override_policy_documents",
+        "source_json",
+        "override_json",
+    ];
+    if MERGES.iter().any(|k| body.get_attribute(k).is_some()) {
+        return None;
+    }
+    let mut sids = Vec::new();
+    for b in body.blocks() {
+        match b.ident.value().as_str() {
+            "statement" => match b.body.get_attribute("sid") {
+                None => {}
+                Some(a) => sids.push(literal(&a.value)?.to_string()),
+            },
+            "dynamic" if b.labels.first().is_some_and(|l| l.as_str() == "statement") => {
+                return None;
+            }
+            _ => {}
+        }
+    }
+    Some(sids)
+}
+
 /// Where binding reads a policy's or a document's consumers: these attributes of these blocks.
 fn read_by_binding(ident: &str, kind: &str, key: &str) -> bool {
     match (ident, kind) {
@@ -256,6 +308,7 @@ impl Graph {
             if block.ident.value().as_str() == "data" && kind == "aws_iam_policy_document" {
                 // A merged document's statements are the merging one's: it carries them.
                 let address = format!("data.{kind}.{name}");
+                g.sids.insert(address.clone(), statement_sids(&block.body));
                 for key in ["source_policy_documents", "override_policy_documents"] {
                     let mut docs = Vec::new();
                     if let Some(a) = block.body.get_attribute(key) {
@@ -378,6 +431,19 @@ impl Graph {
         for (k, v) in &other.patterns {
             self.patterns.entry(k.clone()).or_insert_with(|| v.clone());
         }
+        for (k, v) in &other.sids {
+            self.sids.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+
+    /// The `sid`s of the statements the documents of an `override_policy_documents` (or
+    /// `override_json`) value export, when the module tells them all.
+    pub(super) fn overriding_sids(&self, e: &Expression) -> Option<Vec<String>> {
+        let mut out = Vec::new();
+        for doc in documents_only(e)? {
+            out.extend(self.sids.get(&doc)?.clone()?);
+        }
+        Some(out)
     }
 
     /// Whether a document is a role's trust policy.

@@ -284,7 +284,8 @@ pub(super) fn read_in_module(text: &str, siblings: &[&Module]) -> Result<TfRead,
                 if graph.is_trust(&location) || names_principals(block) {
                     continue;
                 }
-                let (doc, frame, reasons, notes) = policy_document::document(text, block, off);
+                let (doc, frame, reasons, notes) =
+                    policy_document::document(text, block, off, &graph);
                 r.notes.extend(notes);
                 let (mut policy, issues) = model::read_in(&doc, Dialect::CloudFormation);
                 for (stmt, why) in policy.statements.iter_mut().zip(reasons) {

@@ -2,6 +2,7 @@
 //! (`effect` defaulting to Allow, `condition` blocks merged by operator), a `dynamic "statement"`
 //! as an opaque one, and what of each statement a fix must leave as it is.
 
+use super::bind::Graph;
 use super::convert::{self, span_of};
 use super::squeezed;
 use crate::diagnostic::Span;
@@ -19,10 +20,13 @@ pub(super) fn document(
     text: &str,
     block: &Block,
     off: usize,
+    graph: &Graph,
 ) -> (Value, Frame, Reasons, Vec<Note>) {
     let mut members = Vec::new();
     let mut notes = Vec::new();
     let mut merged = None;
+    // The `sid`s the document's overrides export (`None`: not known); no overrides: none.
+    let mut overriding: Option<Vec<String>> = Some(Vec::new());
     let mut top = Vec::new();
     for attr in block.body.attributes() {
         let key = attr.key.value().as_str();
@@ -37,7 +41,16 @@ pub(super) fn document(
             | "override_policy_documents"
             | "source_json"
             | "override_json" => {
-                merged = Some((key.to_string(), span_of(&attr.key, off)));
+                merged.get_or_insert_with(|| (key.to_string(), span_of(&attr.key, off)));
+                if key.starts_with("override") {
+                    overriding = match (overriding, graph.overriding_sids(&attr.value)) {
+                        (Some(mut a), Some(b)) => {
+                            a.extend(b);
+                            Some(a)
+                        }
+                        _ => None,
+                    };
+                }
                 continue;
             }
             _ => continue,
@@ -63,7 +76,7 @@ pub(super) fn document(
             reasons.push(if dynamic {
                 Some("the statement has a `dynamic` block")
             } else {
-                None
+                overridden(b, overriding.as_deref())
             });
             frames.push(statement_frame(text, &b.body, off));
         } else if ident == "dynamic" && b.labels.first().is_some_and(|l| l.as_str() == "statement")
@@ -74,21 +87,14 @@ pub(super) fn document(
             frames.push(squeezed(text, &span));
         }
     }
-    if let Some((key, key_span)) = &merged {
-        if items.is_empty() {
-            notes.push(Note {
-                span: key_span.clone(),
-                message: format!("the document is made of `{key}`: not judged here"),
-                label: "merged by Terraform",
-            });
-        }
-        // Statements merged with other documents (by `sid`, for overrides): left alone.
-        let why: &'static str = if key.starts_with("override") {
-            "the document is merged with `override_policy_documents`"
-        } else {
-            "the document is merged with `source_policy_documents`"
-        };
-        reasons.iter_mut().for_each(|r| *r = r.or(Some(why)));
+    if let Some((key, key_span)) = &merged
+        && items.is_empty()
+    {
+        notes.push(Note {
+            span: key_span.clone(),
+            message: format!("the document is made only of `{key}`: judged where they are written"),
+            label: "merged by Terraform",
+        });
     }
     let span = span_of(block, off);
     let array_span = match (items.first(), items.last()) {
@@ -116,6 +122,27 @@ pub(super) fn document(
         reasons,
         notes,
     )
+}
+
+/// Why a statement of a document with `override_policy_documents` is not in the document
+/// Terraform exports, if it may not be: an override statement of the same `sid` replaces it.
+/// A statement without a `sid` (or a blank one) is always kept; with sources only, every
+/// statement of the block is (it replaces theirs).
+fn overridden(b: &Block, overriding: Option<&[String]>) -> Option<&'static str> {
+    let sid = match b.body.get_attribute("sid") {
+        None => return None,
+        Some(a) => convert::literal(&a.value),
+    };
+    match (sid, overriding) {
+        (Some(""), _) => None,
+        (Some(s), Some(known)) if !known.iter().any(|k| k == s) => None,
+        (Some(_), Some(_)) => {
+            Some("an `override_policy_documents` statement of the same `sid` replaces it")
+        }
+        _ => Some(
+            "an `override_policy_documents` statement the module does not show may replace it by its `sid`",
+        ),
+    }
 }
 
 /// What of a `statement` block a fix leaves as it is: everything but its action lists.

@@ -124,14 +124,48 @@ data "aws_iam_policy_document" "x" {
     assert_eq!(s[2].sealed, Some("the statement has a `dynamic` block"));
     assert_eq!(s[3].sealed, None);
     assert!(s[..3].iter().all(|s| s.patterns.iter().all(|p| p.opaque)));
-    let merged = "data \"aws_iam_policy_document\" \"m\" {\n  source_policy_documents = [data.aws_iam_policy_document.x.json]\n  statement {\n    actions = [\"s3:GetObject\"]\n  }\n}\n";
+    // Sources only: the block's own statements are in the merged document, judged.
+    let merged = "data \"aws_iam_policy_document\" \"m\" {\n  source_policy_documents = [data.aws_iam_policy_document.x.json]\n  statement {\n    sid = \"A\"\n    actions = [\"s3:GetObject\"]\n  }\n}\n";
     let r = tf(merged);
-    assert!(
-        r.policies[0].policy.statements[0]
-            .sealed
-            .unwrap()
-            .contains("source_policy_documents")
+    assert_eq!(r.policies[0].policy.statements[0].sealed, None);
+    // Overrides: a `sid` an override exports is replaced; an unknown override may replace any
+    // `sid`; a statement without one (or a blank one) is always kept.
+    let over = |overrides: &str| {
+        format!(
+            "data \"aws_iam_policy_document\" \"o\" {{\n  statement {{\n    sid = \"A\"\n    actions = [\"s3:PutObject\"]\n  }}\n  statement {{\n    sid = \"C\"\n    actions = [\"s3:PutObject\"]\n  }}\n}}\ndata \"aws_iam_policy_document\" \"m\" {{\n  override_policy_documents = {overrides}\n  statement {{\n    sid = \"A\"\n    actions = [\"s3:GetObject\"]\n  }}\n  statement {{\n    sid = \"B\"\n    actions = [\"s3:GetObject\"]\n  }}\n  statement {{\n    actions = [\"s3:GetObject\"]\n  }}\n  statement {{\n    sid = \"\"\n    actions = [\"s3:GetObject\"]\n  }}\n}}\n"
+        )
+    };
+    let sealed = |overrides: &str| -> Vec<Option<&'static str>> {
+        let r = tf(&over(overrides));
+        let m = r
+            .policies
+            .iter()
+            .find(|p| p.location == "data.aws_iam_policy_document.m")
+            .unwrap();
+        m.policy.statements.iter().map(|s| s.sealed).collect()
+    };
+    let replaced = Some("an `override_policy_documents` statement of the same `sid` replaces it");
+    assert_eq!(
+        sealed("[data.aws_iam_policy_document.o.json]"),
+        [replaced, None, None, None]
     );
+    assert_eq!(
+        sealed("compact([data.aws_iam_policy_document.o.json, null])"),
+        [replaced, None, None, None]
+    );
+    for unknown in [
+        "[var.extra]",
+        "[data.aws_iam_policy_document.o.json, var.extra]",
+        "[data.aws_iam_policy_document.elsewhere.json]",
+        "local.docs",
+    ] {
+        let s = sealed(unknown);
+        assert!(
+            s[0].unwrap().contains("may replace") && s[1].unwrap().contains("may replace"),
+            "{unknown}: {s:?}"
+        );
+        assert_eq!(s[2..], [None, None], "{unknown}");
+    }
     assert!(r.notes.is_empty());
 }
 

@@ -1,7 +1,7 @@
 # Documents merged into one, as terraform-aws-modules/lambda and eks do: `source_policy_documents`
 # and `override_policy_documents` (Terraform merges them by `sid`). A merged document reaches the
-# roles the merging one reaches: judged and fixed by their evidence; the merging one's own
-# statements are left alone (an override may replace them).
+# roles the merging one reaches: judged and fixed by their evidence. The merging one's own
+# statements are judged too, except one an override replaces (or may replace) by its `sid`.
 variable "extra_policy_json" {
   type    = string
   default = null
@@ -50,7 +50,8 @@ data "aws_iam_policy_document" "combined" {
   ])
 }
 
-# Merges and statements of its own: those are merged too (an override may replace one by `sid`).
+# Merges and statements of its own: the override replaces `Objects` (left alone); `Deploy` and
+# the statement without a `sid` stay in the merged document (judged).
 data "aws_iam_policy_document" "overridden" {
   override_policy_documents = [data.aws_iam_policy_document.objects.json]
 
@@ -59,6 +60,54 @@ data "aws_iam_policy_document" "overridden" {
     actions   = ["s3:GetObject", "s3:GetBucketAcl"]
     resources = ["*"]
   }
+
+  statement {
+    sid       = "Deploy"
+    actions   = ["lambda:InvokeFunction"]
+    resources = ["*"]
+  }
+
+  statement {
+    actions   = ["lambda:InvokeFunction"]
+    resources = ["*"]
+  }
+}
+
+# Sources only: its own `Functions` replaces base's, and is judged.
+data "aws_iam_policy_document" "layered" {
+  source_policy_documents = [data.aws_iam_policy_document.base.json]
+
+  statement {
+    sid     = "Functions"
+    actions = ["lambda:InvokeFunction"]
+  }
+}
+
+# An override the module does not show: a statement with a `sid` may be replaced (left alone);
+# one without is kept (judged).
+data "aws_iam_policy_document" "open" {
+  override_policy_documents = compact([var.extra_policy_json])
+
+  statement {
+    sid     = "Maybe"
+    actions = ["lambda:CreateFunction"]
+  }
+
+  statement {
+    actions = ["lambda:InvokeFunction"]
+  }
+}
+
+resource "aws_iam_role_policy" "layered" {
+  name   = "layered"
+  role   = aws_iam_role.this.name
+  policy = data.aws_iam_policy_document.layered.json
+}
+
+resource "aws_iam_role_policy" "open" {
+  name   = "open"
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.open.json
 }
 
 resource "aws_iam_role_policy" "combined" {
