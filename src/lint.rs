@@ -216,6 +216,18 @@ fn lint_policy(
                     "bind it in iamtrim.toml (`[[bind]] files = [\"<this file>#{}\"]`)",
                     roles.join("\", \"<this file>#")
                 ));
+            } else if let Some(file) = ev
+                .unreadable_module_file
+                .as_ref()
+                .filter(|_| !ev.is_bound())
+            {
+                f.message = format!(
+                    "{} is bound to no principal: `{file}`, a file of its module, cannot be read as Terraform (what it attaches the policy to is unknown)",
+                    at.name
+                );
+                f.help = Some(format!(
+                    "fix `{file}`, or bind it in iamtrim.toml (`[[bind]] files = [\"<this file>#{id}\"]`)"
+                ));
             } else if let Some(var) = at.hints.caller_roles.first().filter(|_| !ev.is_bound()) {
                 // A module's policy: its caller creates the role.
                 f.message = format!(
@@ -245,6 +257,18 @@ fn lint_policy(
                     "bind it in iamtrim.toml (`[[bind]] files = [\"<this file>#{id}\"]`), or {name}"
                 ));
             }
+        } else if let Some(file) = ev
+            .unreadable_module_file
+            .as_ref()
+            .filter(|_| !ev.is_bound())
+        {
+            // A JSON file that Terraform loads, in a module with a file that does not parse.
+            f.message = format!(
+                "this policy is bound to no principal: `{file}`, a file of the module that loads it, cannot be read as Terraform (what it attaches the policy to is unknown)"
+            );
+            f.help = Some(format!(
+                "fix `{file}`, or bind it in iamtrim.toml (`[[bind]] files = [\"<this file>\"]`)"
+            ));
         } else if let Some(why) = rules::name_pattern_why(ev).filter(|_| !ev.is_bound()) {
             // A JSON file that Terraform loads for a role named by a pattern.
             f.message = format!("this policy is bound to no principal: {why}");

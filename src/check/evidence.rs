@@ -135,6 +135,11 @@ impl FileEvidence {
                     }
                     file.name_patterns = matches;
                 }
+                if !file.is_bound() {
+                    file.unreadable_module_file = loaders
+                        .iter()
+                        .find_map(|l| l.hints.unreadable_module_file.clone());
+                }
                 file.via = loaders.into_iter().map(|l| l.via).collect();
             }
         }
@@ -192,6 +197,16 @@ impl FileEvidence {
                         };
                         ev.name_patterns = matches;
                         own.push((at.location, ev));
+                    }
+                    None if !file.is_bound() && at.hints.unreadable_module_file.is_some() => {
+                        own.push((
+                            at.location,
+                            Evidence {
+                                stale,
+                                unreadable_module_file: at.hints.unreadable_module_file,
+                                ..Evidence::default()
+                            },
+                        ));
                     }
                     None => {}
                 }
@@ -391,17 +406,23 @@ fn module_at(p: &Path) -> Option<Arc<document::TfModule>> {
     if let Some(known) = cache.lock().ok()?.get(p) {
         return known.clone();
     }
-    let module = crate::fsio::read_text(p)
-        .ok()
-        .filter(|t| t.contains("aws_iam_"))
-        .and_then(|t| {
-            if is_tf_json(p) {
-                document::TfModule::of_json(&t)
-            } else {
-                document::TfModule::of(&t)
-            }
-        })
-        .map(Arc::new);
+    let name = || {
+        p.file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    };
+    let module = match crate::fsio::read_text(p) {
+        // Too big, not UTF-8, unreadable: it may attach anything.
+        Err(_) => Some(document::TfModule::unreadable(name())),
+        Ok(t) if !t.contains("aws_iam_") => None,
+        Ok(t) if is_tf_json(p) => match crate::policy::json::parse(&t) {
+            Ok(_) => document::TfModule::of_json(&t),
+            Err(_) => Some(document::TfModule::unreadable(name())),
+        },
+        Ok(t) => {
+            document::TfModule::of(&t).or_else(|| Some(document::TfModule::unreadable(name())))
+        }
+    }
+    .map(Arc::new);
     cache.lock().ok()?.insert(p.to_path_buf(), module.clone());
     module
 }

@@ -73,6 +73,9 @@ pub struct Hints {
     pub name_patterns: Vec<NamePattern>,
     /// Terraform: the roles the module's caller gives (`var.role_name`), bound only by a `[[bind]]`.
     pub caller_roles: Vec<String>,
+    /// Terraform: a file of the policy's module that does not read or parse; what it attaches
+    /// the policy to is unknown, so the HCL binds it to nothing.
+    pub unreadable_module_file: Option<String>,
 }
 
 /// One policy of a document.

@@ -32,6 +32,9 @@ pub struct Evidence {
     /// A Terraform policy's roles looked for by a pattern of their names (rule
     /// `role-name-pattern`).
     pub name_patterns: Vec<NameMatch>,
+    /// Terraform: a file of the policy's module that cannot be read as Terraform, so the HCL
+    /// binds the policy to nothing (what that file attaches it to is unknown).
+    pub unreadable_module_file: Option<String>,
 }
 
 /// A Terraform role looked for by a pattern of its name (`name_prefix = "app-"`, `name =

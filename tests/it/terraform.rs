@@ -320,6 +320,64 @@ fn a_document_binds_through_the_other_files_of_its_module() {
     assert_eq!(rules_of(&out), vec!["no-evidence"]);
 }
 
+/// Found in review: a file of the module that did not parse was dropped, and the policy bound by
+/// the rest of the module as if that file attached it to nothing else. Now nothing binds by the
+/// HCL, and the note names the file.
+#[test]
+fn a_module_file_that_does_not_parse_binds_nothing() {
+    for broken in [
+        // An attachment to another role, cut short.
+        "resource \"aws_iam_role_policy\" \"other\" {\n  role   = \"OtherRole\"\n  policy = data.aws_iam_policy_document.app.json\n",
+        // Not HCL at all.
+        "aws_iam_role_policy = {{{\n",
+        // Not UTF-8.
+        "resource \"aws_iam_role\" \"x\" { name = \"\u{fffd}\" }\n",
+    ] {
+        let dir = project("module", "");
+        // The replacement character stands for a byte that is no UTF-8.
+        let bytes = broken.replace('\u{fffd}', "\0").into_bytes();
+        let bytes: Vec<u8> = bytes
+            .iter()
+            .map(|&b| if b == 0 { 0xff } else { b })
+            .collect();
+        std::fs::write(dir.path().join("broken.tf"), bytes).unwrap();
+        let (out, code) = check(dir.path(), &["policies.tf", "--format", "json"]);
+        assert_eq!(code, 0, "{broken}: {out}");
+        assert_eq!(rules_of(&out), vec!["no-evidence"], "{broken}: {out}");
+        assert!(out.contains("`broken.tf`, a file of its module"), "{out}");
+        let (out, _) = check(dir.path(), &["policies.tf", "--fix"]);
+        assert!(!out.contains("Fixed"), "{out}");
+        assert_eq!(
+            read(&dir.path().join("policies.tf")),
+            read(&data("terraform/module/policies.tf"))
+        );
+        // HCL that claims IAM resources is reported itself, and the rest still checked.
+        let (out, code) = check(dir.path(), &["broken.tf", "policies.tf"]);
+        let hcl = broken.starts_with("resource");
+        assert_eq!(code, i32::from(hcl), "{out}");
+        assert_eq!(out.contains("invalid-policy"), hcl, "{out}");
+        assert!(out.contains("`broken.tf`, a file of its module"), "{out}");
+    }
+}
+
+/// The same for a JSON file that the module loads with `file()`.
+#[test]
+fn a_loaded_json_file_in_a_module_with_a_file_that_does_not_parse_binds_nothing() {
+    let dir = project("file", "");
+    std::fs::write(
+        dir.path().join("broken.tf"),
+        "resource \"aws_iam_role_policy\" \"x\" {\n  policy = file(\"policy.json\")\n",
+    )
+    .unwrap();
+    let (out, code) = check(dir.path(), &["policy.json", "--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(rules_of(&out), vec!["no-evidence"], "{out}");
+    assert!(
+        out.contains("`broken.tf`, a file of the module that loads it"),
+        "{out}"
+    );
+}
+
 #[test]
 fn staged_document_binds_through_its_module_in_the_working_tree() {
     let r = repo();
@@ -631,6 +689,48 @@ fn tf_json_dynamic_statements_are_noted() {
         out.contains("data.aws_iam_policy_document.app has `dynamic` statements: not judged"),
         "{out}"
     );
+}
+
+/// Found in review (HCL, then the same gap in `.tf.json`): a document the file also hands
+/// elsewhere (an output, a local, a module's argument, a user's policy) was bound to the one
+/// role seen. It binds to no role by name now, in the file or in another of its module.
+#[test]
+fn a_tf_json_document_also_used_elsewhere_is_not_bound() {
+    for (file, other) in [
+        (
+            "main.tf.json",
+            r#""output": {"doc": {"value": "${data.aws_iam_policy_document.app.json}"}},"#,
+        ),
+        (
+            "main.tf.json",
+            r#""locals": {"shared": "${jsondecode(data.aws_iam_policy_document.app.json)}"},"#,
+        ),
+        (
+            "main.tf.json",
+            r#""module": {"w": {"source": "./w", "policy": "${data.aws_iam_policy_document.app.json}"}},"#,
+        ),
+        (
+            "other.tf.json",
+            r#""resource": {"aws_iam_user_policy": {"u": {"user": "u", "policy": "${data.aws_iam_policy_document.app.json}"}}},"#,
+        ),
+    ] {
+        let dir = project("tf-json-document", "");
+        let p = dir.path().join(file);
+        let text = if file == "main.tf.json" {
+            read(&p)
+        } else {
+            "{\"x\": 1}".to_string()
+        };
+        let text = text.replacen('{', &format!("{{\n  {other}"), 1);
+        std::fs::write(&p, &text).unwrap();
+        let (out, code) = check(dir.path(), &["main.tf.json", "--format", "json"]);
+        assert_eq!(code, 0, "{other}: {out}");
+        assert_eq!(rules_of(&out), vec!["no-evidence"], "{other}: {out}");
+    }
+    // Named where binding reads it (a role's `inline_policy`): still bound.
+    let dir = project("tf-json-document", "");
+    let (out, code) = check(dir.path(), &["main.tf.json"]);
+    assert_eq!(code, 1, "{out}");
 }
 
 #[test]

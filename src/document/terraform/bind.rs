@@ -42,6 +42,8 @@ pub(super) struct Graph {
     /// the HCL does not tell (a `dynamic` statement, a `sid` that is an expression, merges of
     /// its own).
     sids: HashMap<String, Option<Vec<String>>>,
+    /// The files of the module that do not read or parse: what they attach is unknown.
+    unreadable: Vec<String>,
 }
 
 /// An attribute's value, as binding reads it (HCL or Terraform's JSON syntax).
@@ -230,7 +232,7 @@ fn statement_sids(body: &Body) -> Option<Vec<String>> {
 }
 
 /// Where binding reads a policy's or a document's consumers: these attributes of these blocks.
-fn read_by_binding(ident: &str, kind: &str, key: &str) -> bool {
+pub(super) fn read_by_binding(ident: &str, kind: &str, key: &str) -> bool {
     match (ident, kind) {
         ("resource", "aws_iam_policy")
         | ("resource", "aws_iam_role_policy")
@@ -330,6 +332,20 @@ impl Graph {
 
     /// The attachments of a module's resources.
     pub(super) fn of_resources(resources: &[Resource]) -> Graph {
+        Graph::of_resources_escaping(resources, Vec::new())
+    }
+
+    /// The attachments of a module's resources, and the documents and policies named where
+    /// binding does not read (`escaping`): those bind to no role by name.
+    pub(super) fn of_resources_escaping(resources: &[Resource], escaping: Vec<String>) -> Graph {
+        let mut g = Graph::of_resources_only(resources);
+        for address in escaping {
+            g.attached.push((address, Target::Other));
+        }
+        g
+    }
+
+    fn of_resources_only(resources: &[Resource]) -> Graph {
         let mut g = Graph::default();
         for block in resources {
             let (kind, name) = (block.kind.as_str(), block.name.as_str());
@@ -420,8 +436,17 @@ impl Graph {
         g
     }
 
+    /// The graph of a module file that does not read or parse (`name`).
+    pub(super) fn unreadable(name: String) -> Graph {
+        Graph {
+            unreadable: vec![name],
+            ..Graph::default()
+        }
+    }
+
     /// Adds what another file of the module says.
     pub(super) fn merge(&mut self, other: &Graph) {
+        self.unreadable.extend(other.unreadable.iter().cloned());
         for (k, v) in &other.roles {
             self.roles.entry(k.clone()).or_insert_with(|| v.clone());
         }
@@ -454,6 +479,17 @@ impl Graph {
     /// What the file says about the policy at `location`: its address, the roles it reaches,
     /// and their literal names when all of them have one.
     pub(super) fn hints(&self, location: &str) -> Hints {
+        if let Some(file) = self.unreadable.first() {
+            // Found in review: a sibling that does not parse was dropped, and the policy bound
+            // by the rest of the module, as if that file attached it to nothing else.
+            return Hints {
+                logical_id: Some(location.to_string()),
+                terraform: true,
+                reaches_others: true,
+                unreadable_module_file: Some(file.clone()),
+                ..Hints::default()
+            };
+        }
         // What carries the policy, and what carries that (a merged document in a document an
         // `aws_iam_policy` carries), until nothing more does.
         let mut via: Vec<&str> = vec![location];

@@ -149,7 +149,71 @@ pub(super) fn loads(root: &Value) -> Vec<(String, String)> {
 
 /// The attachments a `.tf.json` file's resources make.
 pub(super) fn graph(root: &Value) -> bind::Graph {
-    bind::Graph::of_resources(&resources(root))
+    bind::Graph::of_resources_escaping(&resources(root), escaping(root))
+}
+
+/// The documents and `aws_iam_policy` resources a `.tf.json` file names anywhere binding does not
+/// read (an output, a local, a module's argument, another resource): they serve principals the
+/// file does not show (as for HCL).
+fn escaping(root: &Value) -> Vec<String> {
+    fn walk(v: &Value, ident: &str, kind: &str, out: &mut Vec<String>) {
+        for m in v.as_object().unwrap_or_default() {
+            if bind::read_by_binding(ident, kind, &m.key) {
+                continue;
+            }
+            match &m.value.kind {
+                Kind::Object(_) => walk(&m.value, ident, kind, out),
+                Kind::Array(items) => items.iter().for_each(|i| match i.kind {
+                    Kind::Object(_) => walk(i, ident, kind, out),
+                    _ => scan(i, out),
+                }),
+                _ => scan(&m.value, out),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for top in root.as_object().unwrap_or_default() {
+        match top.key.as_str() {
+            ident @ ("resource" | "data") => {
+                for (kind, _, body) in blocks(root, ident) {
+                    walk(body, ident, kind, &mut out);
+                }
+            }
+            _ => scan(&top.value, &mut out),
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The documents and `aws_iam_policy` resources the `${...}` of a value's strings name.
+fn scan(v: &Value, out: &mut Vec<String>) {
+    match &v.kind {
+        Kind::String(s) if s.contains("${") => {
+            for prefix in ["data.aws_iam_policy_document.", "aws_iam_policy."] {
+                for (at, _) in s.match_indices(prefix) {
+                    let before = s[..at].chars().next_back();
+                    if prefix == "aws_iam_policy."
+                        && before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+                    {
+                        // `xaws_iam_policy.`, `module.aws_iam_policy.`: not this one.
+                        continue;
+                    }
+                    let name: String = s[at + prefix.len()..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                        .collect();
+                    if !name.is_empty() {
+                        out.push(format!("{prefix}{name}"));
+                    }
+                }
+            }
+        }
+        Kind::Object(members) => members.iter().for_each(|m| scan(&m.value, out)),
+        Kind::Array(items) => items.iter().for_each(|i| scan(i, out)),
+        _ => {}
+    }
 }
 
 /// Reads a `.tf.json` text (parsed as `root`) into its policies, bound through the references of

@@ -216,7 +216,15 @@ impl Module {
         })
     }
 
-    /// The addresses of this file's policies that load `path` (from the module's folder).
+    /// A file of the module that cannot be read or parsed (`name`): its references could attach
+    /// any policy of the module anywhere, so none binds by the HCL.
+    pub(crate) fn unreadable(name: String) -> Module {
+        Module {
+            graph: bind::Graph::unreadable(name),
+            loads: Vec::new(),
+        }
+    }
+
     /// Every `file()`/`templatefile()` policy of the file: its address and the path it loads
     /// (from the module's folder).
     pub(crate) fn loads(&self) -> impl Iterator<Item = (&str, &str)> {
