@@ -58,6 +58,9 @@ pub enum AppError {
     /// A rule id that names no rule: the message says the closest one.
     #[error("{0}")]
     UnknownRule(String),
+    /// Flags that do nothing together: the message says what to pass instead.
+    #[error("{0}")]
+    Usage(&'static str),
     #[error("cannot write {path}: {source}")]
     Write {
         path: String,

@@ -158,6 +158,12 @@ fn filter_of(args: &CheckArgs, config: &Config) -> Result<Filter, AppError> {
 }
 
 pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
+    if args.unsafe_fixes && !args.fix && !args.diff {
+        // Found trying it as a team would: the flag alone was accepted and fixed nothing.
+        return Err(AppError::Usage(
+            "--unsafe-fixes applies unsafe fixes with --fix (or shows them with --diff): pass `--fix --unsafe-fixes`",
+        ));
+    }
     let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
     let repo = discover_repo(args, &cwd)?;
     let config = Config::discover(args.config.as_deref(), &cwd)?;

@@ -225,6 +225,14 @@ fn unsafe_fixes_need_the_flag() {
     };
     assert_eq!(run(&["--fix"]).status.code(), Some(1));
     assert!(read(&dir.path().join("policies/unused-service.json")).contains("kms:Decrypt"));
+    // Alone it would do nothing: a usage error that says what to pass, and nothing written.
+    let alone = run(&["--unsafe-fixes"]);
+    assert_eq!(alone.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&alone.stderr);
+    assert!(err.contains("pass `--fix --unsafe-fixes`"), "{err}");
+    assert!(read(&dir.path().join("policies/unused-service.json")).contains("kms:Decrypt"));
+    assert_eq!(run(&["--diff", "--unsafe-fixes"]).status.code(), Some(1));
+    assert!(read(&dir.path().join("policies/unused-service.json")).contains("kms:Decrypt"));
     assert_eq!(run(&["--fix", "--unsafe-fixes"]).status.code(), Some(0));
     let after = read(&dir.path().join("policies/unused-service.json"));
     assert!(after.contains("\"Action\": [\"s3:GetObject\"],"), "{after}");
