@@ -61,6 +61,8 @@ pub enum AppError {
     /// Flags that do nothing together: the message says what to pass instead.
     #[error("{0}")]
     Usage(&'static str),
+    #[error(transparent)]
+    Baseline(#[from] crate::baseline::BaselineError),
     #[error("cannot write {path}: {source}")]
     Write {
         path: String,
@@ -80,7 +82,7 @@ impl AppError {
     pub fn help(&self) -> Option<&'static str> {
         match self {
             AppError::Config(ConfigError::At { .. }) => Some(
-                "keys: snapshot, catalog, include, exclude, max-snapshot-age, [[bind]] files/principals, [[stack]] template/name, [rules.NAME] level",
+                "keys: snapshot, catalog, include, exclude, max-snapshot-age, [[bind]] files/principals, [[stack]] template/name, [[terraform]] root/book, [[ignore]] rules/files/statement/actions/reason/expires, ignore-sid-prefix, baseline, [rules.NAME] level",
             ),
             AppError::Verify(_) => Some(
                 "this is a bug in iamtrim: nothing was written; please report it with the policy and findings",

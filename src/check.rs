@@ -33,14 +33,7 @@ const MAX_FILE_BYTES: u64 = 8 << 20;
 /// Folders never searched.
 const SKIP_DIRS: &[&str] = &[".git", "target", "node_modules", ".terraform"];
 
-/// Rules whose findings rest on the snapshot (so git history may overrule them).
-const EVIDENCE_RULES: &[&str] = &[
-    "unused-action",
-    "overbroad-wildcard",
-    "unused-service",
-    "unused-statement",
-    "unused-policy",
-];
+use crate::rules::EVIDENCE_RULES;
 
 /// Whether a file's name makes it a candidate: `.json` (Terraform's `.tf.json` too),
 /// CloudFormation's `.template`, YAML (a template or a Serverless service), Terraform's `.tf`, or
@@ -137,11 +130,42 @@ fn sources(
         .collect())
 }
 
+/// Today, in UTC (when suppressions expire).
+fn today() -> jiff::civil::Date {
+    jiff::tz::Offset::UTC
+        .to_datetime(jiff::Timestamp::now())
+        .date()
+}
+
 /// The run's filter: the config's rule levels and the command line's selection, every rule id
-/// checked.
-fn filter_of(args: &CheckArgs, config: &Config) -> Result<Filter, AppError> {
+/// checked; the suppressions in force and the baseline, unless `--no-ignores`.
+fn filter_of(
+    args: &CheckArgs,
+    config: &Config,
+    today: jiff::civil::Date,
+) -> Result<Filter, AppError> {
     let ids = |w: &[String]| crate::filter::rule_ids(w).map_err(AppError::UnknownRule);
+    let ignoring = !args.no_ignores;
+    let baseline = match args.baseline.clone().or_else(|| config.baseline.clone()) {
+        Some(p) if ignoring && args.write_baseline.is_none() => {
+            Some(std::sync::Arc::new(crate::baseline::Baseline::load(&p)?))
+        }
+        _ => None,
+    };
     Ok(Filter {
+        suppressions: std::sync::Arc::new(if ignoring {
+            config
+                .ignores
+                .iter()
+                .filter(|s| !s.expired(today))
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        }),
+        sid_prefix: ignoring.then(|| std::sync::Arc::from(config.ignore_sid_prefix.as_str())),
+        baseline,
+        file: None,
         levels: config.rules.clone(),
         select: if args.select.is_empty() {
             None
@@ -189,7 +213,8 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
         Applicability::Safe
     };
     let fixing = args.fix || args.diff;
-    let filter = filter_of(args, &config)?;
+    let today = today();
+    let filter = filter_of(args, &config, today)?;
     let files = sources(args, &config, repo.as_ref(), &cwd)?;
     let shared = Shared {
         filter: &filter,
@@ -203,21 +228,30 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
         diff: args.diff,
         repo: repo.map(Mutex::new),
         books: Books::new(snapshot_path.as_deref()),
+        recording: args.write_baseline.is_some(),
     };
     // Files are independent: checked on every core when there are enough of them to pay for
     // the threads, then reported in order.
     let outcomes: Vec<Result<Outcome, AppError>> = if files.len() >= PARALLEL_FROM {
         files
             .par_iter()
-            .map(|src| check_one(src, &shared))
+            .map(|src| check_file(src, &shared))
             .collect()
     } else {
-        files.iter().map(|src| check_one(src, &shared)).collect()
+        files.iter().map(|src| check_file(src, &shared)).collect()
     };
-    let mut report = CheckReport::default();
+    let mut report = CheckReport {
+        suppression_reasons: config.ignores.iter().map(|s| s.reason.clone()).collect(),
+        ..CheckReport::default()
+    };
     let mut internal = false;
+    let mut recorded = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for outcome in outcomes {
         let o = outcome?;
+        report.suppressed.add(&o.suppressed);
+        recorded.extend(o.entries);
+        seen.extend(o.rel);
         for m in o.messages {
             match m {
                 Message::Error(e) => out.error(&e),
@@ -229,6 +263,58 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
         report.fixed += o.fixed;
         report.fixed_files += usize::from(o.fixed > 0);
         report.files.extend(o.file);
+    }
+    // Over the whole repository, baseline entries of files that are gone no longer match either.
+    let whole_repository =
+        !args.staged && args.base.is_none() && (args.all || args.paths.is_empty());
+    if whole_repository && let Some(b) = &filter.baseline {
+        report.suppressed.baseline_unmatched += b.entries_outside(&seen);
+    }
+    if let Some(path) = &args.write_baseline {
+        let n = recorded.len();
+        let text = crate::baseline::Baseline::render(recorded);
+        crate::fsio::write_atomic(path, text.as_bytes()).map_err(|source| AppError::Write {
+            path: path.display().to_string(),
+            source,
+        })?;
+        out.note(&format!(
+            "wrote {n} finding{} to the baseline {}: `iamtrim check --baseline {}` (or `baseline = ...` in iamtrim.toml) reports only new ones",
+            if n == 1 { "" } else { "s" },
+            path.display(),
+            path.display()
+        ));
+        return Ok(ExitCode::from(if internal {
+            exit::INTERNAL
+        } else {
+            exit::OK
+        }));
+    }
+    if !args.no_ignores
+        && !config.ignores.is_empty()
+        && let Some(cpath) = &config.path
+    {
+        let hits: Vec<usize> = (0..config.ignores.len())
+            .map(|i| report.suppressed.by_ignore.get(&i).copied().unwrap_or(0))
+            .collect();
+        let mut about =
+            crate::rules::check_suppressions(&config.ignores, &hits, today, whole_repository);
+        filter
+            .levels_only()
+            .apply(&mut about, crate::filter::Scope::default());
+        if !about.is_empty() {
+            let shown = config.relative(cpath).display().to_string();
+            let repo_path = shared
+                .repo
+                .as_ref()
+                .and_then(|r| r.lock().ok()?.repo_path(&cwd, cpath).ok())
+                .unwrap_or_else(|| shown.clone());
+            report.files.push(FileReport {
+                path: shown,
+                repo_path,
+                text: config.text.clone(),
+                findings: about,
+            });
+        }
     }
     match args.format {
         CheckFormat::Human => {
@@ -288,6 +374,8 @@ struct Shared<'a> {
     snapshot_rel: Option<PathBuf>,
     /// The stacks' address books in the snapshot folder.
     books: Books,
+    /// `--write-baseline`: each file's findings are recorded.
+    recording: bool,
 }
 
 /// What the run prints for a file, in order, before the report.
@@ -305,6 +393,27 @@ struct Outcome {
     /// Fixes applied and written.
     fixed: usize,
     internal: bool,
+    /// What the filter hid of the file's (final) findings.
+    suppressed: crate::filter::Suppressed,
+    /// `--write-baseline`: the file's findings as baseline entries.
+    entries: Vec<crate::baseline::Entry>,
+    /// The file, relative to the config's folder, when it was checked.
+    rel: Option<String>,
+}
+
+/// Checks one file, and with `--write-baseline` records its findings.
+fn check_file(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
+    let mut o = check_one(src, sh)?;
+    if sh.recording
+        && let (Some(rel), Some(f)) = (&o.rel, &o.file)
+    {
+        o.entries = f
+            .findings
+            .iter()
+            .map(|x| crate::baseline::Entry::of(x, rel, &f.text))
+            .collect();
+    }
+    Ok(o)
 }
 
 /// Checks (and with `--fix` fixes) one file.
@@ -321,6 +430,7 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
         ref repo,
         ref snapshot_rel,
         ref books,
+        recording: _,
     } = *sh;
     let mut o = Outcome::default();
     let path = &src.path;
@@ -336,6 +446,9 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
         None => Expect::Detect,
     };
     let shown = rel.display().to_string();
+    let rel_key = shown.replace('\\', "/");
+    let file_filter = filter.for_file(&rel_key);
+    let filter = &file_filter;
     let repo_path = src.repo_path.clone().unwrap_or_else(|| shown.clone());
     let file = |text: String, findings: Vec<Finding>| FileReport {
         path: shown.clone(),
@@ -348,8 +461,9 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
         Err(why) => {
             // A file that cannot be read as text: one finding at its start.
             o.checked = true;
+            o.rel = Some(rel_key.clone());
             let mut findings = vec![Finding::new("invalid-policy", 0..0, why)];
-            filter.apply(&mut findings);
+            o.suppressed = filter.apply(&mut findings, crate::filter::Scope::default());
             o.file = Some(file(String::new(), findings));
             return Ok(o);
         }
@@ -374,6 +488,7 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
         return Ok(o);
     }
     o.checked = true;
+    o.rel = Some(rel_key.clone());
     let text = String::from_utf8_lossy(&bytes).into_owned();
     // History only for files with findings that rest on the snapshot.
     if let (Some(repo), Some(rp)) = (repo, &src.repo_path)
@@ -393,6 +508,7 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
             }
         }
     }
+    o.suppressed = linted.suppressed;
     let findings = linted.findings;
     let has_fix = findings.iter().any(|f| {
         f.fix
@@ -418,9 +534,9 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
                     o.fixed = fixed.applied;
                     let left =
                         lint::lint_policies(&fixed.text, expect, &per_policy, catalog, filter)
-                            .map(|l| l.findings)
                             .unwrap_or_default();
-                    o.file = Some(file(fixed.text, left));
+                    o.suppressed = left.suppressed;
+                    o.file = Some(file(fixed.text, left.findings));
                     return Ok(o);
                 }
             }

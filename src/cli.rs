@@ -80,6 +80,15 @@ pub struct CheckArgs {
     /// Exit 0 even when errors remain (usage and internal errors still exit 2 and 3).
     #[arg(long)]
     pub exit_zero: bool,
+    /// Show every finding: no `[[ignore]]` suppression, no `ignore-sid-prefix`, no baseline.
+    #[arg(long)]
+    pub no_ignores: bool,
+    /// Hide the findings recorded in this baseline (overrides `baseline` in iamtrim.toml).
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in FILE as the baseline, and report nothing else.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["fix", "diff"])]
+    pub write_baseline: Option<PathBuf>,
     #[command(flatten)]
     pub catalog: CatalogArgs,
 }

@@ -7,8 +7,14 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+mod ignore;
 mod stack;
 mod terraform;
+
+pub use ignore::{FileSel, StatementSel, Suppression};
+
+/// The default `ignore-sid-prefix`.
+pub const IGNORE_SID_PREFIX: &str = "iamtrim-ignore";
 
 pub const FILE_NAME: &str = "iamtrim.toml";
 
@@ -26,6 +32,10 @@ struct Raw {
     stack: Vec<stack::RawStack>,
     #[serde(default)]
     terraform: Vec<terraform::RawTerraform>,
+    #[serde(default)]
+    ignore: Vec<toml::Spanned<ignore::RawIgnore>>,
+    ignore_sid_prefix: Option<String>,
+    baseline: Option<String>,
     /// Keys with their spans, to point at a misspelt rule.
     #[serde(default)]
     rules: BTreeMap<toml::Spanned<String>, RawRule>,
@@ -141,6 +151,14 @@ pub struct Config {
     /// `[[terraform]]`: the address books of Terraform folders.
     terraform: terraform::Terraform,
     pub rules: BTreeMap<String, Level>,
+    /// `[[ignore]]`, in order.
+    pub ignores: Vec<Suppression>,
+    /// Statements whose `Sid` starts with this are skipped by the unused-access rules.
+    pub ignore_sid_prefix: String,
+    /// `baseline`: the findings recorded by `check --write-baseline`.
+    pub baseline: Option<PathBuf>,
+    /// The config file's text (for findings about it).
+    pub text: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -180,6 +198,10 @@ impl Config {
             stacks: stack::Stacks::default(),
             terraform: terraform::Terraform::default(),
             rules: BTreeMap::new(),
+            ignores: Vec::new(),
+            ignore_sid_prefix: IGNORE_SID_PREFIX.to_string(),
+            baseline: None,
+            text: String::new(),
         }
     }
 
@@ -303,7 +325,21 @@ impl Config {
             }
             rules.insert(id, rule.level);
         }
+        let ignores = ignore::compile(raw.ignore, &text).map_err(|(span, m)| at(Some(span), m))?;
+        let ignore_sid_prefix = match raw.ignore_sid_prefix {
+            None => IGNORE_SID_PREFIX.to_string(),
+            Some(p) if p.trim().is_empty() => {
+                return Err(at(
+                    find(&p),
+                    "`ignore-sid-prefix` is empty: it would skip every statement".to_string(),
+                ));
+            }
+            Some(p) => p,
+        };
         Ok(Config {
+            ignores,
+            ignore_sid_prefix,
+            baseline: raw.baseline.as_ref().map(|s| root.join(s)),
             path: Some(path.to_path_buf()),
             snapshot: raw.snapshot.as_ref().map(|s| root.join(s)),
             catalog: raw.catalog.as_ref().map(|s| root.join(s)),
@@ -319,6 +355,7 @@ impl Config {
             terraform,
             rules,
             root,
+            text,
         })
     }
 

@@ -72,6 +72,29 @@ pub struct Finding {
     pub principals: Vec<String>,
     /// Which policy of a template the finding is in (`None` in a policy file: the file is one).
     pub policy: Option<PolicyRef>,
+    /// The statement the finding lies in, if it lies in one.
+    pub statement: Option<StatementRef>,
+}
+
+/// A statement, as suppressions and the baseline name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementRef {
+    /// Its index in the policy's `Statement` list (0-based, as in a JSON pointer).
+    pub index: usize,
+    pub sid: Option<String>,
+    /// A digest of its text without whitespace: the same wherever the statement moves, another
+    /// once it is edited.
+    pub digest: u64,
+}
+
+/// FNV-1a of `text` without its ASCII whitespace.
+pub fn squeezed_digest(text: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes().filter(|b| !b.is_ascii_whitespace()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
 }
 
 /// A template's policy, for people and for the JSON report.
@@ -103,6 +126,7 @@ impl Finding {
             fix: None,
             principals: Vec::new(),
             policy: None,
+            statement: None,
         }
     }
 

@@ -1,12 +1,16 @@
 //! The one place findings are kept or dropped: rule levels from `iamtrim.toml`, `--select`,
-//! `--ignore` and `--min-level`, applied to every finding of a file (read and grammar errors
-//! included) after the rules ran and before the fix loop and the output see them. A finding
-//! dropped here is neither shown nor fixed.
+//! `--ignore` and `--min-level`, then `[[ignore]]` suppressions, statements skipped by their
+//! `Sid` (`ignore-sid-prefix`) and the baseline, applied to every finding of a file (read and
+//! grammar errors included) after the rules ran and before the fix loop and the output see them.
+//! A finding dropped here is neither shown nor fixed.
 
-use crate::config::Level;
+use crate::baseline::{Baseline, Entry};
+use crate::config::{Level, StatementSel, Suppression};
 use crate::diagnostic::{Finding, Severity};
 use crate::rules;
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::sync::Arc;
 
 /// What is kept of a file's findings, and at what severity.
 #[derive(Debug, Clone, Default)]
@@ -19,6 +23,50 @@ pub struct Filter {
     pub ignore: BTreeSet<String>,
     /// `--min-level`: nothing below this severity.
     pub min: Option<Severity>,
+    /// The `[[ignore]]` tables in force (not expired; none with `--no-ignores`).
+    pub suppressions: Arc<Vec<Suppression>>,
+    /// `ignore-sid-prefix` (`None` with `--no-ignores`).
+    pub sid_prefix: Option<Arc<str>>,
+    pub baseline: Option<Arc<Baseline>>,
+    /// The file filtered (relative to the config's folder, `/`-separated): set by `for_file`.
+    pub file: Option<Arc<str>>,
+}
+
+/// What a filter needs of the file besides its findings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scope<'a> {
+    /// The file's text (for the action a finding points at).
+    pub text: &'a str,
+    /// The spans of the statements skipped by their `Sid`.
+    pub skipped: &'a [Range<usize>],
+}
+
+/// What the filter hid, and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Suppressed {
+    /// By `[[ignore]]` table (its index): findings hidden.
+    pub by_ignore: BTreeMap<usize, usize>,
+    /// Findings in statements skipped by their `Sid`.
+    pub by_sid: usize,
+    /// Findings the baseline recorded.
+    pub by_baseline: usize,
+    /// Baseline entries of this file that matched no finding.
+    pub baseline_unmatched: usize,
+}
+
+impl Suppressed {
+    pub fn total(&self) -> usize {
+        self.by_ignore.values().sum::<usize>() + self.by_sid + self.by_baseline
+    }
+
+    pub fn add(&mut self, other: &Suppressed) {
+        for (i, n) in &other.by_ignore {
+            *self.by_ignore.entry(*i).or_default() += n;
+        }
+        self.by_sid += other.by_sid;
+        self.by_baseline += other.by_baseline;
+        self.baseline_unmatched += other.baseline_unmatched;
+    }
 }
 
 /// A rule id written on the command line or in the config that names no rule: the message, with
@@ -43,7 +91,51 @@ pub fn rule_ids(written: &[String]) -> Result<BTreeSet<String>, String> {
     Ok(out)
 }
 
+/// The text a finding points at, without quotes (an action entry as written).
+fn pointed<'t>(f: &Finding, text: &'t str) -> &'t str {
+    text.get(f.span.clone())
+        .unwrap_or("")
+        .trim()
+        .trim_matches(['"', '\''])
+}
+
+/// Whether a `file#fragment` names the policy of a finding: a template's logical id or resource
+/// address, or the policy's location.
+fn fragment_matches(fragment: &str, f: &Finding) -> bool {
+    let Some(p) = &f.policy else {
+        return false;
+    };
+    p.location == fragment
+        || p.location.starts_with(&format!("/Resources/{fragment}/"))
+        || p.name == fragment
+        || p.name.starts_with(&format!("{fragment} "))
+        || p.name.starts_with(&format!("{fragment}."))
+}
+
+fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
+    a.start < b.end && b.start < a.end
+}
+
 impl Filter {
+    /// This filter for one file (cheap: the tables are shared).
+    pub fn for_file(&self, rel: &str) -> Filter {
+        Filter {
+            file: Some(Arc::from(rel.replace('\\', "/"))),
+            ..self.clone()
+        }
+    }
+
+    /// Rule levels and the command line's selection only (for findings about the config itself).
+    pub fn levels_only(&self) -> Filter {
+        Filter {
+            levels: self.levels.clone(),
+            select: self.select.clone(),
+            ignore: self.ignore.clone(),
+            min: self.min,
+            ..Filter::default()
+        }
+    }
+
     /// Whether a rule's findings may be reported at all (its level is not `off`, and the
     /// command line selects it).
     pub fn rule_on(&self, rule: &str) -> bool {
@@ -52,8 +144,57 @@ impl Filter {
             && !self.ignore.contains(rule)
     }
 
-    /// Keeps the findings the filter lets through, each at the severity its level gives it.
-    pub fn apply(&self, findings: &mut Vec<Finding>) {
+    /// Whether a suppression matches a finding of this filter's file.
+    fn suppresses(&self, s: &Suppression, f: &Finding, text: &str) -> bool {
+        if s.rules.as_ref().is_some_and(|r| !r.contains(f.rule)) {
+            return false;
+        }
+        if let Some(files) = &s.files {
+            let Some(file) = self.file.as_deref() else {
+                return false;
+            };
+            let hit = files.iter().any(|sel| {
+                sel.glob.is_match(file)
+                    && sel
+                        .fragment
+                        .as_deref()
+                        .is_none_or(|frag| fragment_matches(frag, f))
+            });
+            if !hit {
+                return false;
+            }
+        }
+        if let Some(sel) = &s.statement {
+            let Some(st) = &f.statement else {
+                return false;
+            };
+            let hit = match sel {
+                StatementSel::Index(i) => st.index == *i,
+                StatementSel::Sid(sid) => st.sid.as_deref() == Some(sid.as_str()),
+            };
+            if !hit {
+                return false;
+            }
+        }
+        if let Some(actions) = &s.actions {
+            let p = pointed(f, text).to_ascii_lowercase();
+            if !actions.contains(&p) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Keeps the findings the filter lets through, each at the severity its level gives it;
+    /// says what it hid.
+    pub fn apply(&self, findings: &mut Vec<Finding>, scope: Scope<'_>) -> Suppressed {
+        let mut hid = Suppressed::default();
+        let file = self.file.as_deref().unwrap_or("");
+        let mut recorded = self
+            .baseline
+            .as_ref()
+            .map(|b| b.of_file(file))
+            .unwrap_or_default();
         findings.retain_mut(|f| {
             if !self.rule_on(f.rule) {
                 return false;
@@ -65,8 +206,40 @@ impl Filter {
                 Some(Level::Off) => unreachable!("dropped above"),
                 None => rules::find(f.rule).map_or(Severity::Error, |r| r.default),
             };
-            self.min.is_none_or(|m| f.severity >= m)
+            if self.min.is_some_and(|m| f.severity < m) {
+                return false;
+            }
+            if let Some(s) = self
+                .suppressions
+                .iter()
+                .find(|s| self.suppresses(s, f, scope.text))
+            {
+                *hid.by_ignore.entry(s.index).or_default() += 1;
+                return false;
+            }
+            if rules::EVIDENCE_RULES.contains(&f.rule)
+                && scope.skipped.iter().any(|k| {
+                    overlaps(&f.span, k)
+                        || f.fix
+                            .as_ref()
+                            .is_some_and(|x| x.edits.iter().any(|e| overlaps(&e.span, k)))
+                })
+            {
+                hid.by_sid += 1;
+                return false;
+            }
+            if !recorded.is_empty() {
+                let entry = Entry::of(f, file, scope.text);
+                if let Some(n) = recorded.get_mut(&entry).filter(|n| **n > 0) {
+                    *n -= 1;
+                    hid.by_baseline += 1;
+                    return false;
+                }
+            }
+            true
         });
+        hid.baseline_unmatched = recorded.values().sum();
+        hid
     }
 }
 
@@ -88,7 +261,7 @@ mod tests {
     #[test]
     fn levels_select_ignore_and_min_level_apply_to_every_rule() {
         let mut f = findings();
-        Filter::default().apply(&mut f);
+        Filter::default().apply(&mut f, Scope::default());
         assert_eq!(f.len(), 3);
         assert_eq!(f[2].severity, Severity::Info);
 
@@ -97,7 +270,7 @@ mod tests {
             levels: [("invalid-policy".to_string(), Level::Off)].into(),
             ..Filter::default()
         };
-        off.apply(&mut f);
+        off.apply(&mut f, Scope::default());
         assert_eq!(rules_of(&f), ["unused-action", "no-evidence"]);
 
         let mut f = findings();
@@ -105,7 +278,7 @@ mod tests {
             select: Some(["no-evidence".to_string()].into()),
             ..Filter::default()
         };
-        sel.apply(&mut f);
+        sel.apply(&mut f, Scope::default());
         assert_eq!(rules_of(&f), ["no-evidence"]);
 
         let mut f = findings();
@@ -115,7 +288,7 @@ mod tests {
             levels: [("no-evidence".to_string(), Level::Warning)].into(),
             ..Filter::default()
         };
-        min.apply(&mut f);
+        min.apply(&mut f, Scope::default());
         assert_eq!(rules_of(&f), ["unused-action", "no-evidence"]);
         assert_eq!(f[1].severity, Severity::Warning);
     }

@@ -1,6 +1,7 @@
 //! iamtrim: least-privilege refinement of AWS IAM policies from IAM Access Analyzer findings.
 
 pub mod app;
+pub mod baseline;
 pub mod catalog;
 pub mod check;
 pub mod cli;

@@ -2,9 +2,9 @@
 //! No I/O here.
 
 use crate::catalog::Catalog;
-use crate::diagnostic::{Applicability, Edit, Finding, PolicyRef};
+use crate::diagnostic::{Applicability, Edit, Finding, PolicyRef, StatementRef, squeezed_digest};
 use crate::document::{self, Document, Invalid, PolicyAt, Read};
-use crate::filter::Filter;
+use crate::filter::{Filter, Scope, Suppressed};
 use crate::findings::binding::Evidence;
 use crate::fix::Taken;
 use crate::refine::{self, VerifyError};
@@ -25,6 +25,8 @@ pub struct Linted {
     pub findings: Vec<Finding>,
     /// Each policy of the file, in document order (for the fix loop's bookkeeping).
     pub policies: Vec<LintedPolicy>,
+    /// What the filter hid.
+    pub suppressed: Suppressed,
 }
 
 /// One policy of a linted file.
@@ -56,11 +58,12 @@ pub fn lint(
                 )
                 .label("here"),
             ];
-            filter.apply(&mut findings);
+            let suppressed = filter.apply(&mut findings, Scope::default());
             return Ok(Linted {
                 is_policy: true,
                 findings,
                 policies: Vec::new(),
+                suppressed,
             });
         }
     };
@@ -91,19 +94,35 @@ pub fn lint_policies(
         Read::Invalid(Invalid { span, message, .. }) => {
             // Through the filter too: `level = "off"` silences read errors as it does the rest.
             let mut findings = vec![Finding::new("invalid-policy", span, message).label("here")];
-            filter.apply(&mut findings);
+            let suppressed = filter.apply(&mut findings, Scope { text, skipped: &[] });
             return Ok(Linted {
                 is_policy: true,
                 findings,
                 policies: Vec::new(),
+                suppressed,
             });
         }
         Read::Document(doc) => doc,
     };
     let mut findings = Vec::new();
+    let mut skipped = Vec::new();
     for at in &doc.policies {
         let from = findings.len();
         lint_policy(&doc, at, evidence(at), catalog, &mut findings)?;
+        locate_statements(text, at, &mut findings[from..]);
+        if let Some(prefix) = &filter.sid_prefix {
+            skipped.extend(
+                at.policy
+                    .statements
+                    .iter()
+                    .filter(|s| {
+                        s.sid
+                            .as_deref()
+                            .is_some_and(|sid| sid.starts_with(&**prefix))
+                    })
+                    .map(|s| s.span.clone()),
+            );
+        }
         if let Some(path) = &at.hints.construct {
             generated(&mut findings[from..], path);
         }
@@ -136,10 +155,17 @@ pub fn lint_policies(
         }
     }
     findings.extend(rules::document_notes(&doc.notes));
-    filter.apply(&mut findings);
+    let suppressed = filter.apply(
+        &mut findings,
+        Scope {
+            text,
+            skipped: &skipped,
+        },
+    );
     findings.sort_by_key(|f| (f.span.start, f.span.end));
     Ok(Linted {
         is_policy: true,
+        suppressed,
         findings,
         policies: doc
             .policies
@@ -155,6 +181,32 @@ pub fn lint_policies(
             })
             .collect(),
     })
+}
+
+/// Names the statement each finding lies in (for suppressions and the baseline).
+fn locate_statements(text: &str, at: &PolicyAt, findings: &mut [Finding]) {
+    let statements = &at.policy.statements;
+    // Each statement's digest once, however many findings it holds (a long statement would
+    // otherwise be hashed per finding).
+    let mut digests: Vec<Option<u64>> = vec![None; statements.len()];
+    for f in findings {
+        // Statements lie in text order: the last one starting at or before the finding.
+        let Some(index) = statements
+            .partition_point(|s| s.span.start <= f.span.start)
+            .checked_sub(1)
+            .filter(|&i| f.span.end <= statements[i].span.end)
+        else {
+            continue;
+        };
+        let s = &statements[index];
+        let digest = *digests[index]
+            .get_or_insert_with(|| squeezed_digest(text.get(s.span.clone()).unwrap_or("")));
+        f.statement = Some(StatementRef {
+            index,
+            sid: s.sid.clone(),
+            digest,
+        });
+    }
 }
 
 /// A generated template's findings (CDK output): reported, never fixed; the fix is shown, to be

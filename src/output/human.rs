@@ -230,12 +230,60 @@ pub fn summary(report: &CheckReport) -> String {
             },
             count(Severity::Info),
         ));
-        if safe + unsafe_ > 0 {
-            s.push_str(&format!(
-                " {safe} fixable with --fix, {unsafe_} more with --unsafe-fixes."
-            ));
+        match (safe, unsafe_) {
+            (0, 0) => {}
+            (0, u) => s.push_str(&format!(
+                " {u} fixable with `iamtrim check --fix --unsafe-fixes`."
+            )),
+            (n, 0) => s.push_str(&format!(" {n} fixable with `iamtrim check --fix`.")),
+            (n, u) => s.push_str(&format!(
+                " {n} fixable with `iamtrim check --fix` ({u} more with `--fix --unsafe-fixes`)."
+            )),
         }
         s.push('\n');
+    }
+    s.push_str(&suppressed_line(
+        &report.suppressed,
+        &report.suppression_reasons,
+    ));
+    s
+}
+
+/// "4 findings suppressed: ..." and the baseline entries that no longer match; empty when
+/// nothing was.
+fn suppressed_line(hid: &crate::filter::Suppressed, reasons: &[String]) -> String {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut s = String::new();
+    let total = hid.total();
+    if total > 0 {
+        let mut by: Vec<String> = hid
+            .by_ignore
+            .iter()
+            .map(|(i, n)| {
+                let why = reasons.get(*i).map(String::as_str).unwrap_or("");
+                format!("{n} by `[[ignore]]` {} ({why})", i + 1)
+            })
+            .collect();
+        if hid.by_sid > 0 {
+            by.push(format!("{} by `ignore-sid-prefix`", hid.by_sid));
+        }
+        if hid.by_baseline > 0 {
+            by.push(format!("{} by the baseline", hid.by_baseline));
+        }
+        s.push_str(&format!(
+            "{} suppressed: {}; `--no-ignores` shows them.\n",
+            plural(total, "finding", "findings"),
+            by.join(", ")
+        ));
+    }
+    if hid.baseline_unmatched > 0 {
+        s.push_str(&format!(
+            "{} of the baseline no longer match{} a finding (fixed, or its statement changed): run `--write-baseline` again to prune {}.\n",
+            plural(hid.baseline_unmatched, "entry", "entries"),
+            if hid.baseline_unmatched == 1 { "es" } else { "" },
+            if hid.baseline_unmatched == 1 { "it" } else { "them" },
+        ));
     }
     s
 }

@@ -32,6 +32,10 @@ struct Summary {
     warnings: usize,
     infos: usize,
     fixed: usize,
+    /// Hidden by `[[ignore]]`, `ignore-sid-prefix` and the baseline.
+    suppressed: usize,
+    /// Baseline entries that matched no finding.
+    baseline_unmatched: usize,
 }
 
 /// The files, each serialized when its turn comes (its line index built then).
@@ -179,6 +183,8 @@ pub fn render(report: &CheckReport) -> Report<'_> {
             warnings: count(Severity::Warning),
             infos: count(Severity::Info),
             fixed: report.fixed,
+            suppressed: report.suppressed.total(),
+            baseline_unmatched: report.suppressed.baseline_unmatched,
         },
     }
 }

@@ -18,4 +18,8 @@ pub struct CheckReport {
     pub checked: usize,
     pub fixed: usize,
     pub fixed_files: usize,
+    /// What the filter hid, over all files.
+    pub suppressed: crate::filter::Suppressed,
+    /// The `reason` of each `[[ignore]]` table, in order.
+    pub suppression_reasons: Vec<String>,
 }

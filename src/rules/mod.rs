@@ -15,6 +15,7 @@ mod unused_action;
 mod unused_policy;
 mod unused_service;
 mod unused_statement;
+mod unused_suppression;
 
 use crate::catalog::{ActionSet, Catalog};
 use crate::diagnostic::{Applicability, Edit, Finding, Severity};
@@ -33,6 +34,7 @@ pub use quota::{exceeded as over_size_quota, iam_size};
 pub use role_name_pattern::{check as check_name_pattern, unbound_why as name_pattern_why};
 pub use unknown_action::check as check_unknown;
 pub(crate) use unknown_action::distance as edit_distance;
+pub use unused_suppression::check as check_suppressions;
 
 /// What `iamtrim rules` and `iamtrim explain` show.
 pub struct RuleInfo {
@@ -56,6 +58,18 @@ pub static RULES: &[&RuleInfo] = &[
     &unused_policy::INFO,
     &unused_service::INFO,
     &unused_statement::INFO,
+    &unused_suppression::INFO,
+    &unused_suppression::EXPIRED,
+];
+
+/// Rules whose findings rest on the snapshot: git history may overrule them, and a statement
+/// whose `Sid` starts with `ignore-sid-prefix` is skipped by them.
+pub const EVIDENCE_RULES: &[&str] = &[
+    "unused-action",
+    "overbroad-wildcard",
+    "unused-service",
+    "unused-statement",
+    "unused-policy",
 ];
 
 pub fn find(id: &str) -> Option<&'static RuleInfo> {

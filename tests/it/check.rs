@@ -318,7 +318,10 @@ fn stale_evidence_makes_fixes_unsafe() {
     let out = check(dir.path(), &["policy.json", "--fix"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("older than max-snapshot-age"));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("9 more with --unsafe-fixes"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("9 fixable with `iamtrim check --fix --unsafe-fixes`")
+    );
     assert_eq!(
         read(&dir.path().join("policy.json")),
         read(&example().join("policy.json"))

@@ -18,6 +18,7 @@ mod properties;
 mod recommend;
 mod sarif;
 mod snapshot;
+mod suppress;
 mod templates;
 mod terraform;
 mod terraform_properties;
