@@ -237,11 +237,26 @@ fn lint_policy(
     findings: &mut Vec<Finding>,
 ) -> Result<(), VerifyError> {
     let policy = &at.policy;
+    let from = findings.len();
     findings.extend(rules::from_issues(&at.issues));
     findings.extend(rules::check_unknown(policy, catalog));
-    let Some(ev) = evidence else {
-        return Ok(());
-    };
+    if let Some(ev) = evidence {
+        judge(doc, at, ev, catalog, findings)?;
+    }
+    let hygiene = rules::check_hygiene(doc, at, catalog, &findings[from..]);
+    findings.extend(hygiene);
+    Ok(())
+}
+
+/// One policy's findings that rest on its evidence.
+fn judge(
+    doc: &Document<'_>,
+    at: &PolicyAt,
+    ev: &Evidence,
+    catalog: &Catalog,
+    findings: &mut Vec<Finding>,
+) -> Result<(), VerifyError> {
+    let policy = &at.policy;
     for mut f in rules::check_generated(ev, &policy.statement_key_span)
         .into_iter()
         .chain(rules::check_name_pattern(ev, &policy.statement_key_span))

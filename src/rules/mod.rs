@@ -2,20 +2,27 @@
 //! the policy model gives them); their fix-its are policy edits that the document's adapter
 //! renders as byte edits in the document's style.
 
+mod duplicate_action;
 mod generated_role_name;
+mod hygiene;
 mod invalid_policy;
 mod newer_than_snapshot;
 mod no_evidence;
+mod not_action_allow;
 mod not_judged;
 mod overbroad_wildcard;
 mod quota;
+mod redundant_action;
+mod retired;
 mod role_name_pattern;
 mod unknown_action;
+mod unknown_service;
 mod unused_action;
 mod unused_policy;
 mod unused_service;
 mod unused_statement;
 mod unused_suppression;
+mod wildcard_action;
 
 use crate::catalog::{ActionSet, Catalog};
 use crate::diagnostic::{Applicability, Edit, Finding, Severity};
@@ -46,20 +53,33 @@ pub struct RuleInfo {
 }
 
 pub static RULES: &[&RuleInfo] = &[
+    &duplicate_action::INFO,
     &generated_role_name::INFO,
     &invalid_policy::INFO,
     &newer_than_snapshot::INFO,
     &no_evidence::INFO,
+    &not_action_allow::INFO,
     &not_judged::INFO,
     &overbroad_wildcard::INFO,
+    &redundant_action::INFO,
     &role_name_pattern::INFO,
     &unknown_action::INFO,
+    &unknown_service::INFO,
     &unused_action::INFO,
     &unused_policy::INFO,
     &unused_service::INFO,
     &unused_statement::INFO,
     &unused_suppression::INFO,
     &unused_suppression::EXPIRED,
+    &wildcard_action::INFO,
+];
+
+/// The evidence-free hygiene rules of one policy's action lists.
+pub const HYGIENE_RULES: &[&str] = &[
+    "duplicate-action",
+    "redundant-action",
+    "wildcard-action",
+    "not-action-allow",
 ];
 
 /// Rules whose findings rest on the snapshot: git history may overrule them, and a statement
@@ -198,6 +218,47 @@ pub fn check_unused(ctx: &Ctx) -> Vec<Finding> {
     unused_action::check(ctx, &mut out);
     overbroad_wildcard::check(ctx, &mut out);
     quota::check(ctx, &mut out);
+    out
+}
+
+/// The evidence-free hygiene rules of one policy. `own`: the policy's findings so far; a
+/// statement with unused-access fixes gets no removal fix yet (the fix loop offers it on the next
+/// pass, once those are applied: a refinement may lean on the entry it would remove).
+pub(crate) fn check_hygiene(
+    doc: &Document<'_>,
+    at: &PolicyAt,
+    catalog: &Catalog,
+    own: &[Finding],
+) -> Vec<Finding> {
+    let statements = &at.policy.statements;
+    let withheld: Vec<usize> = statements
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| {
+            own.iter().any(|f| {
+                EVIDENCE_RULES.contains(&f.rule)
+                    && f.fix.as_ref().is_some_and(|x| {
+                        x.edits
+                            .iter()
+                            .any(|e| e.span.start < s.span.end && s.span.start < e.span.end)
+                    })
+            })
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let mut out = Vec::new();
+    let entries = hygiene::Entries::new(doc, at, catalog, &withheld);
+    duplicate_action::check(&entries, &mut out);
+    redundant_action::check(&entries, &mut out);
+    // A wildcard the evidence judges has that finding, more precise than this one.
+    let mut wild = Vec::new();
+    wildcard_action::check(&at.policy, &mut wild);
+    wild.retain(|w| {
+        !own.iter()
+            .any(|f| f.span == w.span && EVIDENCE_RULES.contains(&f.rule))
+    });
+    out.extend(wild);
+    not_action_allow::check(&at.policy, &mut out);
     out
 }
 

@@ -1,4 +1,5 @@
 use super::RuleInfo;
+use super::retired;
 use crate::catalog::{ActionPattern, Catalog};
 use crate::diagnostic::{Finding, Severity};
 use crate::policy::model::Policy;
@@ -9,8 +10,10 @@ pub static INFO: RuleInfo = RuleInfo {
     default: Severity::Warning,
     doc: "## What it does
 Reports an `Action` or `NotAction` entry that matches no action of the IAM action catalogue:
-a service prefix that does not exist, or a name no action of the service has. When a catalogued
-name is within two edits of it, the help says which.
+a service prefix that does not exist, or a name no action of the service has. The help says why:
+a retired action (one AWS removed: iamtrim keeps the names removed from its catalogue's source),
+a typo (the closest catalogued name, with the same verb, within two edits), or an action newer
+than the catalogue. A service that does not exist is `unknown-service`.
 
 ## Why is this bad?
 IAM accepts the policy, but the entry grants (or, in a `Deny` or `NotAction`, withholds)
@@ -29,7 +32,8 @@ No fix: changing an entry to the suggested name grants what the entry does not g
 decision for its author.",
 };
 
-/// Every entry of every statement that matches nothing in `catalog`.
+/// Every entry of every statement that matches nothing in `catalog`: `unknown-action`, or
+/// `unknown-service` when its service is not in the catalogue.
 pub fn check(policy: &Policy, catalog: &Catalog) -> Vec<Finding> {
     let mut out = Vec::new();
     // An opaque entry's value is unknown until deployment: nothing to judge.
@@ -47,7 +51,29 @@ pub fn check(policy: &Policy, catalog: &Catalog) -> Vec<Finding> {
         }
         let service = pattern.service_written();
         let known_service = !pattern.literal_service() || catalog.service_index(service).is_some();
-        let (message, suggestion) = if known_service {
+        if !known_service {
+            out.push(super::unknown_service::finding(catalog, p, &pattern));
+            continue;
+        }
+        let info = catalog.info();
+        let (message, label, help) = if let Some(when) = retired::action(&p.text) {
+            (
+                format!(
+                    "`{}` is a retired action: {service} no longer has it",
+                    p.text
+                ),
+                "retired",
+                format!(
+                    "remove it: it grants nothing (last seen in the catalogue's source: {when})"
+                ),
+            )
+        } else if let Some(s) = suggest_action(catalog, &pattern) {
+            (
+                format!("`{}` matches no {service} action in the catalogue", p.text),
+                "matches nothing",
+                format!("did you mean `{s}`?"),
+            )
+        } else {
             (
                 format!(
                     "`{}` matches no {} action in the catalogue",
@@ -58,35 +84,25 @@ pub fn check(policy: &Policy, catalog: &Catalog) -> Vec<Finding> {
                         "catalogued"
                     }
                 ),
-                suggest_action(catalog, &pattern),
-            )
-        } else {
-            (
+                "matches nothing",
                 format!(
-                    "`{}`: there is no service `{service}` in the catalogue",
-                    p.text
+                    "a typo, or newer than the catalogue ({}, {}); refinement leaves it as it is",
+                    info.source, info.date
                 ),
-                suggest_service(catalog, service, pattern.name_glob()),
             )
-        };
-        let info = catalog.info();
-        let help = match suggestion {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => format!(
-                "a typo, or newer than the catalogue ({}, {}); refinement leaves it as it is",
-                info.source, info.date
-            ),
         };
         out.push(
             Finding::new(INFO.id, p.span.clone(), message)
-                .label("matches nothing")
+                .label(label)
                 .help(help),
         );
     }
     out
 }
 
-/// The closest catalogued action of the pattern's service, for an explicit action.
+/// The closest catalogued action of the pattern's service, for an explicit action: within two
+/// edits, the same verb (`Get` is never offered as `Put`), and two edits only when the word
+/// they touch is long enough for that to be a typo (`DescribeVpn` is not `DescribeVpcs`).
 fn suggest_action(catalog: &Catalog, pattern: &ActionPattern) -> Option<String> {
     if pattern.is_wildcard() {
         return None;
@@ -94,26 +110,58 @@ fn suggest_action(catalog: &Catalog, pattern: &ActionPattern) -> Option<String> 
     let svc = catalog.service_index(pattern.service_written())?;
     let service = catalog.service(svc);
     let name = pattern.name_glob();
-    closest(name, service.actions.iter().map(|a| a.name.as_ref()))
-        .map(|n| format!("{}:{n}", pattern.service_written()))
+    let verb = first_word(name);
+    // A verb the service uses: a candidate must keep it (a misspelt verb may change).
+    let known_verb = service
+        .actions
+        .iter()
+        .any(|a| first_word(&a.name).eq_ignore_ascii_case(verb));
+    let candidates = service.actions.iter().map(|a| a.name.as_ref()).filter(|c| {
+        // Lengths first: the distance is quadratic, and an entry may be megabytes long.
+        c.len().abs_diff(name.len()) <= 2
+            && (!known_verb || first_word(c).eq_ignore_ascii_case(verb))
+            && (distance(name, c) < 2 || touched_word_len(name, c) >= 5)
+    });
+    closest(name, candidates).map(|n| format!("{}:{n}", pattern.service_written()))
 }
 
-/// `prefix:name` for the closest catalogued service prefix that has a `name` action.
-fn suggest_service(catalog: &Catalog, service: &str, name: &str) -> Option<String> {
-    let has_name = |prefix: &&str| {
-        let candidate = format!("{prefix}:{name}");
-        ActionPattern::parse(&candidate).is_some_and(|p| catalog.matches_any(&p))
-    };
-    // Distance first: `has_name` decodes the service.
-    let near = catalog
-        .prefixes()
-        .filter(|p| p.len().abs_diff(service.len()) <= 2 && distance(service, p) <= 2)
-        .filter(has_name);
-    closest(service, near).map(|p| format!("{p}:{name}"))
+/// The first CamelCase word of an action name (`Get` of `GetObject`).
+fn first_word(name: &str) -> &str {
+    let end = name
+        .char_indices()
+        .skip(1)
+        .find(|(_, c)| c.is_ascii_uppercase())
+        .map_or(name.len(), |(i, _)| i);
+    &name[..end]
+}
+
+/// The length of the candidate's CamelCase word where it first differs from `written`.
+fn touched_word_len(written: &str, candidate: &str) -> usize {
+    let c = candidate.as_bytes();
+    if c.is_empty() {
+        return 0;
+    }
+    let at = written
+        .bytes()
+        .zip(c.iter())
+        .take_while(|(a, b)| a.eq_ignore_ascii_case(b))
+        .count()
+        .min(c.len() - 1);
+    let start = (0..=at)
+        .rev()
+        .find(|&i| c[i].is_ascii_uppercase())
+        .unwrap_or(0);
+    let end = (start + 1..c.len())
+        .find(|&i| c[i].is_ascii_uppercase())
+        .unwrap_or(c.len());
+    end - start
 }
 
 /// The one candidate within two edits (ASCII case-insensitive) that is nearer than any other.
-fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(super) fn closest<'a>(
+    word: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
     let mut best: Option<(usize, &str)> = None;
     let mut tie = false;
     for c in candidates {

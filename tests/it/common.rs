@@ -88,3 +88,15 @@ pub fn check_project(dir: &Path, args: &[&str]) -> (String, i32) {
         out.status.code().unwrap(),
     )
 }
+
+/// A filter without the evidence-free hygiene rules, for tests of the unused-access engine's own
+/// fixes (the hygiene rules' removals are tested on their own).
+pub fn engine_only() -> iamtrim::filter::Filter {
+    iamtrim::filter::Filter {
+        ignore: iamtrim::rules::HYGIENE_RULES
+            .iter()
+            .map(|r| r.to_string())
+            .collect(),
+        ..iamtrim::filter::Filter::default()
+    }
+}

@@ -155,7 +155,7 @@ proptest! {
             unused,
             ..Evidence::default()
         };
-        let levels = iamtrim::filter::Filter::default();
+        let levels = crate::common::engine_only();
         let fixed = lint::fix(&text, Applicability::Unsafe, &evidence, cat, &levels)
             .map_err(|e| TestCaseError::fail(format!("{e}")))?;
         prop_assert!(serde_json::from_str::<Value>(&fixed.text).is_ok(), "{}", fixed.text);
@@ -222,7 +222,7 @@ proptest! {
             unused,
             ..Evidence::default()
         };
-        let levels = iamtrim::filter::Filter::default();
+        let levels = crate::common::engine_only();
         let fixed_file = lint::fix(&file_text, Applicability::Unsafe, &evidence, cat, &levels)
             .map_err(|e| TestCaseError::fail(format!("file: {e}")))?;
         let fixed = lint::fix(&text, Applicability::Unsafe, &evidence, cat, &levels)

@@ -12,6 +12,7 @@ mod filter;
 mod fix_properties;
 mod git;
 mod hardening;
+mod hygiene;
 mod malformed;
 mod output;
 mod properties;

@@ -218,7 +218,7 @@ proptest! {
             unused,
             ..Evidence::default()
         };
-        let levels = iamtrim::filter::Filter::default();
+        let levels = crate::common::engine_only();
         let fixed_file = lint::fix(&file, Applicability::Unsafe, &evidence, cat, &levels)
             .map_err(|e| TestCaseError::fail(format!("file: {e}")))?;
         let fixed = lint::fix(&text, Applicability::Unsafe, &evidence, cat, &levels)

@@ -666,7 +666,7 @@ fn check_case(c: &YamlCase) -> Result<(), TestCaseError> {
         unused,
         ..Evidence::default()
     };
-    let levels = iamtrim::filter::Filter::default();
+    let levels = crate::common::engine_only();
     let fixed = lint::fix(&text, Applicability::Unsafe, &evidence, cat, &levels)
         .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
     let after_text = &fixed.text;
@@ -866,7 +866,7 @@ fn yaml_property_cases_change_something() {
             Applicability::Unsafe,
             &evidence,
             cat,
-            &iamtrim::filter::Filter::default(),
+            &crate::common::engine_only(),
         )
         .unwrap();
         if fixed.text != text {
@@ -896,7 +896,7 @@ fn comment_before_the_statements_that_go() {
         Applicability::Unsafe,
         &evidence,
         cat,
-        &iamtrim::filter::Filter::default(),
+        &crate::common::engine_only(),
     )
     .unwrap();
     assert!(!fixed.text.contains("s3:"), "{}", fixed.text);
@@ -922,7 +922,7 @@ fn comment_on_the_last_entry_of_a_policy() {
         Applicability::Unsafe,
         &evidence,
         cat,
-        &iamtrim::filter::Filter::default(),
+        &crate::common::engine_only(),
     )
     .unwrap();
     assert!(!fixed.text.contains("s3:*Object"), "{}", fixed.text);
