@@ -182,6 +182,12 @@ fn filter_of(
 }
 
 pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
+    out.set_quiet(args.quiet);
+    if args.statistics && !matches!(args.format, CheckFormat::Human | CheckFormat::Concise) {
+        return Err(AppError::Usage(
+            "--statistics prints a table: use it with --format human or concise",
+        ));
+    }
     if args.unsafe_fixes && !args.fix && !args.diff {
         // Found trying it as a team would: the flag alone was accepted and fixed nothing.
         return Err(AppError::Usage(
@@ -252,17 +258,18 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
         report.suppressed.add(&o.suppressed);
         recorded.extend(o.entries);
         seen.extend(o.rel);
-        for m in o.messages {
-            match m {
-                Message::Error(e) => out.error(&e),
-                Message::Text(t) => out.text(&t),
-            }
+        for Message::Error(e) in o.messages {
+            out.error(&e);
         }
         internal |= o.internal;
         report.checked += usize::from(o.checked);
         report.fixed += o.fixed;
         report.fixed_files += usize::from(o.fixed > 0);
-        report.files.extend(o.file);
+        report.would_fix += o.would_fix;
+        report.would_fix_files += usize::from(o.diff.is_some());
+        report
+            .files
+            .extend(o.file.map(|f| FileReport { diff: o.diff, ..f }));
     }
     // Over the whole repository, baseline entries of files that are gone no longer match either.
     let whole_repository =
@@ -313,20 +320,15 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
                 repo_path,
                 text: config.text.clone(),
                 findings: about,
+                diff: None,
             });
         }
     }
-    match args.format {
-        CheckFormat::Human => {
-            let terminal = std::io::stdout().is_terminal();
-            let color = terminal && std::env::var_os("NO_COLOR").is_none();
-            let wrap = terminal.then_some(100);
-            output::human::render(&report, color, wrap, &mut |t| out.text(t));
-        }
-        CheckFormat::Json => out.json(&output::json::render(&report)),
-        CheckFormat::Sarif => out.json(&output::sarif::render(&report)),
-        CheckFormat::Github => out.text(&output::github::render(&report)),
+    if report.checked == 0 && !args.paths.is_empty() && args.paths.iter().all(|p| !p.is_dir()) {
+        // pre-commit names every JSON file: none of them a policy is no error, but say so.
+        out.note(&output::view::not_policies(&args.paths));
     }
+    print_report(args, &report, min, out)?;
     let errors = report
         .files
         .iter()
@@ -339,6 +341,38 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
     } else {
         exit::OK
     }))
+}
+
+/// The report in the format asked, to stdout or `--output-file`.
+fn print_report(
+    args: &CheckArgs,
+    report: &CheckReport,
+    min: Applicability,
+    out: &mut Out,
+) -> Result<(), AppError> {
+    use output::terminal;
+    let env = |k: &str| std::env::var_os(k);
+    let terminal = args.output_file.is_none() && std::io::stdout().is_terminal();
+    let view = output::view::View {
+        format: args.format,
+        quiet: args.quiet,
+        statistics: args.statistics,
+        diff: args.diff,
+        min,
+        color: terminal::color(args.color, terminal, &env),
+        wrap: terminal::width(terminal, &env, &terminal::stdout_width),
+    };
+    let Some(path) = &args.output_file else {
+        output::view::print(report, &view, out);
+        return Ok(());
+    };
+    out.capture();
+    output::view::print(report, &view, out);
+    let text = out.take_captured();
+    crate::fsio::write_atomic(path, &text).map_err(|source| AppError::Write {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 /// The repository around `cwd`, if any. Outside one, plain paths are still checked; but a
@@ -381,7 +415,6 @@ struct Shared<'a> {
 /// What the run prints for a file, in order, before the report.
 enum Message {
     Error(String),
-    Text(String),
 }
 
 /// One file's result.
@@ -392,6 +425,9 @@ struct Outcome {
     checked: bool,
     /// Fixes applied and written.
     fixed: usize,
+    /// `--diff`: the diff of the fixes, and the findings they would fix.
+    diff: Option<String>,
+    would_fix: usize,
     internal: bool,
     /// What the filter hid of the file's (final) findings.
     suppressed: crate::filter::Suppressed,
@@ -455,6 +491,7 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
         repo_path: repo_path.clone(),
         text,
         findings,
+        diff: None,
     };
     let bytes = match read_source(src) {
         Ok(b) => b,
@@ -520,11 +557,8 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
         match lint::fix_policies(&text, min, &per_policy, catalog, filter) {
             Ok(fixed) if fixed.text != text => {
                 if diff {
-                    o.messages.push(Message::Text(output::diff::unified(
-                        &shown,
-                        &text,
-                        &fixed.text,
-                    )));
+                    o.diff = Some(output::diff::unified(&shown, &text, &fixed.text));
+                    o.would_fix = fixed.applied;
                 } else if let Err(why) =
                     write_fixed(src, repo.as_ref(), &config.root, &bytes, &fixed.text)
                 {
