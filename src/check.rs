@@ -258,7 +258,7 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
         report.suppressed.add(&o.suppressed);
         recorded.extend(o.entries);
         seen.extend(o.rel);
-        for Message::Error(e) in o.messages {
+        for e in o.errors {
             out.error(&e);
         }
         internal |= o.internal;
@@ -324,11 +324,18 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
             });
         }
     }
-    if report.checked == 0 && !args.paths.is_empty() && args.paths.iter().all(|p| !p.is_dir()) {
+    let named_only = !args.staged && args.base.is_none() && !args.all && !args.paths.is_empty();
+    if report.checked == 0 && named_only && args.paths.iter().all(|p| !p.is_dir()) {
         // pre-commit names every JSON file: none of them a policy is no error, but say so.
         out.note(&output::view::not_policies(&args.paths));
     }
-    print_report(args, &report, min, out)?;
+    let view = output::view::View::of(args, min, std::io::stdout().is_terminal());
+    output::view::print_to(&report, &view, args.output_file.as_deref(), out).map_err(
+        |(path, source)| AppError::Write {
+            path: path.display().to_string(),
+            source,
+        },
+    )?;
     let errors = report
         .files
         .iter()
@@ -341,38 +348,6 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
     } else {
         exit::OK
     }))
-}
-
-/// The report in the format asked, to stdout or `--output-file`.
-fn print_report(
-    args: &CheckArgs,
-    report: &CheckReport,
-    min: Applicability,
-    out: &mut Out,
-) -> Result<(), AppError> {
-    use output::terminal;
-    let env = |k: &str| std::env::var_os(k);
-    let terminal = args.output_file.is_none() && std::io::stdout().is_terminal();
-    let view = output::view::View {
-        format: args.format,
-        quiet: args.quiet,
-        statistics: args.statistics,
-        diff: args.diff,
-        min,
-        color: terminal::color(args.color, terminal, &env),
-        wrap: terminal::width(terminal, &env, &terminal::stdout_width),
-    };
-    let Some(path) = &args.output_file else {
-        output::view::print(report, &view, out);
-        return Ok(());
-    };
-    out.capture();
-    output::view::print(report, &view, out);
-    let text = out.take_captured();
-    crate::fsio::write_atomic(path, &text).map_err(|source| AppError::Write {
-        path: path.display().to_string(),
-        source,
-    })
 }
 
 /// The repository around `cwd`, if any. Outside one, plain paths are still checked; but a
@@ -412,16 +387,12 @@ struct Shared<'a> {
     recording: bool,
 }
 
-/// What the run prints for a file, in order, before the report.
-enum Message {
-    Error(String),
-}
-
 /// One file's result.
 #[derive(Default)]
 struct Outcome {
     file: Option<FileReport>,
-    messages: Vec<Message>,
+    /// The file's errors, printed in order before the report.
+    errors: Vec<String>,
     checked: bool,
     /// Fixes applied and written.
     fixed: usize,
@@ -515,7 +486,7 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
             Ok(l) => l,
             Err(e) => {
                 o.internal = true;
-                o.messages.push(Message::Error(format!("{shown}: {e}")));
+                o.errors.push(format!("{shown}: {e}"));
                 return Ok(o);
             }
         }
@@ -540,7 +511,7 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
             Ok(l) => linted = l,
             Err(e) => {
                 o.internal = true;
-                o.messages.push(Message::Error(format!("{shown}: {e}")));
+                o.errors.push(format!("{shown}: {e}"));
                 return Ok(o);
             }
         }
@@ -562,8 +533,7 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
                 } else if let Err(why) =
                     write_fixed(src, repo.as_ref(), &config.root, &bytes, &fixed.text)
                 {
-                    o.messages
-                        .push(Message::Error(format!("{shown}: not fixed: {why}")));
+                    o.errors.push(format!("{shown}: not fixed: {why}"));
                 } else {
                     o.fixed = fixed.applied;
                     let left =
@@ -577,7 +547,7 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
             Ok(_) => {}
             Err(e @ (FixError::Verify(_) | FixError::Broken(_))) => {
                 o.internal = true;
-                o.messages.push(Message::Error(format!("{shown}: {e}")));
+                o.errors.push(format!("{shown}: {e}"));
                 // Nothing of this file is offered as fixable once its fixes failed verification.
                 o.file = Some(file(text, without_fixes(findings)));
                 return Ok(o);

@@ -1,9 +1,10 @@
 //! How `check` prints its report: the format and the flags that shape it.
 
 use super::report::CheckReport;
-use super::{Out, concise, github, human, json, sarif};
-use crate::cli::CheckFormat;
+use super::{Out, concise, github, human, json, sarif, terminal};
+use crate::cli::{CheckArgs, CheckFormat};
 use crate::diagnostic::Applicability;
+use std::path::Path;
 
 pub struct View {
     pub format: CheckFormat,
@@ -18,6 +19,42 @@ pub struct View {
     pub color: bool,
     /// The width to wrap the human report at; `None`: no wrapping.
     pub wrap: Option<usize>,
+}
+
+impl View {
+    /// The view `check`'s flags and the environment ask for; `stdout_terminal`: whether stdout
+    /// is a terminal (it does not count when the report goes to a file).
+    pub fn of(args: &CheckArgs, min: Applicability, stdout_terminal: bool) -> View {
+        let env = |k: &str| std::env::var_os(k);
+        let terminal = args.output_file.is_none() && stdout_terminal;
+        View {
+            format: args.format,
+            quiet: args.quiet,
+            statistics: args.statistics,
+            diff: args.diff,
+            min,
+            color: terminal::color(args.color, terminal, &env),
+            wrap: terminal::width(terminal, &env, &terminal::stdout_width),
+        }
+    }
+}
+
+/// The report to stdout, or with `--output-file` to that file, written atomically. `Err`: the
+/// file and why it could not be written.
+pub fn print_to<'p>(
+    report: &CheckReport,
+    view: &View,
+    file: Option<&'p Path>,
+    out: &mut Out,
+) -> Result<(), (&'p Path, std::io::Error)> {
+    let Some(path) = file else {
+        print(report, view, out);
+        return Ok(());
+    };
+    out.capture();
+    print(report, view, out);
+    let text = out.take_captured();
+    crate::fsio::write_atomic(path, &text).map_err(|e| (path, e))
 }
 
 pub fn print(report: &CheckReport, view: &View, out: &mut Out) {
@@ -56,8 +93,39 @@ pub fn print(report: &CheckReport, view: &View, out: &mut Out) {
         human::render(report, view.color, view.wrap, &mut |t| out.text(t));
     }
     if !view.quiet {
-        out.text(&human::summary(report));
+        let summary = human::summary(report);
+        match view.wrap {
+            Some(width) if view.format == CheckFormat::Human && !view.statistics => {
+                out.text(&wrapped(&summary, width));
+            }
+            _ => out.text(&summary),
+        }
     }
+}
+
+/// Each line of `text` wrapped at `width`, at spaces only (as the report's messages) and never
+/// inside a `command`, so it can be copied whole.
+fn wrapped(text: &str, width: usize) -> String {
+    const KEEP: char = '\u{a0}';
+    let options = textwrap::Options::new(width)
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
+        .break_words(false);
+    let mut out = String::with_capacity(text.len() + 8);
+    for line in text.lines() {
+        let mut quoted = false;
+        let held: String = line
+            .chars()
+            .map(|c| {
+                quoted ^= c == '`';
+                if quoted && c == ' ' { KEEP } else { c }
+            })
+            .collect();
+        for piece in textwrap::wrap(&held, &options) {
+            out.extend(piece.chars().map(|c| if c == KEEP { ' ' } else { c }));
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// `would fix 3 findings in 1 file`.
