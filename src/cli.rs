@@ -57,7 +57,7 @@ pub struct CheckArgs {
     /// Apply unsafe fixes too (with --fix or --diff).
     #[arg(long)]
     pub unsafe_fixes: bool,
-    /// Print the fixes as a unified diff and write nothing.
+    /// Print the fixes as a unified diff, and how many findings they would fix; write nothing.
     #[arg(long)]
     pub diff: bool,
     /// How to print the report (`concise`: one line per finding).

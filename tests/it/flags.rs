@@ -293,3 +293,45 @@ fn named_files_that_are_not_policies_say_so() {
     let (_, err, _) = run(&["."]);
     assert!(!err.contains("nothing to check"), "{err}");
 }
+
+/// With a stale snapshot every fix is unsafe: `[*]` and "fixable" count only what applies at the
+/// run's level, which `check` alone (no `--unsafe-fixes`) puts at safe.
+#[test]
+fn fixable_means_at_the_runs_level() {
+    let dir = TempDir::new().unwrap();
+    crate::common::copy_dir(&example(), dir.path());
+    let toml = read(&dir.path().join("iamtrim.toml"));
+    std::fs::write(
+        dir.path().join("iamtrim.toml"),
+        toml.replace("max-snapshot-age = \"3650d\"", "max-snapshot-age = \"1d\""),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = iamtrim()
+            .current_dir(dir.path())
+            .args([
+                "check",
+                "--config",
+                "iamtrim.toml",
+                "--catalog",
+                "catalog",
+                "policy.json",
+            ])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let concise = run(&["--format", "concise"]);
+    assert!(!concise.contains("[*]"), "{concise}");
+    assert!(
+        concise.ends_with("9 fixable with `iamtrim check --fix --unsafe-fixes`.\n"),
+        "{concise}"
+    );
+    let stats = run(&["--statistics", "-q"]);
+    assert_eq!(stats, "   8  unused-action\n   1  overbroad-wildcard\n");
+    // At the unsafe level they would all be fixed.
+    let diff = run(&["--diff", "--unsafe-fixes"]);
+    assert!(diff.ends_with("would fix 9 findings in 1 file\n"), "{diff}");
+    assert!(run(&["--diff"]).starts_with("would fix 0 findings in 0 files\n"));
+}
