@@ -145,6 +145,8 @@ pub fn render(report: &CheckReport, color: bool, wrap: Option<usize>, write: &mu
         // Messages are ASCII (action names, ARNs): break at spaces only, not by the Unicode
         // line-breaking algorithm.
         .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        // Nor at a hyphen: `--unsafe-fixes` and rule ids stay whole.
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
         .with_break_words(false);
     let handler = match wrap {
         Some(width) => handler.with_width(width),

@@ -109,6 +109,7 @@ fn wrapped(text: &str, width: usize) -> String {
     const KEEP: char = '\u{a0}';
     let options = textwrap::Options::new(width)
         .word_separator(textwrap::WordSeparator::AsciiSpace)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
         .break_words(false);
     let mut out = String::with_capacity(text.len() + 8);
     for line in text.lines() {
@@ -153,5 +154,39 @@ pub fn not_policies(paths: &[std::path::PathBuf]) -> String {
         format!("{shown} is not an IAM policy, template or Terraform file: nothing to check")
     } else {
         format!("{shown} are not IAM policies, templates or Terraform files: nothing to check")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_wraps_between_commands_not_inside() {
+        let text = "Checked 1 policy file: 9 errors. 9 fixable with `iamtrim check --fix`.\n";
+        assert_eq!(
+            wrapped(text, 40),
+            "Checked 1 policy file: 9 errors. 9\nfixable with `iamtrim check --fix`.\n"
+        );
+        // A command longer than the width stays whole, on its own line.
+        assert_eq!(
+            wrapped("run `iamtrim check --fix --unsafe-fixes` now\n", 20),
+            "run\n`iamtrim check --fix --unsafe-fixes`\nnow\n"
+        );
+    }
+
+    #[test]
+    fn not_policies_names_three_then_counts() {
+        let paths = |n: usize| -> Vec<std::path::PathBuf> {
+            (1..=n).map(|i| format!("f{i}.json").into()).collect()
+        };
+        assert_eq!(
+            not_policies(&paths(1)),
+            "f1.json is not an IAM policy, template or Terraform file: nothing to check"
+        );
+        assert!(not_policies(&paths(3)).starts_with("f1.json, f2.json and f3.json are not"));
+        assert!(
+            not_policies(&paths(4)).starts_with("f1.json, f2.json, f3.json and 1 more are not")
+        );
     }
 }

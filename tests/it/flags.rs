@@ -205,6 +205,8 @@ fn human_report_wraps_at_columns() {
             assert!(l.chars().count() <= width, "{width}: {l:?}");
         }
         assert!(underlines_whole(&text), "{text}");
+        // Wrapped at spaces only: no date, rule id or flag split at its hyphen.
+        assert!(!text.lines().any(|l| l.ends_with('-')), "{text}");
         assert_eq!(text.matches('┬').count(), 9, "{text}");
     }
     // Without COLUMNS and piped: no wrapping.
