@@ -244,6 +244,15 @@ fn diff_prints_the_diffs_and_what_they_would_fix() {
     let (sarif, err, _) = example_check(&["--diff", "--format", "sarif", "policy.json"], &[]);
     serde_json::from_str::<serde_json::Value>(&sarif).unwrap();
     assert!(err.starts_with(diff), "{err}");
+    let (github, err, _) = example_check(&["--diff", "--format", "github", "policy.json"], &[]);
+    assert!(
+        github.lines().all(|l| l.starts_with("::error ")),
+        "{github}"
+    );
+    assert!(err.starts_with(diff), "{err}");
+    // Concise is a text format: the diffs, as with human.
+    let (concise, _, _) = example_check(&["--diff", "--format", "concise", "policy.json"], &[]);
+    assert_eq!(concise, text);
     // Nothing written.
     assert_eq!(read(&example().join("policy.json")), before);
 }
