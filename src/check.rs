@@ -182,6 +182,12 @@ fn filter_of(
 }
 
 pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
+    out.set_quiet(args.quiet);
+    if args.statistics && !matches!(args.format, CheckFormat::Human | CheckFormat::Concise) {
+        return Err(AppError::Usage(
+            "--statistics prints a table: use it with --format human or concise",
+        ));
+    }
     if args.unsafe_fixes && !args.fix && !args.diff {
         // Found trying it as a team would: the flag alone was accepted and fixed nothing.
         return Err(AppError::Usage(
@@ -252,17 +258,18 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
         report.suppressed.add(&o.suppressed);
         recorded.extend(o.entries);
         seen.extend(o.rel);
-        for m in o.messages {
-            match m {
-                Message::Error(e) => out.error(&e),
-                Message::Text(t) => out.text(&t),
-            }
+        for e in o.errors {
+            out.error(&e);
         }
         internal |= o.internal;
         report.checked += usize::from(o.checked);
         report.fixed += o.fixed;
         report.fixed_files += usize::from(o.fixed > 0);
-        report.files.extend(o.file);
+        report.would_fix += o.would_fix;
+        report.would_fix_files += usize::from(o.diff.is_some());
+        report
+            .files
+            .extend(o.file.map(|f| FileReport { diff: o.diff, ..f }));
     }
     // Over the whole repository, baseline entries of files that are gone no longer match either.
     let whole_repository =
@@ -313,20 +320,22 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
                 repo_path,
                 text: config.text.clone(),
                 findings: about,
+                diff: None,
             });
         }
     }
-    match args.format {
-        CheckFormat::Human => {
-            let terminal = std::io::stdout().is_terminal();
-            let color = terminal && std::env::var_os("NO_COLOR").is_none();
-            let wrap = terminal.then_some(100);
-            output::human::render(&report, color, wrap, &mut |t| out.text(t));
-        }
-        CheckFormat::Json => out.json(&output::json::render(&report)),
-        CheckFormat::Sarif => out.json(&output::sarif::render(&report)),
-        CheckFormat::Github => out.text(&output::github::render(&report)),
+    let named_only = !args.staged && args.base.is_none() && !args.all && !args.paths.is_empty();
+    if report.checked == 0 && named_only && args.paths.iter().all(|p| !p.is_dir()) {
+        // pre-commit names every JSON file: none of them a policy is no error, but say so.
+        out.note(&output::view::not_policies(&args.paths));
     }
+    let view = output::view::View::of(args, min, std::io::stdout().is_terminal());
+    output::view::print_to(&report, &view, args.output_file.as_deref(), out).map_err(
+        |(path, source)| AppError::Write {
+            path: path.display().to_string(),
+            source,
+        },
+    )?;
     let errors = report
         .files
         .iter()
@@ -378,20 +387,18 @@ struct Shared<'a> {
     recording: bool,
 }
 
-/// What the run prints for a file, in order, before the report.
-enum Message {
-    Error(String),
-    Text(String),
-}
-
 /// One file's result.
 #[derive(Default)]
 struct Outcome {
     file: Option<FileReport>,
-    messages: Vec<Message>,
+    /// The file's errors, printed in order before the report.
+    errors: Vec<String>,
     checked: bool,
     /// Fixes applied and written.
     fixed: usize,
+    /// `--diff`: the diff of the fixes, and the findings they would fix.
+    diff: Option<String>,
+    would_fix: usize,
     internal: bool,
     /// What the filter hid of the file's (final) findings.
     suppressed: crate::filter::Suppressed,
@@ -455,6 +462,7 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
         repo_path: repo_path.clone(),
         text,
         findings,
+        diff: None,
     };
     let bytes = match read_source(src) {
         Ok(b) => b,
@@ -478,7 +486,7 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
             Ok(l) => l,
             Err(e) => {
                 o.internal = true;
-                o.messages.push(Message::Error(format!("{shown}: {e}")));
+                o.errors.push(format!("{shown}: {e}"));
                 return Ok(o);
             }
         }
@@ -503,7 +511,7 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
             Ok(l) => linted = l,
             Err(e) => {
                 o.internal = true;
-                o.messages.push(Message::Error(format!("{shown}: {e}")));
+                o.errors.push(format!("{shown}: {e}"));
                 return Ok(o);
             }
         }
@@ -520,16 +528,12 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
         match lint::fix_policies(&text, min, &per_policy, catalog, filter) {
             Ok(fixed) if fixed.text != text => {
                 if diff {
-                    o.messages.push(Message::Text(output::diff::unified(
-                        &shown,
-                        &text,
-                        &fixed.text,
-                    )));
+                    o.diff = Some(output::diff::unified(&shown, &text, &fixed.text));
+                    o.would_fix = fixed.applied;
                 } else if let Err(why) =
                     write_fixed(src, repo.as_ref(), &config.root, &bytes, &fixed.text)
                 {
-                    o.messages
-                        .push(Message::Error(format!("{shown}: not fixed: {why}")));
+                    o.errors.push(format!("{shown}: not fixed: {why}"));
                 } else {
                     o.fixed = fixed.applied;
                     let left =
@@ -543,7 +547,7 @@ fn check_one(src: &SourceFile, sh: &Shared<'_>) -> Result<Outcome, AppError> {
             Ok(_) => {}
             Err(e @ (FixError::Verify(_) | FixError::Broken(_))) => {
                 o.internal = true;
-                o.messages.push(Message::Error(format!("{shown}: {e}")));
+                o.errors.push(format!("{shown}: {e}"));
                 // Nothing of this file is offered as fixable once its fixes failed verification.
                 o.file = Some(file(text, without_fixes(findings)));
                 return Ok(o);

@@ -57,11 +57,25 @@ pub struct CheckArgs {
     /// Apply unsafe fixes too (with --fix or --diff).
     #[arg(long)]
     pub unsafe_fixes: bool,
-    /// Print the fixes as a unified diff and write nothing.
+    /// Print the fixes as a unified diff, and how many findings they would fix; write nothing.
     #[arg(long)]
     pub diff: bool,
+    /// How to print the report (`concise`: one line per finding).
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     pub format: CheckFormat,
+    /// Print only the findings: no summary, no notes (errors still go to stderr).
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Print a count of findings per rule instead of the findings (human and concise formats).
+    #[arg(long, conflicts_with = "diff")]
+    pub statistics: bool,
+    /// Write the report to FILE (atomically) instead of stdout; notes still go to stderr.
+    #[arg(short, long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+    /// When to colour the human report (`auto`: on a terminal, unless NO_COLOR is set; FORCE_COLOR
+    /// or CLICOLOR_FORCE forces it).
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
     /// The config file (default: iamtrim.toml at the git root).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -104,9 +118,17 @@ pub enum MinLevel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CheckFormat {
     Human,
+    Concise,
     Json,
     Sarif,
     Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]

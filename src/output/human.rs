@@ -130,9 +130,8 @@ fn file_diag(file: &FileReport) -> FileDiag {
     }
 }
 
-/// Renders the whole report; `color` for a terminal.
-/// Renders the report, handing `write` the text a piece at a time (a file's report, then the
-/// summary), so a run over thousands of files never holds all of its output at once. `wrap`:
+/// Renders the report, handing `write` the text a piece at a time (a file's report at a time;
+/// the summary is the caller's: `--quiet` has none), so a run over thousands of files never holds all of its output at once. `wrap`:
 /// the width to wrap messages at (on a terminal); `None` keeps each message on one line, which
 /// is what `grep` and CI logs want (and wrapping was a sixth of a 10,000-file run).
 pub fn render(report: &CheckReport, color: bool, wrap: Option<usize>, write: &mut dyn FnMut(&str)) {
@@ -146,6 +145,8 @@ pub fn render(report: &CheckReport, color: bool, wrap: Option<usize>, write: &mu
         // Messages are ASCII (action names, ARNs): break at spaces only, not by the Unicode
         // line-breaking algorithm.
         .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        // Nor at a hyphen: `--unsafe-fixes` and rule ids stay whole.
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
         .with_break_words(false);
     let handler = match wrap {
         Some(width) => handler.with_width(width),
@@ -174,7 +175,6 @@ pub fn render(report: &CheckReport, color: bool, wrap: Option<usize>, write: &mu
             write(p);
         }
     }
-    write(&summary(report));
 }
 
 /// Files rendered per round (bounds the rendered text held at once).
@@ -303,6 +303,7 @@ mod tests {
                 repo_path: "p.json".into(),
                 findings: vec![Finding::new("unused-action", 11..20, long.trim()).label("x")],
                 text,
+                diff: None,
             }],
             checked: 1,
             ..CheckReport::default()

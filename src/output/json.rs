@@ -48,6 +48,7 @@ impl Serialize for Files<'_> {
             let index = LineIndex::new(&file.text);
             seq.serialize_element(&FileOut {
                 path: &file.path,
+                diff: file.diff.as_deref(),
                 findings: FindingsOut {
                     file,
                     index: &index,
@@ -61,6 +62,9 @@ impl Serialize for Files<'_> {
 #[derive(Serialize)]
 struct FileOut<'a> {
     path: &'a str,
+    /// Only with `--diff`, when the file's fixes change it: their unified diff.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    diff: Option<&'a str>,
     findings: FindingsOut<'a>,
 }
 

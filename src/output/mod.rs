@@ -1,5 +1,6 @@
 //! Everything iamtrim prints goes through here.
 
+pub mod concise;
 pub mod diff;
 pub mod escape;
 pub mod github;
@@ -9,6 +10,8 @@ pub mod position;
 pub mod report;
 pub mod sarif;
 mod source;
+pub mod terminal;
+pub mod view;
 
 use serde_json::{Value, json};
 use std::io::Write;
@@ -17,11 +20,42 @@ use std::io::Write;
 pub struct Out {
     stdout: Box<dyn Write>,
     stderr: Box<dyn Write>,
+    /// While the report is being captured (`--output-file`), what would go to stdout.
+    captured: Option<Vec<u8>>,
+    /// `--quiet`: no notes.
+    quiet: bool,
 }
 
 impl Out {
     pub fn new(stdout: Box<dyn Write>, stderr: Box<dyn Write>) -> Out {
-        Out { stdout, stderr }
+        Out {
+            stdout,
+            stderr,
+            captured: None,
+            quiet: false,
+        }
+    }
+
+    /// Notes are dropped from now on (errors are still shown).
+    pub fn set_quiet(&mut self, quiet: bool) {
+        self.quiet = quiet;
+    }
+
+    /// What is written for stdout goes to a buffer until [`Out::take_captured`].
+    pub fn capture(&mut self) {
+        self.captured = Some(Vec::new());
+    }
+
+    /// The captured text; stdout is stdout again.
+    pub fn take_captured(&mut self) -> Vec<u8> {
+        self.captured.take().unwrap_or_default()
+    }
+
+    fn sink(&mut self) -> &mut dyn Write {
+        match &mut self.captured {
+            Some(buffer) => buffer,
+            None => &mut self.stdout,
+        }
     }
 
     pub fn stdio() -> Out {
@@ -34,11 +68,9 @@ impl Out {
     /// Pretty JSON (two-space indent) and a final newline, written as it is serialized.
     pub fn json<T: serde::Serialize + ?Sized>(&mut self, value: &T) {
         let f = escape::JsonFormatter(serde_json::ser::PrettyFormatter::with_indent(b"  "));
-        let _ = value.serialize(&mut serde_json::Serializer::with_formatter(
-            &mut self.stdout,
-            f,
-        ));
-        let _ = writeln!(self.stdout);
+        let sink = self.sink();
+        let _ = value.serialize(&mut serde_json::Serializer::with_formatter(&mut *sink, f));
+        let _ = writeln!(sink);
     }
 
     /// Lines of plain text, their control characters escaped (they may quote input); an entry
@@ -46,7 +78,7 @@ impl Out {
     pub fn lines(&mut self, lines: &[String]) {
         for entry in lines {
             for l in entry.split('\n') {
-                let _ = writeln!(self.stdout, "{}", escape::line(l));
+                let _ = writeln!(self.sink(), "{}", escape::line(l));
             }
         }
     }
@@ -54,11 +86,19 @@ impl Out {
     /// Text as it is (it carries its own final newline): whoever made it escaped what came from
     /// input.
     pub fn text(&mut self, text: &str) {
-        let _ = self.stdout.write_all(text.as_bytes());
+        let _ = self.sink().write_all(text.as_bytes());
+    }
+
+    /// Text as it is, on stderr (a `--diff` beside a SARIF or GitHub report).
+    pub fn text_to_stderr(&mut self, text: &str) {
+        let _ = self.stderr.write_all(text.as_bytes());
     }
 
     /// A note for the person at the terminal, on stderr.
     pub fn note(&mut self, text: &str) {
+        if self.quiet {
+            return;
+        }
         let _ = writeln!(self.stderr, "note: {}", escape::line(text));
     }
 

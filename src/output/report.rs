@@ -10,6 +10,8 @@ pub struct FileReport {
     pub repo_path: String,
     pub text: String,
     pub findings: Vec<Finding>,
+    /// `--diff`: the unified diff of its fixes, when they change it.
+    pub diff: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -18,6 +20,9 @@ pub struct CheckReport {
     pub checked: usize,
     pub fixed: usize,
     pub fixed_files: usize,
+    /// `--diff`: the findings its fixes would fix, and in how many files.
+    pub would_fix: usize,
+    pub would_fix_files: usize,
     /// What the filter hid, over all files.
     pub suppressed: crate::filter::Suppressed,
     /// The `reason` of each `[[ignore]]` table, in order.

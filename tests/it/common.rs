@@ -19,6 +19,11 @@ pub fn data(rel: &str) -> PathBuf {
 pub fn iamtrim() -> Command {
     let mut cmd = Command::cargo_bin("iamtrim").expect("binary");
     cmd.env("NO_COLOR", "1");
+    // Plain and unwrapped whatever the shell or CI sets (FORCE_COLOR would colour a pipe, COLUMNS
+    // would wrap it); the tests that want them set them.
+    for var in ["FORCE_COLOR", "CLICOLOR_FORCE", "COLUMNS"] {
+        cmd.env_remove(var);
+    }
     // The tests make their own repositories: not the one a surrounding git hook points at.
     for var in ["GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE"] {
         cmd.env_remove(var);

@@ -75,6 +75,8 @@ fn each_rule_fires_on_its_file_and_not_on_a_clean_one() {
         let (text, code) = run(&dir, &[&file]);
         assert_eq!(code, 0, "{rule}: warnings only");
         insta::assert_snapshot!(format!("hygiene-{rule}"), text);
+        let (concise, _) = run(&dir, &[&file, "--format", "concise"]);
+        insta::assert_snapshot!(format!("hygiene-concise-{rule}"), concise);
     }
     assert!(findings(&dir, "clean.json", &[]).is_empty());
 }

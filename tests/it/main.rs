@@ -10,6 +10,7 @@ mod containment;
 mod evidence;
 mod filter;
 mod fix_properties;
+mod flags;
 mod git;
 mod hardening;
 mod hygiene;
