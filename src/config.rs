@@ -18,44 +18,59 @@ pub const IGNORE_SID_PREFIX: &str = "iamtrim-ignore";
 
 pub const FILE_NAME: &str = "iamtrim.toml";
 
-#[derive(Debug, Deserialize)]
+/// `iamtrim.toml`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct Raw {
+    /// The findings snapshot: a file or a folder (`snapshot import -o DIR/`).
     snapshot: Option<String>,
+    /// A folder of AWS Service Reference files to use instead of the embedded catalogue.
     catalog: Option<String>,
+    /// Globs of the files that are policies (others are not read).
     include: Option<Vec<String>>,
+    /// Globs of files never read.
     exclude: Option<Vec<String>>,
+    /// Older findings make fixes unsafe: `30d`, `12h`, `2w`.
     max_snapshot_age: Option<String>,
+    /// Files (globs, `file#LogicalId`) and the principals they are attached to.
     #[serde(default)]
     bind: Vec<RawBind>,
+    /// The CloudFormation stacks a template is deployed as.
     #[serde(default)]
     stack: Vec<stack::RawStack>,
+    /// Terraform folders and their address books.
     #[serde(default)]
     terraform: Vec<terraform::RawTerraform>,
+    /// Suppressions, each with a reason.
     #[serde(default)]
+    #[schemars(with = "Vec<ignore::RawIgnore>")]
     ignore: Vec<toml::Spanned<ignore::RawIgnore>>,
+    /// Statements whose `Sid` starts with this are skipped by the unused-access rules
+    /// (default `iamtrim-ignore`).
     ignore_sid_prefix: Option<String>,
+    /// The baseline written by `iamtrim check --write-baseline`.
     baseline: Option<String>,
-    /// Keys with their spans, to point at a misspelt rule.
+    /// Per rule id: its `level` (the keys keep their spans, to point at a misspelt rule).
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, RawRule>")]
     rules: BTreeMap<toml::Spanned<String>, RawRule>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawBind {
     files: Vec<String>,
     principals: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawRule {
     level: Level,
 }
 
 /// A rule's level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Error,
@@ -108,6 +123,18 @@ fn expand(principal: &str, rel_path: &Path) -> String {
         .replace("{stem}", &text(rel_path.file_stem()))
         .replace("{name}", &text(rel_path.file_name()))
         .replace("{dir}", &text(dir))
+}
+
+/// The JSON Schema of `iamtrim.toml`, for editors (committed as `iamtrim.schema.json`).
+pub fn json_schema() -> String {
+    let mut schema = serde_json::to_value(schemars::schema_for!(Raw)).expect("a schema serializes");
+    schema["title"] = "iamtrim.toml".into();
+    // Rule ids: the registry's.
+    let ids: Vec<&str> = crate::rules::RULES.iter().map(|r| r.id).collect();
+    schema["properties"]["rules"]["propertyNames"] = serde_json::json!({ "enum": ids });
+    let mut s = serde_json::to_string_pretty(&schema).expect("a schema serializes");
+    s.push('\n');
+    s
 }
 
 /// The message for `[rules.ID]` naming no rule, with the closest rule id when one is close.

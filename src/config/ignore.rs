@@ -6,7 +6,7 @@ use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::ops::Range;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawIgnore {
     /// Rule ids (all rules when absent).
@@ -17,12 +17,14 @@ pub(super) struct RawIgnore {
     statement: Option<RawStatement>,
     /// Action entries as written (case-insensitive).
     actions: Option<Vec<String>>,
+    /// Why the findings may stay (required).
     reason: Option<String>,
-    /// `2027-03-01`, quoted or not.
+    /// `2027-03-01`, quoted or not: from this day (UTC) it no longer applies.
+    #[schemars(with = "Option<String>")]
     expires: Option<toml::Value>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 enum RawStatement {
     Index(usize),

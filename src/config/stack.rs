@@ -6,7 +6,7 @@ use globset::{Glob, GlobMatcher};
 use serde::Deserialize;
 use std::path::Path;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawStack {
     /// A template's path or a glob, relative to the config.

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use std::path::{Component, Path, PathBuf};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawTerraform {
     /// The module's folder, relative to the config (its `.tf` files, not those of subfolders).

@@ -19,6 +19,7 @@ mod output;
 mod properties;
 mod recommend;
 mod sarif;
+mod schema;
 mod snapshot;
 mod suppress;
 mod templates;
