@@ -132,6 +132,7 @@ pub fn run(cli: Cli, out: &mut Out) -> Result<ExitCode, AppError> {
             (stack.as_deref(), terraform.as_deref()),
             out,
         ),
+        Command::Init { dir } => crate::init::run(dir.as_deref(), out),
         Command::Snapshot(SnapshotCommand::Show { path, config }) => {
             snapshot_show(path.as_deref(), config.as_deref(), out)
         }

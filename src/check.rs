@@ -48,7 +48,7 @@ fn candidate(path: &Path) -> bool {
 }
 
 /// The candidate files below `dir`.
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+pub(crate) fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };

@@ -34,6 +34,13 @@ pub enum Command {
     /// Read and write the findings snapshot.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
+    /// Write an iamtrim.toml for this repository: its policy files, its snapshot, and a bind for
+    /// files named after roles. Never overwrites one.
+    Init {
+        /// A folder inside the repository (default: the current one).
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Args)]

@@ -12,6 +12,7 @@ pub mod filter;
 pub mod findings;
 pub mod fix;
 pub mod fsio;
+pub mod init;
 pub mod lint;
 pub mod output;
 pub mod policy;

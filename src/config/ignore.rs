@@ -18,6 +18,7 @@ pub(super) struct RawIgnore {
     /// Action entries as written (case-insensitive).
     actions: Option<Vec<String>>,
     /// Why the findings may stay (required).
+    #[schemars(required)]
     reason: Option<String>,
     /// `2027-03-01`, quoted or not: from this day (UTC) it no longer applies.
     #[schemars(with = "Option<String>")]

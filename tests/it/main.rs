@@ -14,6 +14,7 @@ mod flags;
 mod git;
 mod hardening;
 mod hygiene;
+mod init;
 mod malformed;
 mod output;
 mod properties;

@@ -55,3 +55,33 @@ fn the_schema_knows_every_key_and_refuses_others() {
         assert!(text.contains(&format!("\"{field}\"")), "{field}");
     }
 }
+
+#[test]
+fn real_configs_validate_and_wrong_ones_do_not() {
+    let schema: serde_json::Value = serde_json::from_str(&iamtrim::config::json_schema()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let as_json = |toml_text: &str| -> serde_json::Value { toml::from_str(toml_text).unwrap() };
+    let example = std::fs::read_to_string(crate::common::example().join("iamtrim.toml")).unwrap();
+    let good = format!(
+        "{example}\n[[ignore]]\nrules = [\"overbroad-wildcard\"]\nfiles = [\"a.json#AppRole\"]\nstatement = \"BreakGlass\"\nactions = [\"s3:*\"]\nreason = \"r\"\nexpires = \"2027-03-01\"\n\n[[ignore]]\nstatement = 2\nreason = \"r\"\n\n[rules.unused-action]\nlevel = \"warning\"\n"
+    );
+    let v = as_json(&good);
+    assert!(
+        validator.is_valid(&v),
+        "{:?}",
+        validator
+            .iter_errors(&v)
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+    );
+    for bad in [
+        "snapshots = \"s\"\n",
+        "[rules.unused-acton]\nlevel = \"warning\"\n",
+        "[rules.unused-action]\nlevel = \"loud\"\n",
+        "[[ignore]]\nreason = \"r\"\nstatment = 1\n",
+        "[[bind]]\nfiles = [\"a.json\"]\n",
+        "[[ignore]]\nfiles = [\"a.json\"]\n",
+    ] {
+        assert!(!validator.is_valid(&as_json(bad)), "{bad}");
+    }
+}
