@@ -179,6 +179,8 @@ const MISSPELLINGS: &[(&str, Option<&str>)] = &[
     ("s4:GetObject", Some("s3:GetObject")),
     // Found on real policies: a short word two edits away is no typo.
     ("ec2:DescribeVpn", None),
+    // Not `ListTags`: CloudHSM Classic's high-availability groups, gone.
+    ("cloudhsm:ListHapgs", None),
     // Two candidates one edit away: no guess.
     ("kinesis:PutRecordz", None),
 ];

@@ -193,6 +193,21 @@ fn unused_suppressions_render_on_the_config() {
     let dir = project("[[ignore]]\nfiles = [\"gone.json\"]\nreason = \"old role\"\n");
     let (text, _, _) = check(dir.path(), &["--select", "unused-suppression"]);
     insta::assert_snapshot!("unused-suppression", text);
+    let (text, _, _) = check(
+        dir.path(),
+        &["--select", "unused-suppression", "--format", "concise"],
+    );
+    insta::assert_snapshot!("unused-suppression-concise", text);
+    let dir = project(
+        "[[ignore]]\nfiles = [\"policy.json\"]\nreason = \"until the migration\"\nexpires = \"2021-06-30\"\n",
+    );
+    for format in ["human", "concise"] {
+        let (text, _, _) = check(
+            dir.path(),
+            &["--select", "expired-suppression", "--format", format],
+        );
+        insta::assert_snapshot!(format!("expired-suppression-{format}"), text);
+    }
 }
 
 #[test]
