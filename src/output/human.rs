@@ -85,14 +85,20 @@ fn to_miette(s: Severity) -> miette::Severity {
 
 /// A finding, its span moved as `shown` moved the text, drawn from an excerpt of its line when
 /// the line is too long to draw whole.
-fn finding_diag(f: &Finding, shown: &Shown<'_>, path: &str, source: &IndexedSource) -> FindingDiag {
+fn finding_diag(
+    f: &Finding,
+    shown: &Shown<'_>,
+    path: &str,
+    source: &IndexedSource,
+    width: Option<usize>,
+) -> FindingDiag {
     let fixable = match f.fix.as_ref().map(|x| x.applicability) {
         Some(Applicability::Safe) => " (fix: --fix)",
         Some(Applicability::Unsafe) => " (fix: --unsafe-fixes)",
         _ => "",
     };
     let span = shown.span(&f.span);
-    let (src, span) = match source.excerpt(path, &span) {
+    let (src, span) = match source.excerpt(path, &span, width) {
         Some((ex, span)) => (Some(ex), span),
         None => (None, span),
     };
@@ -114,7 +120,7 @@ fn finding_diag(f: &Finding, shown: &Shown<'_>, path: &str, source: &IndexedSour
 
 /// Everything from input (the path, the messages, which quote the file, and the file's text) is
 /// shown with its control characters escaped.
-fn file_diag(file: &FileReport) -> FileDiag {
+fn file_diag(file: &FileReport, width: Option<usize>) -> FileDiag {
     let n = file.findings.len();
     let path = escape::line(&file.path);
     let shown = escape::text(&file.text);
@@ -124,7 +130,7 @@ fn file_diag(file: &FileReport) -> FileDiag {
         related: file
             .findings
             .iter()
-            .map(|f| finding_diag(f, &shown, &path, &source))
+            .map(|f| finding_diag(f, &shown, &path, &source, width))
             .collect(),
         src: NamedSource::new(&path, source),
     }
@@ -154,7 +160,7 @@ pub fn render(report: &CheckReport, color: bool, wrap: Option<usize>, write: &mu
     };
     let one = |file: &FileReport| {
         let mut out = String::new();
-        let _ = handler.render_report(&mut out, &file_diag(file));
+        let _ = handler.render_report(&mut out, &file_diag(file, wrap));
         out.push('\n');
         out
     };

@@ -72,6 +72,9 @@ impl SourceCode for IndexedSource {
 /// Lines longer than this are cut around a finding's span (a minified policy is one line).
 pub(super) const LONG_LINE: usize = 240;
 
+/// What miette draws left of a snippet's text (line number, bar, margins), at most.
+const GUTTER: usize = 12;
+
 /// How much of a long line is shown on each side of the span.
 const CUT_CONTEXT: usize = 60;
 
@@ -89,18 +92,32 @@ pub(super) struct Excerpt {
 
 impl IndexedSource {
     /// For a span on a line longer than [`LONG_LINE`]: an excerpt of the line and the span in it.
+    /// `width`: the terminal's, when the report wraps: a line that does not fit beside miette's
+    /// gutter is cut too, around the span, to fit.
     pub(super) fn excerpt(
         &self,
         name: &str,
         span: &std::ops::Range<usize>,
+        width: Option<usize>,
     ) -> Option<(Excerpt, std::ops::Range<usize>)> {
         let text = &self.text;
         let line = self.line_of(span.start);
         let line_start = self.starts[line];
         let line_end = self.starts.get(line + 1).copied().unwrap_or(text.len());
-        if line_end - line_start <= LONG_LINE || span.end > text.len() {
+        // Room for the text: the width less miette's gutter (`  12 │ `) and margins.
+        let room = width.map_or(LONG_LINE, |w| w.saturating_sub(GUTTER).clamp(24, LONG_LINE));
+        // Bytes first: counting the characters of a megabyte line per finding would be quadratic.
+        let bytes = line_end - line_start;
+        let fits = bytes <= room
+            || (bytes <= 4 * room && text[line_start..line_end].trim_end().chars().count() <= room);
+        if fits || span.end > text.len() {
             return None;
         }
+        let context = if width.is_some() {
+            room.saturating_sub((span.end - span.start).min(room) + 2) / 2
+        } else {
+            CUT_CONTEXT
+        };
         let floor = |mut i: usize| {
             while !text.is_char_boundary(i) {
                 i -= 1;
@@ -116,8 +133,8 @@ impl IndexedSource {
         // The span itself, at most LONG_LINE bytes of it, and on its first line only.
         let shown_end = span.end.min(line_end).min(span.start + LONG_LINE);
         let shown_end = floor(shown_end.max(span.start));
-        let from = floor(span.start.saturating_sub(CUT_CONTEXT).max(line_start));
-        let to = ceil((shown_end + CUT_CONTEXT).min(line_end));
+        let from = floor(span.start.saturating_sub(context).max(line_start));
+        let to = ceil((shown_end + context).min(line_end));
         let body = text[from..to].trim_end_matches(['\r', '\n']);
         let lead = if from > line_start { "…" } else { "" };
         let tail = if from + body.len() < line_end && to < line_end {
@@ -177,7 +194,7 @@ mod tests {
         );
         let src = IndexedSource::new(line.clone());
         let at = line.find("\"s3:Get*\"").unwrap();
-        let (ex, span) = src.excerpt("p.json", &(at..at + 9)).unwrap();
+        let (ex, span) = src.excerpt("p.json", &(at..at + 9), None).unwrap();
         assert_eq!(&ex.text[span.clone()], "\"s3:Get*\"");
         assert!(
             ex.text.starts_with('…') && ex.text.ends_with('…'),
@@ -191,11 +208,11 @@ mod tests {
         assert_eq!((c.line(), c.column()), (0, at));
         // Short lines are drawn whole.
         let short = IndexedSource::new("{\"Action\": \"s3:Get*\"}".into());
-        assert!(short.excerpt("p.json", &(11..20)).is_none());
+        assert!(short.excerpt("p.json", &(11..20), None).is_none());
         // A span at the end of a long last line with no newline.
         let tail = format!("{}x", "a".repeat(500));
         let src = IndexedSource::new(tail.clone());
-        let (ex, span) = src.excerpt("p.json", &(500..501)).unwrap();
+        let (ex, span) = src.excerpt("p.json", &(500..501), None).unwrap();
         assert_eq!(&ex.text[span], "x");
     }
 

@@ -257,3 +257,36 @@ fn a_long_action_list_of_covered_entries_stays_fast() {
     let after: serde_json::Value = serde_json::from_str(&read(&dir.path().join("p.json"))).unwrap();
     assert_eq!(after["Statement"][0]["Action"], serde_json::json!(["s3:*"]));
 }
+
+#[test]
+fn a_minified_policy_is_cut_around_each_span_to_the_width() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let actions: Vec<String> = (0..40)
+        .map(|i| {
+            format!(
+                "sqs:{}",
+                ["SendMessage", "ReceiveMessage", "GetQueueUrl"][i % 3]
+            )
+        })
+        .collect();
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]});
+    std::fs::write(dir.path().join("min.json"), policy.to_string()).unwrap();
+    for width in [60usize, 80, 120] {
+        let out = iamtrim()
+            .current_dir(dir.path())
+            .env("COLUMNS", width.to_string())
+            .args(["check", "min.json", "--color", "never"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("duplicate-action"), "{text}");
+        for line in text.lines() {
+            assert!(line.chars().count() <= width, "{width}: {line:?}");
+        }
+        let snippets: Vec<&str> = text.lines().filter(|l| l.contains(" 1 │ ")).collect();
+        assert!(
+            !snippets.is_empty() && snippets.iter().all(|l| l.contains('…')),
+            "{text}"
+        );
+    }
+}
