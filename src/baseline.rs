@@ -48,12 +48,7 @@ struct BaselineFile {
 impl Entry {
     /// The entry for a finding of `file` (relative, `/`-separated) whose text is `text`.
     pub fn of(finding: &Finding, file: &str, text: &str) -> Entry {
-        let pointed = text
-            .get(finding.span.clone())
-            .unwrap_or("")
-            .trim()
-            .trim_matches(['"', '\'']);
-        let squeezed: String = pointed
+        let squeezed: String = crate::filter::pointed(finding, text)
             .chars()
             .filter(|c| !c.is_ascii_whitespace())
             .collect();

@@ -92,7 +92,7 @@ pub fn rule_ids(written: &[String]) -> Result<BTreeSet<String>, String> {
 }
 
 /// The text a finding points at, without quotes (an action entry as written).
-fn pointed<'t>(f: &Finding, text: &'t str) -> &'t str {
+pub(crate) fn pointed<'t>(f: &Finding, text: &'t str) -> &'t str {
     text.get(f.span.clone())
         .unwrap_or("")
         .trim()

@@ -105,3 +105,19 @@ pub fn engine_only() -> iamtrim::filter::Filter {
         ..iamtrim::filter::Filter::default()
     }
 }
+
+/// `check ARGS` in `dir` without colour: stdout, stderr and the exit code.
+pub fn check_in(dir: &Path, args: &[&str]) -> (String, String, i32) {
+    let out = iamtrim()
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .arg("check")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+        out.status.code().unwrap(),
+    )
+}

@@ -13,17 +13,7 @@ fn project() -> tempfile::TempDir {
 }
 
 fn check(dir: &Path, args: &[&str]) -> (String, String, i32) {
-    let out = iamtrim()
-        .current_dir(dir)
-        .arg("check")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-        out.status.code().unwrap(),
-    )
+    crate::common::check_in(dir, args)
 }
 
 /// The rules of a JSON report's findings, in order.

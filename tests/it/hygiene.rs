@@ -6,17 +6,8 @@ use crate::common::{data, iamtrim, read};
 use std::path::Path;
 
 fn run(dir: &Path, args: &[&str]) -> (String, i32) {
-    let out = iamtrim()
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .arg("check")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        out.status.code().unwrap(),
-    )
+    let (out, _, code) = crate::common::check_in(dir, args);
+    (out, code)
 }
 
 /// (rule, message, help) of each finding of one file's JSON report.

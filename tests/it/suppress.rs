@@ -1,7 +1,7 @@
 //! Suppressions (`[[ignore]]`, `ignore-sid-prefix`) and the baseline (issue 12, parts 2 and 3):
 //! one filter stage, so what is suppressed is neither shown nor fixed.
 
-use crate::common::{copy_dir, example, iamtrim, read};
+use crate::common::{copy_dir, example, read};
 use std::path::Path;
 
 /// The AWS example (8 `unused-action`, 1 `overbroad-wildcard` in policy.json) with `extra`
@@ -16,18 +16,7 @@ fn project(extra: &str) -> tempfile::TempDir {
 }
 
 fn check(dir: &Path, args: &[&str]) -> (String, String, i32) {
-    let out = iamtrim()
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .arg("check")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-        out.status.code().unwrap(),
-    )
+    crate::common::check_in(dir, args)
 }
 
 /// (file, rule, text pointed at) of each finding of a JSON report.
