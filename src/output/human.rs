@@ -44,7 +44,7 @@ struct FindingDiag {
     message: String,
     rule: &'static str,
     severity: Severity,
-    label: LabeledSpan,
+    labels: Vec<LabeledSpan>,
     help: Option<String>,
 }
 
@@ -66,7 +66,7 @@ impl Diagnostic for FindingDiag {
         Some(to_miette(self.severity))
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(std::iter::once(self.label.clone())))
+        Some(Box::new(self.labels.iter().cloned()))
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         self.help
@@ -107,15 +107,173 @@ fn finding_diag(
         message: escape::line(&f.message).into_owned(),
         rule: f.rule,
         severity: f.severity,
-        label: LabeledSpan::new_with_span(
-            Some(escape::line(&f.label).into_owned()).filter(|l| !l.is_empty()),
-            span,
-        ),
+        labels: vec![label(f, span)],
         help: f
             .help
             .as_ref()
             .map(|h| format!("{}{fixable}", escape::line(h))),
     }
+}
+
+fn label(f: &Finding, span: std::ops::Range<usize>) -> LabeledSpan {
+    LabeledSpan::new_with_span(
+        Some(escape::line(&f.label).into_owned()).filter(|l| !l.is_empty()),
+        span,
+    )
+}
+
+/// The most findings drawn in one snippet.
+const GROUP_MAX: usize = 16;
+
+/// Where the findings of a file read better as one snippet: runs of findings of one rule, level
+/// and kind of fix, in one statement, each on the line after the one before it (a list of unused
+/// actions), none of them on a line too long to draw whole. Returns the runs' lengths, in order.
+fn runs(
+    findings: &[Finding],
+    source: &IndexedSource,
+    path: &str,
+    width: Option<usize>,
+) -> Vec<usize> {
+    let groupable =
+        |f: &Finding| f.statement.is_some() && source.excerpt(path, &f.span, width).is_none();
+    let kind = |f: &Finding| f.fix.as_ref().map(|x| x.applicability);
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < findings.len() {
+        let first = &findings[i];
+        let mut n = 1;
+        if groupable(first) {
+            while i + n < findings.len() && n < GROUP_MAX {
+                let (prev, next) = (&findings[i + n - 1], &findings[i + n]);
+                let adjacent = source.line_of(next.span.start)
+                    <= source.line_of(prev.span.end.max(prev.span.start)) + 1
+                    && next.span.start >= prev.span.end;
+                if next.rule != first.rule
+                    || next.severity != first.severity
+                    || kind(next) != kind(first)
+                    || next.statement.as_ref().map(|s| s.index)
+                        != first.statement.as_ref().map(|s| s.index)
+                    || next.policy != first.policy
+                    || !adjacent
+                    || !groupable(next)
+                {
+                    break;
+                }
+                n += 1;
+            }
+        }
+        runs.push(n);
+        i += n;
+    }
+    runs
+}
+
+/// One snippet for a run of findings, each span labelled, when their messages and helps read as
+/// one: the same words about different names ("`a` is unused by R", "`b` is unused by R") or
+/// the same message, and helps that are the same or start the same ("remove `a`", "remove `b`"
+/// -> "remove `a`, `b`"). `None` when they do not: each is then drawn alone.
+fn group_diag(group: &[Finding], shown: &Shown<'_>) -> Option<FindingDiag> {
+    let first = &group[0];
+    let messages: Vec<String> = group
+        .iter()
+        .map(|f| escape::line(&f.message).into_owned())
+        .collect();
+    let message = group_message(&messages)?;
+    let helps: Vec<String> = group
+        .iter()
+        .filter_map(|f| f.help.as_deref())
+        .map(|h| escape::line(h).into_owned())
+        .collect();
+    let fixable = match first.fix.as_ref().map(|x| x.applicability) {
+        Some(Applicability::Safe) => " (fix: --fix)",
+        Some(Applicability::Unsafe) => " (fix: --unsafe-fixes)",
+        _ => "",
+    };
+    let help = match helps.len() {
+        0 => None,
+        n if n < group.len() => return None,
+        _ => Some(format!("{}{fixable}", join_helps(&helps)?)),
+    };
+    Some(FindingDiag {
+        src: None,
+        message,
+        rule: first.rule,
+        severity: first.severity,
+        labels: group
+            .iter()
+            .map(|f| label(f, shown.span(&f.span)))
+            .collect(),
+        help,
+    })
+}
+
+/// "`a` is unused by R", "`b` is unused by R" -> "2 findings in one statement, each is unused by
+/// R: `a`, `b`"; the same message n times -> "n findings: message"; `None` otherwise.
+fn group_message(messages: &[String]) -> Option<String> {
+    let split = |m: &str| -> Option<usize> {
+        let rest = m.strip_prefix('`')?;
+        Some(rest.find('`')? + 2)
+    };
+    let n = messages.len();
+    let cuts: Option<Vec<usize>> = messages.iter().map(|m| split(m)).collect();
+    if let Some(cuts) = cuts {
+        let tail = &messages[0][cuts[0]..];
+        if tail.starts_with(' ') && messages.iter().zip(&cuts).all(|(m, &c)| &m[c..] == tail) {
+            let names: Vec<&str> = messages.iter().zip(&cuts).map(|(m, &c)| &m[..c]).collect();
+            return Some(format!(
+                "{n} findings in one statement, each{tail}: {}",
+                names.join(", ")
+            ));
+        }
+    }
+    let first = &messages[0];
+    messages
+        .iter()
+        .all(|m| m == first)
+        .then(|| format!("{n} findings: {first}"))
+}
+
+/// "remove `a`", "remove `b`" -> "remove `a`, `b`"; the same help n times -> it once; `None`
+/// unless the helps share their first words and each goes on with one quoted name (two
+/// replacements joined would no longer say which entry each replaces).
+fn join_helps(helps: &[String]) -> Option<String> {
+    let first = &helps[0];
+    if helps.iter().all(|h| h == first) {
+        return Some(first.clone());
+    }
+    let mut common = first.len();
+    for h in &helps[1..] {
+        common = common.min(
+            first
+                .bytes()
+                .zip(h.bytes())
+                .take_while(|(a, b)| a == b)
+                .count(),
+        );
+    }
+    // Back to the end of a word, and keep at least one character of each help's own.
+    let shortest = helps.iter().map(String::len).min().unwrap_or(0);
+    let mut cut = first[..common.min(shortest.saturating_sub(1))]
+        .rfind(' ')
+        .map_or(0, |i| i + 1);
+    if helps.iter().any(|h| !h.is_char_boundary(cut)) {
+        cut = 0;
+    }
+    if cut == 0 {
+        return None;
+    }
+    let rest: Vec<&str> = helps.iter().map(|h| &h[cut..]).collect();
+    // Each help's own part one quoted name, so the joined help still says what goes where.
+    let one_name = |r: &&str| {
+        r.len() >= 2
+            && r.starts_with('`')
+            && r.ends_with('`')
+            && r[1..r.len() - 1].find('`').is_none()
+    };
+    if !rest.iter().all(one_name) {
+        return None;
+    }
+    Some(format!("{}{}", &first[..cut], rest.join(", ")))
 }
 
 /// Everything from input (the path, the messages, which quote the file, and the file's text) is
@@ -125,13 +283,22 @@ fn file_diag(file: &FileReport, width: Option<usize>) -> FileDiag {
     let path = escape::line(&file.path);
     let shown = escape::text(&file.text);
     let source = IndexedSource::new(shown.text.clone().into_owned());
+    let mut related = Vec::new();
+    let mut at = 0;
+    for n in runs(&file.findings, &source, &path, width) {
+        let run = &file.findings[at..at + n];
+        match (n > 1).then(|| group_diag(run, &shown)).flatten() {
+            Some(group) => related.push(group),
+            None => related.extend(
+                run.iter()
+                    .map(|f| finding_diag(f, &shown, &path, &source, width)),
+            ),
+        }
+        at += n;
+    }
     FileDiag {
         message: format!("{path}: {n} finding{}", if n == 1 { "" } else { "s" }),
-        related: file
-            .findings
-            .iter()
-            .map(|f| finding_diag(f, &shown, &path, &source, width))
-            .collect(),
+        related,
         src: NamedSource::new(&path, source),
     }
 }
@@ -327,5 +494,95 @@ mod tests {
             wrapped.lines().all(|l| l.chars().count() <= 60),
             "{wrapped}"
         );
+    }
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn messages_group_only_when_they_read_as_one() {
+        let same_words = strings(&["`a:X` is unused by R", "`a:Y` is unused by R"]);
+        assert_eq!(
+            group_message(&same_words).as_deref(),
+            Some("2 findings in one statement, each is unused by R: `a:X`, `a:Y`")
+        );
+        let same = strings(&["service `kms` is unused", "service `kms` is unused"]);
+        assert_eq!(
+            group_message(&same).as_deref(),
+            Some("2 findings: service `kms` is unused")
+        );
+        let different = strings(&["`s4:X`: no service `s4`", "`lamda:Y`: no service `lamda`"]);
+        assert_eq!(group_message(&different), None);
+    }
+
+    #[test]
+    fn helps_join_only_when_each_names_one_entry() {
+        let removals = strings(&["remove `a:X`", "remove `a:Y`"]);
+        assert_eq!(
+            join_helps(&removals).as_deref(),
+            Some("remove `a:X`, `a:Y`")
+        );
+        let same = strings(&["remove it", "remove it"]);
+        assert_eq!(join_helps(&same).as_deref(), Some("remove it"));
+        // Two replacements joined would not say which entry each replaces.
+        let replacements = strings(&[
+            "replace with \"s3:GetA*\", \"s3:GetB\"",
+            "replace with \"s3:ListA*\"",
+        ]);
+        assert_eq!(join_helps(&replacements), None);
+        let unlike = strings(&[
+            "did you mean `s3:ListBucket`?",
+            "remove it: it grants nothing",
+        ]);
+        assert_eq!(join_helps(&unlike), None);
+        let half = strings(&["remove `a:X`", "remove it: it grants nothing"]);
+        assert_eq!(join_helps(&half), None);
+    }
+
+    /// Adjacent findings of one rule in one statement share a snippet; in two statements they
+    /// do not.
+    #[test]
+    fn one_snippet_per_run_in_a_statement() {
+        let text = "{\"Statement\": [\n {\"Action\": [\n  \"a:X\",\n  \"a:Y\"]},\n {\"Action\": [\n  \"a:Z\"]}]}\n".to_string();
+        let at = |needle: &str| {
+            let i = text.find(needle).unwrap();
+            i..i + needle.len()
+        };
+        let finding = |name: &str, index: usize| {
+            let mut f = Finding::new(
+                "unused-action",
+                at(&format!("\"a:{name}\"")),
+                format!("`a:{name}` is unused by R"),
+            )
+            .label("unused")
+            .help(format!("remove `a:{name}`"));
+            f.statement = Some(crate::diagnostic::StatementRef {
+                index,
+                sid: None,
+                digest: 0,
+            });
+            f
+        };
+        let report = CheckReport {
+            files: vec![FileReport {
+                path: "p.json".into(),
+                repo_path: "p.json".into(),
+                findings: vec![finding("X", 0), finding("Y", 0), finding("Z", 1)],
+                text: text.clone(),
+                diff: None,
+            }],
+            checked: 1,
+            ..CheckReport::default()
+        };
+        let mut out = String::new();
+        render(&report, false, None, &mut |t| out.push_str(t));
+        assert!(
+            out.contains("2 findings in one statement, each is unused by R: `a:X`, `a:Y`"),
+            "{out}"
+        );
+        assert!(out.contains("help: remove `a:X`, `a:Y`"), "{out}");
+        assert!(out.contains("`a:Z` is unused by R"), "{out}");
+        assert_eq!(out.matches("Error: unused-action").count(), 2, "{out}");
     }
 }
