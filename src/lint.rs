@@ -264,6 +264,10 @@ fn judge(
         f.message = f.message.replacen("this policy", &at.name, 1);
         findings.push(f);
     }
+    if let Some(mut f) = rules::check_history(ev, policy.statement_key_span.clone()) {
+        f.message = f.message.replacen("this policy", &at.name, 1);
+        findings.push(f);
+    }
     if let Some(mut f) = rules::check_evidence(ev, policy.statement_key_span.clone()) {
         if let Some(id) = &at.hints.logical_id {
             // A template's policy: say which, and the two ways to bind it.

@@ -48,22 +48,32 @@ type Added = Vec<(String, Vec<String>)>;
 /// For each policy of `text` (by location), the patterns that the policy at the same location did
 /// not grant at the evidence's `analyzedAt` (by git history); empty when history has no version
 /// from before then. A document holding one policy then and now is the same policy, wherever it
-/// sat (a file later wrapped by the AWS CLI's output).
-fn added_after_analysis(repo: &Mutex<Repo>, repo_path: &str, text: &str, ev: &Evidence) -> Added {
+/// sat (a file later wrapped by the AWS CLI's output). `None`: the clone is shallow and its
+/// history begins after the analysis, so what the file granted then is unknown.
+fn added_after_analysis(
+    repo: &Mutex<Repo>,
+    repo_path: &str,
+    text: &str,
+    ev: &Evidence,
+) -> Option<Added> {
     let Some(t) = ev.analyzed_at.as_deref().and_then(time::parse) else {
-        return Vec::new();
+        return Some(Vec::new());
     };
     let old = match repo.lock() {
-        Ok(r) => r.file_at(repo_path, t),
-        Err(_) => return Vec::new(),
+        Ok(r) => match r.history_cut_before(t) {
+            Ok(true) => return None,
+            _ => r.file_at(repo_path, t),
+        },
+        Err(_) => return Some(Vec::new()),
     };
     let Ok(Some(old)) = old else {
-        return Vec::new();
+        return Some(Vec::new());
     };
     let then = policies(&String::from_utf8_lossy(&old));
     let now = policies(text);
     let single = then.len() == 1 && now.len() == 1;
-    now.iter()
+    let added = now
+        .iter()
         .map(|at| {
             let before = then
                 .iter()
@@ -82,7 +92,8 @@ fn added_after_analysis(repo: &Mutex<Repo>, repo_path: &str, text: &str, ev: &Ev
             new.dedup();
             (at.location.clone(), new)
         })
-        .collect()
+        .collect();
+    Some(added)
 }
 
 /// The evidence of a file's policies: the file's (its `[[bind]]`s without a fragment), and, for a
@@ -233,21 +244,29 @@ impl FileEvidence {
         let own: Vec<String> = self.own.iter().map(|(l, _)| l.clone()).collect();
         if let Some(ev) = &mut self.file {
             // The policies the file's evidence judges: their additions together.
-            let mut new: Vec<String> = added_after_analysis(repo, repo_path, text, ev)
-                .into_iter()
-                .filter(|(l, _)| !own.contains(l))
-                .flat_map(|(_, added)| added)
-                .collect();
-            new.sort();
-            new.dedup();
-            if !new.is_empty() {
-                ev.not_judged = new;
-                changed = true;
+            match added_after_analysis(repo, repo_path, text, ev) {
+                None => {
+                    ev.history_cut = true;
+                    changed = true;
+                }
+                Some(added) => {
+                    let mut new: Vec<String> = added
+                        .into_iter()
+                        .filter(|(l, _)| !own.contains(l))
+                        .flat_map(|(_, added)| added)
+                        .collect();
+                    new.sort();
+                    new.dedup();
+                    if !new.is_empty() {
+                        ev.not_judged = new;
+                        changed = true;
+                    }
+                }
             }
         }
         // Each policy's additions, read once per analysis date (a template's policies mostly
         // share their principals' date).
-        let mut by_date: Vec<(Option<String>, Added)> = Vec::new();
+        let mut by_date: Vec<(Option<String>, Option<Added>)> = Vec::new();
         for (location, ev) in &mut self.own {
             let i = match by_date.iter().position(|(d, _)| *d == ev.analyzed_at) {
                 Some(i) => i,
@@ -257,8 +276,12 @@ impl FileEvidence {
                     by_date.len() - 1
                 }
             };
-            let new: Vec<String> = by_date[i]
-                .1
+            let Some(added) = &by_date[i].1 else {
+                ev.history_cut = true;
+                changed = true;
+                continue;
+            };
+            let new: Vec<String> = added
                 .iter()
                 .filter(|(l, _)| l == location)
                 .flat_map(|(_, added)| added.iter().cloned())

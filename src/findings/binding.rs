@@ -21,6 +21,9 @@ pub struct Evidence {
     /// Action patterns the file did not grant when the principals were analyzed (git history
     /// says): Access Analyzer cannot have judged them, so what they allow is not taken as unused.
     pub not_judged: Vec<String>,
+    /// The clone is shallow and its history begins after the analysis: what the file granted
+    /// then is unknown, so nothing of it is judged (rule `shallow-history`).
+    pub history_cut: bool,
     /// How the policy was bound (`PolicyRef::bound_by`), set by whoever chose the principals.
     pub bound_by: Option<&'static str>,
     /// A template's roles looked for by the names CloudFormation generates (rule
@@ -64,8 +67,11 @@ impl Evidence {
     }
 
     /// The catalogued actions this evidence says are unused, less what the patterns added after
-    /// the analysis allow.
+    /// the analysis allow (none when the history that tells is missing).
     pub fn unused_actions(&self, catalog: &Catalog) -> ActionSet {
+        if self.history_cut {
+            return ActionSet::default();
+        }
         let mut set = self.unused.resolve(catalog);
         for p in self
             .not_judged

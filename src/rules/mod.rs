@@ -15,6 +15,7 @@ mod quota;
 mod redundant_action;
 mod retired;
 mod role_name_pattern;
+mod shallow_history;
 mod unknown_action;
 mod unknown_service;
 mod unused_action;
@@ -39,6 +40,7 @@ pub use no_evidence::check as check_evidence;
 pub(crate) use not_judged::{notes as document_notes, sealed as check_sealed};
 pub use quota::{exceeded as over_size_quota, iam_size};
 pub use role_name_pattern::{check as check_name_pattern, unbound_why as name_pattern_why};
+pub use shallow_history::check as check_history;
 pub use unknown_action::check as check_unknown;
 pub(crate) use unknown_action::distance as edit_distance;
 pub use unused_suppression::check as check_suppressions;
@@ -63,6 +65,7 @@ pub static RULES: &[&RuleInfo] = &[
     &overbroad_wildcard::INFO,
     &redundant_action::INFO,
     &role_name_pattern::INFO,
+    &shallow_history::INFO,
     &unknown_action::INFO,
     &unknown_service::INFO,
     &unused_action::INFO,

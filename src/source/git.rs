@@ -37,6 +37,11 @@ pub enum GitError {
     #[error("cannot resolve `{rev}`: {message}")]
     Rev { rev: String, message: String },
     #[error(
+        "`{rev}` and HEAD have no common ancestor in {}: fetch more history (`fetch-depth: 0` in actions/checkout, or `git fetch --unshallow`), or pass a --base that shares history with HEAD",
+        if *.shallow { "this shallow clone's history" } else { "this repository" }
+    )]
+    NoMergeBase { rev: String, shallow: bool },
+    #[error(
         "{0} is a split index, which iamtrim cannot read; `git update-index --no-split-index` turns it back into one file"
     )]
     SplitIndex(String),
@@ -368,10 +373,16 @@ impl Repo {
             .peel_to_commit()
             .map_err(rev_err)?;
         let head = self.repo.head()?.peel_to_commit()?;
-        let mb = self
-            .repo
-            .merge_base(base.id(), head.id())
-            .map_err(rev_err)?;
+        let mb = match self.repo.merge_base(base.id(), head.id()) {
+            Ok(mb) => mb,
+            Err(e) if e.code() == git2::ErrorCode::NotFound => {
+                return Err(GitError::NoMergeBase {
+                    rev: rev.to_string(),
+                    shallow: self.repo.is_shallow(),
+                });
+            }
+            Err(e) => return Err(rev_err(e)),
+        };
         let base_tree = self.repo.find_commit(mb)?.tree()?;
         let head_tree = head.tree()?;
         let mut opts = DiffOptions::new();
@@ -485,6 +496,13 @@ impl Repo {
             }
         }
         Ok(None)
+    }
+
+    /// Whether the history needed to see `time` is missing: the repository is a shallow clone
+    /// and no commit of `HEAD`'s fetched history is at or before `time`. (A complete history
+    /// that begins after `time` is not missing anything.)
+    pub fn history_cut_before(&self, time: i64) -> Result<bool, GitError> {
+        Ok(self.repo.is_shallow() && self.commit_at(time)?.is_none())
     }
 
     /// `repo_path` as it stood in the last commit at or before `time` (seconds since the
