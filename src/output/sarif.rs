@@ -50,6 +50,8 @@ pub struct Log<'a> {
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
     tool: Value,
+    /// One: this run of `iamtrim check`, which got as far as its report.
+    invocations: [Value; 1],
     column_kind: &'static str,
     results: Results<'a>,
 }
@@ -69,24 +71,34 @@ impl Serialize for Results<'_> {
     }
 }
 
+/// The rules as code scanning reads them: a human `name` (the id in PascalCase), the help as a
+/// link into docs/rules.md (generated from the same docs), and tags and a security severity
+/// (see [`crate::rules::Kind`]) so that code scanning files the results as security alerts.
 fn tool() -> Value {
+    let repository = env!("CARGO_PKG_REPOSITORY");
     let rules: Vec<Value> = RULES
         .iter()
         .map(|r| {
+            let mut properties = json!({"tags": r.kind.tags()});
+            if let Some(score) = r.security_severity() {
+                properties["security-severity"] = json!(score);
+            }
             json!({
                 "id": r.id,
-                "name": r.id,
+                "name": r.name(),
                 "shortDescription": {"text": r.summary},
                 "fullDescription": {"text": r.summary},
                 "help": {"text": r.doc, "markdown": r.doc},
+                "helpUri": format!("{repository}/blob/main/docs/rules.md#{}", r.id),
                 "defaultConfiguration": {"level": level(r.default)},
+                "properties": properties,
             })
         })
         .collect();
     json!({"driver": {
         "name": "iamtrim",
         "version": env!("CARGO_PKG_VERSION"),
-        "informationUri": "https://crates.io/crates/iamtrim",
+        "informationUri": repository,
         "rules": rules,
     }})
 }
@@ -179,6 +191,7 @@ pub fn render(report: &CheckReport) -> Log<'_> {
         version: "2.1.0",
         runs: [Run {
             tool: tool(),
+            invocations: [json!({"executionSuccessful": true})],
             column_kind: "unicodeCodePoints",
             results: Results(report),
         }],

@@ -19,6 +19,7 @@ mod malformed;
 mod output;
 mod properties;
 mod recommend;
+mod rules_doc;
 mod sarif;
 mod schema;
 mod snapshot;

@@ -132,3 +132,83 @@ fn github_annotations() {
     );
     assert!(lines[8].starts_with("::error file=policies/p.json,line=22,col=9,"));
 }
+
+/// The rules as GitHub code scanning files a security tool's: a human name, a link to the rule's
+/// section of docs/rules.md, tags, and a security severity for the security rules only.
+#[test]
+fn rules_read_as_a_security_tools() {
+    let r = repo_with_policy(&read(&example().join("policy.json")));
+    let v = sarif(&r);
+    let run = &v["runs"][0];
+    let driver = &run["tool"]["driver"];
+    let home = "https://github.com/iamtrim/iamtrim";
+    assert_eq!(driver["informationUri"], home);
+    let rules = driver["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), iamtrim::rules::RULES.len());
+    let page = read(&crate::common::root().join("docs/rules.md"));
+    let mut names = std::collections::BTreeSet::new();
+    for rule in rules {
+        let id = rule["id"].as_str().unwrap();
+        let name = rule["name"].as_str().unwrap();
+        assert_ne!(name, id);
+        assert!(names.insert(name.to_string()), "{name} twice");
+        // PascalCase: the id's words, capitalized, joined.
+        assert!(name.chars().all(|c| c.is_ascii_alphanumeric()), "{name}");
+        assert_eq!(name.to_ascii_lowercase(), id.replace('-', ""));
+        assert!(name.starts_with(|c: char| c.is_ascii_uppercase()), "{name}");
+        assert_eq!(
+            rule["helpUri"],
+            format!("{home}/blob/main/docs/rules.md#{id}").as_str()
+        );
+        assert!(
+            page.contains(&format!("\n## {id}\n")),
+            "{id} has no section"
+        );
+        let tags: Vec<&str> = rule["properties"]["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        assert!(tags.contains(&"iam"), "{id}");
+        let severity = rule["properties"].get("security-severity");
+        assert_eq!(tags.contains(&"security"), severity.is_some(), "{id}");
+        if let Some(s) = severity {
+            let score: f64 = s.as_str().unwrap().parse().unwrap();
+            assert!(score > 0.0 && score <= 10.0, "{id}: {score}");
+        }
+    }
+    assert_eq!(rules[0]["name"], "DuplicateAction");
+    let by_id = |id: &str| rules.iter().find(|r| r["id"] == id).unwrap();
+    // Evidence of unused access at error level is high; evidence-free hygiene is low; what was
+    // not judged is no security result.
+    assert_eq!(by_id("unused-action")["name"], "UnusedAction");
+    assert_eq!(
+        by_id("unused-action")["properties"]["security-severity"],
+        "7.5"
+    );
+    assert_eq!(
+        by_id("wildcard-action")["properties"]["security-severity"],
+        "6.0"
+    );
+    assert_eq!(
+        by_id("duplicate-action")["properties"]["security-severity"],
+        "2.0"
+    );
+    assert_eq!(
+        by_id("redundant-action")["properties"]["tags"],
+        serde_json::json!(["security", "iam", "hygiene"])
+    );
+    assert!(
+        by_id("no-evidence")["properties"]
+            .get("security-severity")
+            .is_none()
+    );
+    // A normal run says it ran; the category is left to upload-sarif (it fills only a missing
+    // `automationDetails`).
+    assert_eq!(
+        run["invocations"],
+        serde_json::json!([{"executionSuccessful": true}])
+    );
+    assert!(run.get("automationDetails").is_none());
+}
