@@ -1,8 +1,8 @@
 #!/bin/sh
 # Validates iamtrim's SARIF with Microsoft's SARIF multitool (the validator GitHub's docs point
-# at), on the AWS example, a template with logical locations and a run with zero findings.
-# Fails on any error or warning the multitool reports; its notes (recommendations, listed at the
-# end) do not fail it.
+# at), on the AWS example, a template with logical locations, a run with zero findings, and runs
+# that end with a fatal error (a broken iamtrim.toml, a corrupt snapshot). Fails on any error or
+# warning the multitool reports; its notes (recommendations, listed at the end) do not fail it.
 #
 # The multitool (npm @microsoft/sarif-multitool, a self-contained .NET binary per platform: no
 # .NET install needed) is installed once into a cache folder outside the repository:
@@ -60,6 +60,14 @@ sarif example "$example" --config iamtrim.toml --catalog catalog policy.json
 sarif template "$root/tests/data/cfn/aws-blog" --config iamtrim.toml --catalog catalog template.json
 sarif zero-findings "$example" --config iamtrim.toml --catalog catalog expected-fixed.json \
     --select unused-action,overbroad-wildcard
+mkdir -p "$work/broken-config-src"
+cp -R "$example/." "$work/broken-config-src/"
+printf 'snapshot = "snapshot"\nmax-snapshot-age = 3650\n' >"$work/broken-config-src/iamtrim.toml"
+sarif broken-config "$work/broken-config-src" --config iamtrim.toml --catalog catalog policy.json
+mkdir -p "$work/broken-snapshot-src"
+cp -R "$example/." "$work/broken-snapshot-src/"
+for f in "$work/broken-snapshot-src/snapshot/"*; do printf '{"broken' >"$f"; done
+sarif broken-snapshot "$work/broken-snapshot-src" --config iamtrim.toml --catalog catalog policy.json
 
 failed=0
 for log in "$work"/*.sarif; do

@@ -1,5 +1,6 @@
 //! `--format sarif`: SARIF 2.1.0 as GitHub code scanning reads it.
 
+use super::FatalAt;
 use super::position::LineIndex;
 use super::report::{CheckReport, FileReport};
 use crate::diagnostic::Severity;
@@ -35,6 +36,8 @@ fn region(index: &LineIndex, text: &str, start: usize, end: usize) -> Value {
         "byteOffset": start, "byteLength": end - start,
     })
 }
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 /// The SARIF log: its envelope typed, its results serialized a file at a time (a run over
 /// 10,000 files would otherwise hold a JSON tree of ~600 MB).
@@ -187,7 +190,7 @@ fn location(f: &crate::diagnostic::Finding, uri: &str, region: Value) -> Value {
 
 pub fn render(report: &CheckReport) -> Log<'_> {
     Log {
-        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        schema: SCHEMA,
         version: "2.1.0",
         runs: [Run {
             tool: tool(),
@@ -196,6 +199,45 @@ pub fn render(report: &CheckReport) -> Log<'_> {
             results: Results(report),
         }],
     }
+}
+
+/// The log of a run that ended with a fatal error (a broken iamtrim.toml, a corrupt snapshot, a
+/// `--base` that does not exist): the tool, no results, and an invocation that failed with the
+/// error as its notification, at its place in a file when it has one. A workflow's upload step
+/// then reads a valid log instead of an empty file.
+pub fn fatal(message: &str, help: Option<&str>, at: Option<&FatalAt<'_>>, exit_code: u8) -> Value {
+    let text = match help {
+        Some(h) => format!("{message} ({h})"),
+        None => message.to_string(),
+    };
+    let mut notification = json!({"level": "error", "message": {"text": text}});
+    if let Some(at) = at {
+        let index = LineIndex::new(at.text);
+        let region = region(&index, at.text, at.span.start, at.span.end);
+        let artifact = if at.path.starts_with('/') {
+            json!({"uri": format!("file://{}", uri(at.path))})
+        } else {
+            json!({"uri": uri(at.path), "uriBaseId": "%SRCROOT%"})
+        };
+        notification["locations"] = json!([{"physicalLocation": {
+            "artifactLocation": artifact,
+            "region": region,
+        }}]);
+    }
+    json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": tool(),
+            "invocations": [{
+                "executionSuccessful": false,
+                "exitCode": exit_code,
+                "toolExecutionNotifications": [notification],
+            }],
+            "columnKind": "unicodeCodePoints",
+            "results": [],
+        }],
+    })
 }
 
 #[cfg(test)]
