@@ -90,7 +90,7 @@ fn tool() -> Value {
                 "id": r.id,
                 "name": r.name(),
                 "shortDescription": {"text": r.summary},
-                "fullDescription": {"text": r.summary},
+                "fullDescription": {"text": r.description()},
                 "help": {"text": r.doc, "markdown": r.doc},
                 "helpUri": format!("{repository}/blob/main/docs/rules.md#{}", r.id),
                 "defaultConfiguration": {"level": level(r.default)},

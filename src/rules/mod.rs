@@ -130,6 +130,35 @@ impl RuleInfo {
             .collect()
     }
 
+    /// The doc's "What it does" section as one paragraph (SARIF's `fullDescription`; GitHub
+    /// shows up to 1,024 characters), or the summary when the doc has none.
+    pub fn description(&self) -> String {
+        const MAX: usize = 1024;
+        let section: Vec<&str> = self
+            .doc
+            .lines()
+            .skip_while(|l| *l != "## What it does")
+            .skip(1)
+            .take_while(|l| !l.starts_with('#'))
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        let text = section.join(" ");
+        if text.is_empty() {
+            return self.summary.to_string();
+        }
+        if text.len() <= MAX {
+            return text;
+        }
+        // Cut at a space, within the limit once the ellipsis is added.
+        let mut end = MAX - '…'.len_utf8();
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let cut = text[..end].rfind(' ').unwrap_or(end);
+        format!("{}…", text[..cut].trim_end())
+    }
+
     /// The rule's security severity at its default level (what code scanning reads).
     pub fn security_severity(&self) -> Option<&'static str> {
         self.kind.security_severity(self.default)
@@ -412,5 +441,38 @@ pub fn short_list(items: &[String], max: usize) -> String {
             items[..max].join(", "),
             items.len() - max
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Kind, RuleInfo};
+    use crate::diagnostic::Severity;
+
+    fn rule(doc: &'static str) -> RuleInfo {
+        RuleInfo {
+            id: "some-rule",
+            summary: "A summary",
+            default: Severity::Warning,
+            doc,
+            kind: Kind::Hygiene,
+        }
+    }
+
+    #[test]
+    fn description_is_what_it_does_within_1024_characters() {
+        let r = rule("## What it does\nFlags a\nthing.\n\n## Why is this bad?\nIt is.");
+        assert_eq!(r.description(), "Flags a thing.");
+        assert_eq!(r.name(), "SomeRule");
+        assert_eq!(rule("No sections.").description(), "A summary");
+        let long: &'static str = Box::leak(
+            format!("## What it does\n{}\n## Example\n", "wordé ".repeat(300)).into_boxed_str(),
+        );
+        let d = rule(long).description();
+        assert!(d.chars().count() <= 1024 && d.len() <= 1024, "{}", d.len());
+        assert!(d.ends_with("wordé…"), "{d}");
+        let one_word: &'static str =
+            Box::leak(format!("## What it does\n{}\n", "é".repeat(2000)).into_boxed_str());
+        assert!(rule(one_word).description().len() <= 1024);
     }
 }

@@ -179,6 +179,13 @@ fn rules_read_as_a_security_tools() {
         }
     }
     assert_eq!(rules[0]["name"], "DuplicateAction");
+    // The full description is the doc's "What it does", within GitHub's 1,024 characters.
+    for rule in rules {
+        let full = rule["fullDescription"]["text"].as_str().unwrap();
+        assert!(full.chars().count() <= 1024, "{}", rule["id"]);
+        assert_ne!(full, rule["shortDescription"]["text"], "{}", rule["id"]);
+        assert!(!full.contains('\n') && !full.contains("##"), "{full}");
+    }
     let by_id = |id: &str| rules.iter().find(|r| r["id"] == id).unwrap();
     // Evidence of unused access at error level is high; evidence-free hygiene is low; what was
     // not judged is no security result.
