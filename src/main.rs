@@ -1,7 +1,8 @@
 use clap::Parser;
 use iamtrim::app;
 use iamtrim::cli::Cli;
-use iamtrim::output::Out;
+use iamtrim::cli::Command;
+use iamtrim::output::{FatalAt, Out};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -9,6 +10,9 @@ fn main() -> ExitCode {
     #[cfg(unix)]
     remove_temp_files_on_interrupt();
     let mut out = Out::stdio();
+    if let Command::Check(args) = &cli.command {
+        out.report_fatal_as(args.format, args.output_file.clone());
+    }
     let code = match app::run(cli, &mut out) {
         Ok(code) => code,
         Err(app::AppError::Config(iamtrim::config::ConfigError::At {
@@ -17,11 +21,16 @@ fn main() -> ExitCode {
             span: Some(span),
             message,
         })) => {
-            out.fatal_at(&format!("{path}: {message}"), &path, &text, span, None);
+            let at = FatalAt {
+                path: &path,
+                text: &text,
+                span,
+            };
+            out.fatal_at(&format!("{path}: {message}"), at, None, app::exit::USAGE);
             ExitCode::from(app::exit::USAGE)
         }
         Err(err) => {
-            out.fatal(&err.to_string(), err.help());
+            out.fatal(&err.to_string(), err.help(), err.exit_code());
             ExitCode::from(err.exit_code())
         }
     };

@@ -1,5 +1,6 @@
 //! `--format github`: GitHub Actions workflow commands, one annotation per finding.
 
+use super::FatalAt;
 use super::escape;
 use super::position::LineIndex;
 use super::report::CheckReport;
@@ -44,4 +45,26 @@ pub fn render(report: &CheckReport) -> String {
         }
     }
     out
+}
+
+/// A fatal error as a workflow command: `::error` with the file and the place when it has one
+/// (a config error), titled `iamtrim`; the help, if any, on the message's second line.
+pub fn fatal(message: &str, help: Option<&str>, at: Option<&FatalAt<'_>>) -> String {
+    let message = match help {
+        Some(h) => format!("{}\n{}", escape::line(message), escape::line(h)),
+        None => escape::line(message).into_owned(),
+    };
+    let place = match at {
+        Some(at) => {
+            let index = LineIndex::new(at.text);
+            let (line, col) = index.position(at.text, at.span.start);
+            let (end_line, end_col) = index.position(at.text, at.span.end);
+            format!(
+                "file={},line={line},col={col},endLine={end_line},endColumn={end_col},",
+                property(&escape::line(at.path))
+            )
+        }
+        None => String::new(),
+    };
+    format!("::error {place}title=iamtrim::{}\n", data(&message))
 }

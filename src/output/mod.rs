@@ -13,8 +13,10 @@ mod source;
 pub mod terminal;
 pub mod view;
 
+use crate::cli::CheckFormat;
 use serde_json::{Value, json};
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 /// Standard output and error, buffered; tests and `main` share it.
 pub struct Out {
@@ -24,6 +26,16 @@ pub struct Out {
     captured: Option<Vec<u8>>,
     /// `--quiet`: no notes.
     quiet: bool,
+    /// `check --format sarif|github [--output-file FILE]`: a fatal error is also written as that
+    /// format's report, where the report would have gone.
+    fatal_report: Option<(CheckFormat, Option<PathBuf>)>,
+}
+
+/// Where in a file a fatal error is: the path as shown, its text and a byte range in it.
+pub struct FatalAt<'a> {
+    pub path: &'a str,
+    pub text: &'a str,
+    pub span: std::ops::Range<usize>,
 }
 
 impl Out {
@@ -33,7 +45,16 @@ impl Out {
             stderr,
             captured: None,
             quiet: false,
+            fatal_report: None,
         }
+    }
+
+    /// A fatal error from now on is also written in `format` (SARIF or GitHub workflow commands;
+    /// the other formats have none), to `file` or stdout: a workflow's upload or annotation step
+    /// then reads a valid report that says the run failed, not an empty file.
+    pub fn report_fatal_as(&mut self, format: CheckFormat, file: Option<PathBuf>) {
+        self.fatal_report =
+            matches!(format, CheckFormat::Sarif | CheckFormat::Github).then_some((format, file));
     }
 
     /// Notes are dropped from now on (errors are still shown).
@@ -107,36 +128,70 @@ impl Out {
         let _ = writeln!(self.stderr, "error: {}", escape::line(text));
     }
 
-    /// A fatal error, rendered by miette (plain when not a terminal or with NO_COLOR).
-    pub fn fatal(&mut self, message: &str, help: Option<&str>) {
+    /// A fatal error, rendered by miette (plain when not a terminal or with NO_COLOR); with
+    /// [`Out::report_fatal_as`], also as a report. `exit_code`: the one the process ends with.
+    pub fn fatal(&mut self, message: &str, help: Option<&str>, exit_code: u8) {
         let mut diag = miette::MietteDiagnostic::new(escape::line(message));
         if let Some(h) = help {
             diag = diag.with_help(escape::line(h));
         }
         let report = miette::Report::new(diag);
         let _ = writeln!(self.stderr, "{report:?}");
+        self.fatal_as_report(message, help, None, exit_code);
     }
 
     /// A fatal error at a place in a file: miette draws the source with a label.
-    pub fn fatal_at(
-        &mut self,
-        message: &str,
-        path: &str,
-        text: &str,
-        span: std::ops::Range<usize>,
-        help: Option<&str>,
-    ) {
-        let shown = escape::text(text);
+    pub fn fatal_at(&mut self, message: &str, at: FatalAt<'_>, help: Option<&str>, exit_code: u8) {
+        let shown = escape::text(at.text);
         let mut diag = miette::MietteDiagnostic::new(escape::line(message))
-            .with_label(miette::LabeledSpan::at(shown.span(&span), "here"));
+            .with_label(miette::LabeledSpan::at(shown.span(&at.span), "here"));
         if let Some(h) = help {
             diag = diag.with_help(escape::line(h));
         }
         let report = miette::Report::new(diag).with_source_code(miette::NamedSource::new(
-            escape::line(path),
+            escape::line(at.path),
             shown.text.into_owned(),
         ));
         let _ = writeln!(self.stderr, "{report:?}");
+        self.fatal_as_report(message, help, Some(at), exit_code);
+    }
+
+    fn fatal_as_report(
+        &mut self,
+        message: &str,
+        help: Option<&str>,
+        at: Option<FatalAt<'_>>,
+        exit_code: u8,
+    ) {
+        let Some((format, file)) = self.fatal_report.take() else {
+            return;
+        };
+        // The path as the repository knows it: below the current folder (the checkout's root in a
+        // workflow), relative to it.
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let relative = at.as_ref().map(|a| {
+            Path::new(a.path)
+                .strip_prefix(&cwd)
+                .ok()
+                .and_then(|p| p.to_str())
+                .map_or(a.path.to_string(), |p| p.replace('\\', "/"))
+        });
+        let at = at
+            .zip(relative.as_deref())
+            .map(|(a, path)| FatalAt { path, ..a });
+        if file.is_some() {
+            self.capture();
+        }
+        match format {
+            CheckFormat::Sarif => self.json(&sarif::fatal(message, help, at.as_ref(), exit_code)),
+            _ => self.text(&github::fatal(message, help, at.as_ref())),
+        }
+        if let Some(path) = file {
+            let text = self.take_captured();
+            if let Err(e) = crate::fsio::write_atomic(&path, &text) {
+                self.error(&format!("cannot write {}: {e}", path.display()));
+            }
+        }
     }
 
     pub fn flush(&mut self) {

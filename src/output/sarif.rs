@@ -1,5 +1,6 @@
 //! `--format sarif`: SARIF 2.1.0 as GitHub code scanning reads it.
 
+use super::FatalAt;
 use super::position::LineIndex;
 use super::report::{CheckReport, FileReport};
 use crate::diagnostic::Severity;
@@ -36,6 +37,8 @@ fn region(index: &LineIndex, text: &str, start: usize, end: usize) -> Value {
     })
 }
 
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
 /// The SARIF log: its envelope typed, its results serialized a file at a time (a run over
 /// 10,000 files would otherwise hold a JSON tree of ~600 MB).
 #[derive(Serialize)]
@@ -50,6 +53,8 @@ pub struct Log<'a> {
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
     tool: Value,
+    /// One: this run of `iamtrim check`, which got as far as its report.
+    invocations: [Value; 1],
     column_kind: &'static str,
     results: Results<'a>,
 }
@@ -69,24 +74,34 @@ impl Serialize for Results<'_> {
     }
 }
 
+/// The rules as code scanning reads them: a human `name` (the id in PascalCase), the help as a
+/// link into docs/rules.md (generated from the same docs), and tags and a security severity
+/// (see [`crate::rules::Kind`]) so that code scanning files the results as security alerts.
 fn tool() -> Value {
+    let repository = env!("CARGO_PKG_REPOSITORY");
     let rules: Vec<Value> = RULES
         .iter()
         .map(|r| {
+            let mut properties = json!({"tags": r.kind.tags()});
+            if let Some(score) = r.security_severity() {
+                properties["security-severity"] = json!(score);
+            }
             json!({
                 "id": r.id,
-                "name": r.id,
+                "name": r.name(),
                 "shortDescription": {"text": r.summary},
-                "fullDescription": {"text": r.summary},
+                "fullDescription": {"text": r.description()},
                 "help": {"text": r.doc, "markdown": r.doc},
+                "helpUri": format!("{repository}/blob/main/docs/rules.md#{}", r.id),
                 "defaultConfiguration": {"level": level(r.default)},
+                "properties": properties,
             })
         })
         .collect();
     json!({"driver": {
         "name": "iamtrim",
         "version": env!("CARGO_PKG_VERSION"),
-        "informationUri": "https://crates.io/crates/iamtrim",
+        "informationUri": repository,
         "rules": rules,
     }})
 }
@@ -175,14 +190,54 @@ fn location(f: &crate::diagnostic::Finding, uri: &str, region: Value) -> Value {
 
 pub fn render(report: &CheckReport) -> Log<'_> {
     Log {
-        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        schema: SCHEMA,
         version: "2.1.0",
         runs: [Run {
             tool: tool(),
+            invocations: [json!({"executionSuccessful": true})],
             column_kind: "unicodeCodePoints",
             results: Results(report),
         }],
     }
+}
+
+/// The log of a run that ended with a fatal error (a broken iamtrim.toml, a corrupt snapshot, a
+/// `--base` that does not exist): the tool, no results, and an invocation that failed with the
+/// error as its notification, at its place in a file when it has one. A workflow's upload step
+/// then reads a valid log instead of an empty file.
+pub fn fatal(message: &str, help: Option<&str>, at: Option<&FatalAt<'_>>, exit_code: u8) -> Value {
+    let text = match help {
+        Some(h) => format!("{message} ({h})"),
+        None => message.to_string(),
+    };
+    let mut notification = json!({"level": "error", "message": {"text": text}});
+    if let Some(at) = at {
+        let index = LineIndex::new(at.text);
+        let region = region(&index, at.text, at.span.start, at.span.end);
+        let artifact = if at.path.starts_with('/') {
+            json!({"uri": format!("file://{}", uri(at.path))})
+        } else {
+            json!({"uri": uri(at.path), "uriBaseId": "%SRCROOT%"})
+        };
+        notification["locations"] = json!([{"physicalLocation": {
+            "artifactLocation": artifact,
+            "region": region,
+        }}]);
+    }
+    json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": tool(),
+            "invocations": [{
+                "executionSuccessful": false,
+                "exitCode": exit_code,
+                "toolExecutionNotifications": [notification],
+            }],
+            "columnKind": "unicodeCodePoints",
+            "results": [],
+        }],
+    })
 }
 
 #[cfg(test)]

@@ -1,13 +1,14 @@
 //! An entry written twice in one statement's action list.
 
-use super::RuleInfo;
 use super::hygiene::{Entries, removal};
+use super::{Kind, RuleInfo};
 use crate::diagnostic::{Finding, Severity};
 
 pub static INFO: RuleInfo = RuleInfo {
     id: "duplicate-action",
     summary: "An action entry appears twice in the same statement",
     default: Severity::Warning,
+    kind: Kind::Hygiene,
     doc: "## What it does
 Flags an `Action` or `NotAction` entry that an earlier entry of the same statement already
 spells (ASCII case-insensitively, as IAM compares actions: `dynamodb:GetItem` and

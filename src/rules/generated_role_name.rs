@@ -1,4 +1,4 @@
-use super::RuleInfo;
+use super::{Kind, RuleInfo};
 use crate::diagnostic::{Finding, Severity, Span};
 use crate::findings::binding::Evidence;
 
@@ -6,6 +6,7 @@ pub static INFO: RuleInfo = RuleInfo {
     id: "generated-role-name",
     summary: "A template's policy was bound to a role by the name CloudFormation generated for it",
     default: Severity::Info,
+    kind: Kind::Note,
     doc: "## What it does
 Notes a CloudFormation template's policy that iamtrim bound to its role by the name CloudFormation
 generates for a role without `RoleName`: `<stack>-<LogicalId>-<suffix>` (the stack and logical id

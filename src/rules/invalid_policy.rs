@@ -1,4 +1,4 @@
-use super::RuleInfo;
+use super::{Kind, RuleInfo};
 use crate::diagnostic::{Finding, Severity};
 use crate::policy::model::Issue;
 
@@ -6,6 +6,7 @@ pub static INFO: RuleInfo = RuleInfo {
     id: "invalid-policy",
     summary: "The file is not a valid IAM policy (JSON syntax or policy grammar)",
     default: Severity::Error,
+    kind: Kind::Input,
     doc: "## What it does
 Checks that a policy file is valid JSON and a valid IAM policy: `Version`, `Statement` (an object or
 an array of objects), `Effect` (`Allow` or `Deny`), exactly one of `Action`/`NotAction` with

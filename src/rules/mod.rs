@@ -52,6 +52,175 @@ pub struct RuleInfo {
     pub default: Severity,
     /// Markdown: What it does / Why is this bad? / Example / Fix safety.
     pub doc: &'static str,
+    /// What the rule is about: its tags and security severity for code scanning.
+    pub kind: Kind,
+}
+
+/// What a rule is about, for SARIF's `properties.tags` and `properties.security-severity`.
+///
+/// The security severity (GitHub code scanning reads it from the rule: above 9.0 critical,
+/// 7.0 to 8.9 high, 4.0 to 6.9 medium, 0.1 to 3.9 low) comes from the kind and the rule's
+/// default level:
+///
+/// | kind      | error | warning | note | rules |
+/// |-----------|-------|---------|------|-------|
+/// | `Unused`  | 7.5   | 5.5     | 3.0  | unused-action, overbroad-wildcard, unused-service, unused-statement, unused-policy |
+/// | `Broad`   | 8.0   | 6.0     | 3.0  | wildcard-action, not-action-allow |
+/// | `Hygiene` | 3.9   | 2.0     | 1.0  | duplicate-action, redundant-action, unknown-action, unknown-service |
+/// | `Input`, `Note`, `Config` | none | none | none | invalid-policy; what was not judged; the config's own housekeeping |
+///
+/// The last three are not security results: no `security` tag, no score (code scanning then
+/// shows their level: error, warning, note).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Evidence says a grant is unused: excess privilege.
+    Unused,
+    /// A grant wider than it reads, evidence or not (`*`, `Allow` + `NotAction`).
+    Broad,
+    /// Evidence-free tidiness of action lists: duplicates, covered entries, unknown names.
+    Hygiene,
+    /// The file is not a policy iamtrim can read.
+    Input,
+    /// What was left unjudged or how a policy was bound: information.
+    Note,
+    /// iamtrim.toml's own suppressions.
+    Config,
+}
+
+impl Kind {
+    pub fn tags(self) -> &'static [&'static str] {
+        match self {
+            Kind::Unused => &["security", "iam", "least-privilege"],
+            Kind::Broad => &["security", "iam", "least-privilege", "hygiene"],
+            Kind::Hygiene => &["security", "iam", "hygiene"],
+            Kind::Input => &["iam", "correctness"],
+            Kind::Note => &["iam", "coverage"],
+            Kind::Config => &["iam", "configuration"],
+        }
+    }
+
+    /// The score for a result of this kind at `level` (see the table above); `None`: not a
+    /// security result.
+    pub fn security_severity(self, level: Severity) -> Option<&'static str> {
+        let [error, warning, note] = match self {
+            Kind::Unused => ["7.5", "5.5", "3.0"],
+            Kind::Broad => ["8.0", "6.0", "3.0"],
+            Kind::Hygiene => ["3.9", "2.0", "1.0"],
+            Kind::Input | Kind::Note | Kind::Config => return None,
+        };
+        Some(match level {
+            Severity::Error => error,
+            Severity::Warning => warning,
+            Severity::Info => note,
+        })
+    }
+}
+
+impl RuleInfo {
+    /// The rule's human name: its id in PascalCase (`unused-action` is `UnusedAction`), as SARIF
+    /// recommends for `reportingDescriptor.name`.
+    pub fn name(&self) -> String {
+        self.id
+            .split('-')
+            .map(|word| {
+                let mut chars = word.chars();
+                chars
+                    .next()
+                    .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
+    /// The doc's "What it does" section as one paragraph (SARIF's `fullDescription`; GitHub
+    /// shows up to 1,024 characters), or the summary when the doc has none.
+    pub fn description(&self) -> String {
+        const MAX: usize = 1024;
+        let section: Vec<&str> = self
+            .doc
+            .lines()
+            .skip_while(|l| *l != "## What it does")
+            .skip(1)
+            .take_while(|l| !l.starts_with('#'))
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        let text = section.join(" ");
+        if text.is_empty() {
+            return self.summary.to_string();
+        }
+        if text.len() <= MAX {
+            return text;
+        }
+        // Cut at a space, within the limit once the ellipsis is added.
+        let mut end = MAX - '…'.len_utf8();
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let cut = text[..end].rfind(' ').unwrap_or(end);
+        format!("{}…", text[..cut].trim_end())
+    }
+
+    /// The rule's security severity at its default level (what code scanning reads).
+    pub fn security_severity(&self) -> Option<&'static str> {
+        self.kind.security_severity(self.default)
+    }
+}
+
+/// `docs/rules.md`: every rule's documentation (`iamtrim explain`), one section per rule under a
+/// heading that is its id (so `rules.md#unused-action` points at it), generated from [`RULES`].
+pub fn docs_page() -> String {
+    let level = |s: Severity| match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    };
+    let mut out = String::from(
+        "# iamtrim rules\n\n\
+         <!-- Generated from the rules' own docs (what `iamtrim explain RULE` prints): run\n\
+         `IAMTRIM_UPDATE_DOCS=1 cargo test --test it rules_doc` after changing a rule. -->\n\n\
+         | Rule | Default level | Security severity | Summary |\n\
+         |------|---------------|-------------------|---------|\n",
+    );
+    for r in RULES {
+        out.push_str(&format!(
+            "| [`{}`](#{}) | {} | {} | {} |\n",
+            r.id,
+            r.id,
+            level(r.default),
+            r.security_severity().unwrap_or("none"),
+            r.summary.replace('|', "\\|")
+        ));
+    }
+    for r in RULES {
+        out.push_str(&format!("\n## {}\n\n{}.\n\n", r.id, r.summary));
+        out.push_str(&format!(
+            "Name `{}`. Default level `{}`. Tags: {}. Security severity: {}.\n\n",
+            r.name(),
+            level(r.default),
+            r.kind
+                .tags()
+                .iter()
+                .map(|t| format!("`{t}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            r.security_severity()
+                .unwrap_or("none (not a security result)")
+        ));
+        // The doc's own sections sit one level below the rule's heading.
+        let mut fenced = false;
+        for line in r.doc.lines() {
+            if line.starts_with("```") {
+                fenced = !fenced;
+            }
+            if !fenced && line.starts_with('#') {
+                out.push('#');
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 pub static RULES: &[&RuleInfo] = &[
@@ -275,5 +444,38 @@ pub fn short_list(items: &[String], max: usize) -> String {
             items[..max].join(", "),
             items.len() - max
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Kind, RuleInfo};
+    use crate::diagnostic::Severity;
+
+    fn rule(doc: &'static str) -> RuleInfo {
+        RuleInfo {
+            id: "some-rule",
+            summary: "A summary",
+            default: Severity::Warning,
+            doc,
+            kind: Kind::Hygiene,
+        }
+    }
+
+    #[test]
+    fn description_is_what_it_does_within_1024_characters() {
+        let r = rule("## What it does\nFlags a\nthing.\n\n## Why is this bad?\nIt is.");
+        assert_eq!(r.description(), "Flags a thing.");
+        assert_eq!(r.name(), "SomeRule");
+        assert_eq!(rule("No sections.").description(), "A summary");
+        let long: &'static str = Box::leak(
+            format!("## What it does\n{}\n## Example\n", "wordé ".repeat(300)).into_boxed_str(),
+        );
+        let d = rule(long).description();
+        assert!(d.chars().count() <= 1024 && d.len() <= 1024, "{}", d.len());
+        assert!(d.ends_with("wordé…"), "{d}");
+        let one_word: &'static str =
+            Box::leak(format!("## What it does\n{}\n", "é".repeat(2000)).into_boxed_str());
+        assert!(rule(one_word).description().len() <= 1024);
     }
 }

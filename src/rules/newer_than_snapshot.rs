@@ -1,4 +1,4 @@
-use super::RuleInfo;
+use super::{Kind, RuleInfo};
 use crate::catalog::{ActionPattern, Catalog};
 use crate::diagnostic::{Finding, Severity};
 use crate::findings::binding::Evidence;
@@ -8,6 +8,7 @@ pub static INFO: RuleInfo = RuleInfo {
     id: "newer-than-snapshot",
     summary: "An action was added after the findings were analyzed: not judged",
     default: Severity::Info,
+    kind: Kind::Note,
     doc: "## What it does
 Notes an action pattern that the policy did not grant when IAM Access Analyzer analyzed its role
 (git history: the file as of its last commit at or before the finding's `analyzedAt`), or that

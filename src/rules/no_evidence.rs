@@ -1,4 +1,4 @@
-use super::RuleInfo;
+use super::{Kind, RuleInfo};
 use crate::diagnostic::{Finding, Severity, Span};
 use crate::findings::binding::Evidence;
 
@@ -6,6 +6,7 @@ pub static INFO: RuleInfo = RuleInfo {
     id: "no-evidence",
     summary: "No Access Analyzer finding applies to this policy file",
     default: Severity::Info,
+    kind: Kind::Note,
     doc: "## What it does
 Reports, once per file, a policy that no principal is bound to (no `[[bind]]` in `iamtrim.toml`
 and no recommendation naming it), or whose bound principals have no active finding in the

@@ -1,6 +1,6 @@
 //! `Allow` with `NotAction`.
 
-use super::RuleInfo;
+use super::{Kind, RuleInfo};
 use crate::diagnostic::{Finding, Severity};
 use crate::policy::model::Policy;
 use crate::refine::{ActionKey, Effect};
@@ -9,6 +9,7 @@ pub static INFO: RuleInfo = RuleInfo {
     id: "not-action-allow",
     summary: "An `Allow` statement uses `NotAction`: it grants everything else",
     default: Severity::Warning,
+    kind: Kind::Broad,
     doc: "## What it does
 Flags an `Allow` statement whose actions are given by `NotAction`.
 

@@ -1,4 +1,4 @@
-use super::RuleInfo;
+use super::{Kind, RuleInfo};
 use crate::diagnostic::{Finding, Severity};
 use crate::document::Note;
 use crate::policy::model::Policy;
@@ -7,6 +7,7 @@ pub static INFO: RuleInfo = RuleInfo {
     id: "not-judged",
     summary: "A statement or policy known only at deployment: left alone",
     default: Severity::Info,
+    kind: Kind::Note,
     doc: "## What it does
 Notes what a template holds that iamtrim cannot read statically, and so leaves as it is: a
 statement under `Fn::If` (or written as another intrinsic), an action or `Effect` written with an

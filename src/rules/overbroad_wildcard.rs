@@ -1,4 +1,4 @@
-use super::{Ctx, RuleInfo, short_list};
+use super::{Ctx, Kind, RuleInfo, short_list};
 use crate::diagnostic::{Finding, Fix, Severity};
 use crate::document::PolicyEdit;
 use crate::refine::{ActionKey, Decision};
@@ -7,6 +7,7 @@ pub static INFO: RuleInfo = RuleInfo {
     id: "overbroad-wildcard",
     summary: "A wildcard grants unused actions; the help shows its least-general replacement",
     default: Severity::Error,
+    kind: Kind::Unused,
     doc: "## What it does
 Flags an `Action` wildcard that matches actions IAM Access Analyzer reported unused along with
 used ones, and offers the least-general patterns that still allow every used action (verified over

@@ -1,7 +1,7 @@
 //! An entry that another entry of the same statement already covers.
 
-use super::RuleInfo;
 use super::hygiene::{Entries, covers, removal};
+use super::{Kind, RuleInfo};
 use crate::diagnostic::{Finding, Severity};
 use std::collections::HashMap;
 
@@ -13,6 +13,7 @@ pub static INFO: RuleInfo = RuleInfo {
     id: "redundant-action",
     summary: "An action entry is covered by another entry of the same statement",
     default: Severity::Warning,
+    kind: Kind::Hygiene,
     doc: "## What it does
 Flags an `Action` or `NotAction` entry that a wildcard of the same statement already matches,
 whatever actions AWS adds later: `s3:GetObject` beside `s3:Get*`, `s3:Get*` beside `s3:*`,

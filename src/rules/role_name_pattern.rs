@@ -1,4 +1,4 @@
-use super::RuleInfo;
+use super::{Kind, RuleInfo};
 use crate::diagnostic::{Finding, Severity, Span};
 use crate::findings::binding::Evidence;
 
@@ -6,6 +6,7 @@ pub static INFO: RuleInfo = RuleInfo {
     id: "role-name-pattern",
     summary: "A Terraform policy was bound to a role by a pattern of its name",
     default: Severity::Info,
+    kind: Kind::Note,
     doc: "## What it does
 Notes a Terraform policy that iamtrim bound to its role by a pattern of the role's name, because
 the HCL gives no literal `name`: `name_prefix = \"app-\"` (the AWS provider adds a unique suffix

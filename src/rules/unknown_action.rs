@@ -1,5 +1,5 @@
-use super::RuleInfo;
 use super::retired;
+use super::{Kind, RuleInfo};
 use crate::catalog::{ActionPattern, Catalog};
 use crate::diagnostic::{Finding, Severity};
 use crate::policy::model::Policy;
@@ -8,6 +8,7 @@ pub static INFO: RuleInfo = RuleInfo {
     id: "unknown-action",
     summary: "An action pattern matches no action in the catalogue",
     default: Severity::Warning,
+    kind: Kind::Hygiene,
     doc: "## What it does
 Reports an `Action` or `NotAction` entry that matches no action of the IAM action catalogue:
 a service prefix that does not exist, or a name no action of the service has. The help says why:

@@ -1,8 +1,8 @@
 //! An action entry whose service prefix is not in the catalogue.
 
-use super::RuleInfo;
 use super::retired;
 use super::unknown_action::{closest, distance};
+use super::{Kind, RuleInfo};
 use crate::catalog::{ActionPattern, Catalog};
 use crate::diagnostic::{Finding, Severity};
 use crate::policy::model::PatternAt;
@@ -11,6 +11,7 @@ pub static INFO: RuleInfo = RuleInfo {
     id: "unknown-service",
     summary: "An action entry names a service prefix that is not in the catalogue",
     default: Severity::Warning,
+    kind: Kind::Hygiene,
     doc: "## What it does
 Reports an `Action` or `NotAction` entry whose service prefix (before the `:`) is no service of
 the IAM action catalogue. The help says why: a retired service (one AWS removed; iamtrim keeps

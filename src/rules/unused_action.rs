@@ -1,4 +1,4 @@
-use super::{Ctx, RuleInfo};
+use super::{Ctx, Kind, RuleInfo};
 use crate::diagnostic::{Finding, Fix, Severity};
 use crate::document::PolicyEdit;
 use crate::refine::Decision;
@@ -7,6 +7,7 @@ pub static INFO: RuleInfo = RuleInfo {
     id: "unused-action",
     summary: "An allowed action (or every action a pattern matches) was reported unused",
     default: Severity::Error,
+    kind: Kind::Unused,
     doc: "## What it does
 Flags an entry of an `Allow` statement's `Action` whose every matching action IAM Access Analyzer
 reported unused for the principals the file is bound to.

@@ -1,10 +1,11 @@
-use super::{Ctx, RuleInfo};
+use super::{Ctx, Kind, RuleInfo};
 use crate::diagnostic::{Applicability, Finding, Fix, Severity};
 
 pub static INFO: RuleInfo = RuleInfo {
     id: "unused-policy",
     summary: "Nothing the policy allows is used: detach it",
     default: Severity::Error,
+    kind: Kind::Unused,
     doc: "## What it does
 Flags a policy every `Allow` statement of which grants only unused actions (or whose role is
 unused as a whole).

@@ -1,4 +1,4 @@
-use super::{Ctx, RuleInfo};
+use super::{Ctx, Kind, RuleInfo};
 use crate::diagnostic::{Finding, Fix, Severity};
 use crate::document::PolicyEdit;
 use crate::refine::Decision;
@@ -7,6 +7,7 @@ pub static INFO: RuleInfo = RuleInfo {
     id: "unused-service",
     summary: "A whole service was reported unused, and the policy still grants it",
     default: Severity::Error,
+    kind: Kind::Unused,
     doc: "## What it does
 Flags the `Action` entries of a service that IAM Access Analyzer reported unused as a whole (an
 `unusedPermissionDetails` entry without `actions`), or of a role reported unused entirely.

@@ -1,4 +1,4 @@
-use super::{Ctx, RuleInfo};
+use super::{Ctx, Kind, RuleInfo};
 use crate::diagnostic::{Finding, Fix, Severity};
 use crate::document::PolicyEdit;
 
@@ -6,6 +6,7 @@ pub static INFO: RuleInfo = RuleInfo {
     id: "unused-statement",
     summary: "Every action a statement allows was reported unused",
     default: Severity::Error,
+    kind: Kind::Unused,
     doc: "## What it does
 Flags an `Allow` statement all of whose actions IAM Access Analyzer reported unused, while the
 policy has other statements that are used.

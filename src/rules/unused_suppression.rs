@@ -1,6 +1,6 @@
 //! `[[ignore]]` tables that no finding needed, and those past their `expires` date.
 
-use super::RuleInfo;
+use super::{Kind, RuleInfo};
 use crate::config::Suppression;
 use crate::diagnostic::{Finding, Severity};
 
@@ -8,6 +8,7 @@ pub static INFO: RuleInfo = RuleInfo {
     id: "unused-suppression",
     summary: "An `[[ignore]]` table of iamtrim.toml suppressed no finding",
     default: Severity::Warning,
+    kind: Kind::Config,
     doc: "## What it does
 Flags an `[[ignore]]` table of `iamtrim.toml` that matched no finding in a run over the whole
 repository (`iamtrim check` with no paths, or `--all`). Runs over some files (`--staged`, `--base`,
@@ -32,6 +33,7 @@ pub static EXPIRED: RuleInfo = RuleInfo {
     id: "expired-suppression",
     summary: "An `[[ignore]]` table of iamtrim.toml is past its `expires` date",
     default: Severity::Warning,
+    kind: Kind::Config,
     doc: "## What it does
 Flags an `[[ignore]]` table whose `expires` date has come (it applies up to the day before, in
 UTC). An expired table no longer suppresses anything: what it hid is reported again.

@@ -1,6 +1,6 @@
 //! `*` or `service:*` in an `Allow`.
 
-use super::RuleInfo;
+use super::{Kind, RuleInfo};
 use crate::catalog::ActionPattern;
 use crate::diagnostic::{Finding, Severity};
 use crate::policy::model::Policy;
@@ -10,6 +10,7 @@ pub static INFO: RuleInfo = RuleInfo {
     id: "wildcard-action",
     summary: "An `Allow` grants every action (`*`) or every action of a service (`s3:*`)",
     default: Severity::Warning,
+    kind: Kind::Broad,
     doc: "## What it does
 Flags `\"*\"` and `\"service:*\"` in the `Action` of an `Allow` statement. It needs no
 evidence: with a findings snapshot, `overbroad-wildcard` says what the wildcard should become.

@@ -20,6 +20,7 @@ mod output;
 mod packaging;
 mod properties;
 mod recommend;
+mod rules_doc;
 mod sarif;
 mod schema;
 mod shallow;
