@@ -79,6 +79,10 @@ pub struct CheckArgs {
     /// Write the report to FILE (atomically) instead of stdout; notes still go to stderr.
     #[arg(short, long, value_name = "FILE")]
     pub output_file: Option<PathBuf>,
+    /// With `--format sarif`: the run's category (`runs[].automationDetails.id`), which code
+    /// scanning uses to tell this analysis from others on the same commit (a `/` is added).
+    #[arg(long, value_name = "CATEGORY", default_value = "iamtrim")]
+    pub sarif_category: String,
     /// When to colour the human report (`auto`: on a terminal, unless NO_COLOR is set; FORCE_COLOR
     /// or CLICOLOR_FORCE forces it).
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]

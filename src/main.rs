@@ -11,7 +11,11 @@ fn main() -> ExitCode {
     remove_temp_files_on_interrupt();
     let mut out = Out::stdio();
     if let Command::Check(args) = &cli.command {
-        out.report_fatal_as(args.format, args.output_file.clone());
+        out.report_fatal_as(iamtrim::output::FatalReport {
+            format: args.format,
+            file: args.output_file.clone(),
+            category: args.sarif_category.clone(),
+        });
     }
     let code = match app::run(cli, &mut out) {
         Ok(code) => code,

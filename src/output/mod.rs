@@ -28,7 +28,15 @@ pub struct Out {
     quiet: bool,
     /// `check --format sarif|github [--output-file FILE]`: a fatal error is also written as that
     /// format's report, where the report would have gone.
-    fatal_report: Option<(CheckFormat, Option<PathBuf>)>,
+    fatal_report: Option<FatalReport>,
+}
+
+/// How a fatal error is also reported (see [`Out::report_fatal_as`]).
+pub struct FatalReport {
+    pub format: CheckFormat,
+    pub file: Option<PathBuf>,
+    /// `--sarif-category`.
+    pub category: String,
 }
 
 /// Where in a file a fatal error is: the path as shown, its text and a byte range in it.
@@ -52,9 +60,9 @@ impl Out {
     /// A fatal error from now on is also written in `format` (SARIF or GitHub workflow commands;
     /// the other formats have none), to `file` or stdout: a workflow's upload or annotation step
     /// then reads a valid report that says the run failed, not an empty file.
-    pub fn report_fatal_as(&mut self, format: CheckFormat, file: Option<PathBuf>) {
+    pub fn report_fatal_as(&mut self, report: FatalReport) {
         self.fatal_report =
-            matches!(format, CheckFormat::Sarif | CheckFormat::Github).then_some((format, file));
+            matches!(report.format, CheckFormat::Sarif | CheckFormat::Github).then_some(report);
     }
 
     /// Notes are dropped from now on (errors are still shown).
@@ -163,7 +171,12 @@ impl Out {
         at: Option<FatalAt<'_>>,
         exit_code: u8,
     ) {
-        let Some((format, file)) = self.fatal_report.take() else {
+        let Some(FatalReport {
+            format,
+            file,
+            category,
+        }) = self.fatal_report.take()
+        else {
             return;
         };
         // The path as the repository knows it: below the current folder (the checkout's root in a
@@ -183,7 +196,10 @@ impl Out {
             self.capture();
         }
         match format {
-            CheckFormat::Sarif => self.json(&sarif::fatal(message, help, at.as_ref(), exit_code)),
+            CheckFormat::Sarif => {
+                let log = sarif::fatal(message, help, at.as_ref(), exit_code, &category);
+                self.json(&log)
+            }
             _ => self.text(&github::fatal(message, help, at.as_ref())),
         }
         if let Some(path) = file {

@@ -55,8 +55,27 @@ struct Run<'a> {
     tool: Value,
     /// One: this run of `iamtrim check`, which got as far as its report.
     invocations: [Value; 1],
+    automation_details: AutomationDetails,
     column_kind: &'static str,
     results: Results<'a>,
+}
+
+/// The run's category: code scanning keeps one analysis per category and commit, so that a
+/// second iamtrim run (another folder, another account) does not replace this one's alerts.
+#[derive(Serialize)]
+struct AutomationDetails {
+    id: String,
+}
+
+impl AutomationDetails {
+    /// `category/` as code scanning writes it (`id` is `category/run`, the run left out).
+    fn of(category: &str) -> AutomationDetails {
+        let mut id = category.to_string();
+        if !id.ends_with('/') {
+            id.push('/');
+        }
+        AutomationDetails { id }
+    }
 }
 
 struct Results<'a>(&'a CheckReport);
@@ -188,13 +207,14 @@ fn location(f: &crate::diagnostic::Finding, uri: &str, region: Value) -> Value {
     loc
 }
 
-pub fn render(report: &CheckReport) -> Log<'_> {
+pub fn render<'a>(report: &'a CheckReport, category: &str) -> Log<'a> {
     Log {
         schema: SCHEMA,
         version: "2.1.0",
         runs: [Run {
             tool: tool(),
             invocations: [json!({"executionSuccessful": true})],
+            automation_details: AutomationDetails::of(category),
             column_kind: "unicodeCodePoints",
             results: Results(report),
         }],
@@ -205,7 +225,13 @@ pub fn render(report: &CheckReport) -> Log<'_> {
 /// `--base` that does not exist): the tool, no results, and an invocation that failed with the
 /// error as its notification, at its place in a file when it has one. A workflow's upload step
 /// then reads a valid log instead of an empty file.
-pub fn fatal(message: &str, help: Option<&str>, at: Option<&FatalAt<'_>>, exit_code: u8) -> Value {
+pub fn fatal(
+    message: &str,
+    help: Option<&str>,
+    at: Option<&FatalAt<'_>>,
+    exit_code: u8,
+    category: &str,
+) -> Value {
     let text = match help {
         Some(h) => format!("{message} ({h})"),
         None => message.to_string(),
@@ -234,6 +260,7 @@ pub fn fatal(message: &str, help: Option<&str>, at: Option<&FatalAt<'_>>, exit_c
                 "exitCode": exit_code,
                 "toolExecutionNotifications": [notification],
             }],
+            "automationDetails": AutomationDetails::of(category),
             "columnKind": "unicodeCodePoints",
             "results": [],
         }],

@@ -19,6 +19,8 @@ pub struct View {
     pub color: bool,
     /// The width to wrap the human report at; `None`: no wrapping.
     pub wrap: Option<usize>,
+    /// `--sarif-category`.
+    pub sarif_category: String,
 }
 
 impl View {
@@ -35,6 +37,7 @@ impl View {
             min,
             color: terminal::color(args.color, terminal, &env),
             wrap: terminal::width(terminal, &env, &terminal::stdout_width),
+            sarif_category: args.sarif_category.clone(),
         }
     }
 }
@@ -68,7 +71,7 @@ pub fn print(report: &CheckReport, view: &View, out: &mut Out) {
                 out.text_to_stderr(d);
             }
             if view.format == CheckFormat::Sarif {
-                out.json(&sarif::render(report));
+                out.json(&sarif::render(report, &view.sarif_category));
             } else {
                 out.text(&github::render(report));
             }

@@ -67,10 +67,11 @@ pub struct RuleInfo {
 /// | `Unused`  | 7.5   | 5.5     | 3.0  | unused-action, overbroad-wildcard, unused-service, unused-statement, unused-policy |
 /// | `Broad`   | 8.0   | 6.0     | 3.0  | wildcard-action, not-action-allow |
 /// | `Hygiene` | 3.9   | 2.0     | 1.0  | duplicate-action, redundant-action, unknown-action, unknown-service |
-/// | `Input`, `Note`, `Config` | none | none | none | invalid-policy; what was not judged; the config's own housekeeping |
+/// | `Input`   | 4.0   | 3.0     | 1.0  | invalid-policy: a file iamtrim cannot judge |
+/// | `Note`, `Config` | 3.0 | 1.0 | 0.1 | what was not judged and why; the config's own housekeeping |
 ///
-/// The last three are not security results: no `security` tag, no score (code scanning then
-/// shows their level: error, warning, note).
+/// Every rule is tagged `security` (code scanning lists iamtrim as a security tool); the notes
+/// score low so that they sort below every finding about a grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// Evidence says a grant is unused: excess privilege.
@@ -93,20 +94,20 @@ impl Kind {
             Kind::Unused => &["security", "iam", "least-privilege"],
             Kind::Broad => &["security", "iam", "least-privilege", "hygiene"],
             Kind::Hygiene => &["security", "iam", "hygiene"],
-            Kind::Input => &["iam", "correctness"],
-            Kind::Note => &["iam", "coverage"],
-            Kind::Config => &["iam", "configuration"],
+            Kind::Input => &["security", "iam", "correctness"],
+            Kind::Note => &["security", "iam", "coverage"],
+            Kind::Config => &["security", "iam", "configuration"],
         }
     }
 
-    /// The score for a result of this kind at `level` (see the table above); `None`: not a
-    /// security result.
+    /// The score for a result of this kind at `level` (see the table above).
     pub fn security_severity(self, level: Severity) -> Option<&'static str> {
         let [error, warning, note] = match self {
             Kind::Unused => ["7.5", "5.5", "3.0"],
             Kind::Broad => ["8.0", "6.0", "3.0"],
             Kind::Hygiene => ["3.9", "2.0", "1.0"],
-            Kind::Input | Kind::Note | Kind::Config => return None,
+            Kind::Input => ["4.0", "3.0", "1.0"],
+            Kind::Note | Kind::Config => ["3.0", "1.0", "0.1"],
         };
         Some(match level {
             Severity::Error => error,

@@ -1,4 +1,4 @@
-use super::RuleInfo;
+use super::{Kind, RuleInfo};
 use crate::diagnostic::{Finding, Severity, Span};
 use crate::findings::binding::Evidence;
 
@@ -6,6 +6,7 @@ pub static INFO: RuleInfo = RuleInfo {
     id: "shallow-history",
     summary: "The clone's history stops after the findings' analysis: nothing is judged",
     default: Severity::Warning,
+    kind: Kind::Note,
     doc: "## What it does
 Warns, once per policy, when the policy has unused-access findings but the repository is a shallow
 clone whose history stops after the findings' `analyzedAt`: iamtrim cannot see the file as it

@@ -171,12 +171,11 @@ fn rules_read_as_a_security_tools() {
             .map(|t| t.as_str().unwrap())
             .collect();
         assert!(tags.contains(&"iam"), "{id}");
-        let severity = rule["properties"].get("security-severity");
-        assert_eq!(tags.contains(&"security"), severity.is_some(), "{id}");
-        if let Some(s) = severity {
-            let score: f64 = s.as_str().unwrap().parse().unwrap();
-            assert!(score > 0.0 && score <= 10.0, "{id}: {score}");
-        }
+        // Code scanning lists a result as security only when its rule has both.
+        assert!(tags.contains(&"security"), "{id}");
+        let s = &rule["properties"]["security-severity"];
+        let score: f64 = s.as_str().unwrap().parse().unwrap();
+        assert!(score > 0.0 && score <= 10.0, "{id}: {score}");
     }
     assert_eq!(rules[0]["name"], "DuplicateAction");
     // The full description is the doc's "What it does", within GitHub's 1,024 characters.
@@ -187,8 +186,8 @@ fn rules_read_as_a_security_tools() {
         assert!(!full.contains('\n') && !full.contains("##"), "{full}");
     }
     let by_id = |id: &str| rules.iter().find(|r| r["id"] == id).unwrap();
-    // Evidence of unused access at error level is high; evidence-free hygiene is low; what was
-    // not judged is no security result.
+    // Evidence of unused access at error level is high; evidence-free hygiene is low;
+    // what was not judged is the least.
     assert_eq!(by_id("unused-action")["name"], "UnusedAction");
     assert_eq!(
         by_id("unused-action")["properties"]["security-severity"],
@@ -206,18 +205,42 @@ fn rules_read_as_a_security_tools() {
         by_id("redundant-action")["properties"]["tags"],
         serde_json::json!(["security", "iam", "hygiene"])
     );
-    assert!(
-        by_id("no-evidence")["properties"]
-            .get("security-severity")
-            .is_none()
+    // What was not judged is the lowest score (code scanning reads under 4.0 as "low").
+    assert_eq!(
+        by_id("no-evidence")["properties"]["security-severity"],
+        "0.1"
     );
-    // A normal run says it ran; the category is left to upload-sarif (it fills only a missing
-    // `automationDetails`).
+    // A normal run says it ran, under its category (upload-sarif keeps an id already there).
     assert_eq!(
         run["invocations"],
         serde_json::json!([{"executionSuccessful": true}])
     );
-    assert!(run.get("automationDetails").is_none());
+    assert_eq!(
+        run["automationDetails"],
+        serde_json::json!({"id": "iamtrim/"})
+    );
+}
+
+/// `--sarif-category` names the run (code scanning keeps one analysis per category), with the
+/// trailing `/` code scanning writes; a failed run carries it too.
+#[test]
+fn sarif_category_names_the_run() {
+    let r = repo_with_policy(&read(&example().join("policy.json")));
+    for (category, id) in [
+        ("iamtrim/prod", "iamtrim/prod/"),
+        ("accounts/", "accounts/"),
+    ] {
+        let out = r.check(&["--all", "--format", "sarif", "--sarif-category", category]);
+        assert_eq!(out.status.code(), Some(1));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(validator().iter_errors(&v).next().is_none());
+        assert_eq!(v["runs"][0]["automationDetails"]["id"], id);
+    }
+    let r = example_repo(Some(BROKEN_CONFIG), false);
+    let out = r.check(&["policy.json", "--format", "sarif", "--sarif-category", "x"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    failed_log(&out.stdout);
+    assert_eq!(v["runs"][0]["automationDetails"]["id"], "x/");
 }
 
 /// The AWS example in a repository, its iamtrim.toml or its snapshot maybe broken.
