@@ -261,8 +261,8 @@ check() {
   local fail=${INPUT_FAIL:-true}
   local summary=${INPUT_SUMMARY:-true}
   local -a args=()
-  # Split on blanks, no globbing and no quotes: `args` is a list of plain words.
-  read -r -a args <<<"${INPUT_ARGS:-}"
+  # Split on blanks and newlines, no globbing and no quotes: `args` is a list of plain words.
+  read -r -d '' -a args <<<"${INPUT_ARGS:-}" || true
 
   local base why
   local -a scope=()

@@ -450,11 +450,17 @@ fn fail_false_reports_without_failing() {
             ("INPUT_FAIL", "false"),
             ("INPUT_SARIF_FILE", "out/iam.sarif"),
             ("INPUT_CATEGORY", "iam-policies"),
+            // A YAML block: one argument a line.
+            (
+                "INPUT_ARGS",
+                &format!("--catalog\n{}\n--min-level\nerror\n", catalog()),
+            ),
         ],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.outputs["exit-code"], "1");
     assert_eq!(run.outputs["sarif-file"], "out/iam.sarif");
+    assert_eq!(run.outputs["findings"], "18");
     let sarif: Value = serde_json::from_str(&read(&r.path().join("out/iam.sarif"))).unwrap();
     assert_eq!(sarif["runs"][0]["automationDetails"]["id"], "iam-policies/");
 }
