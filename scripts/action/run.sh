@@ -342,6 +342,8 @@ check() {
     fi
   done
   cat "$work/github"
+  # iamtrim's notes (a stale snapshot, say) stay in the log, once.
+  cat "$work/github.err" >&2
 
   if [ "$summary" = true ] && [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
     write_summary "$work/json" "$findings" "$overflow" "$why" >>"$GITHUB_STEP_SUMMARY"

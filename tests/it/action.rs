@@ -463,6 +463,19 @@ fn fail_false_reports_without_failing() {
     assert_eq!(run.outputs["findings"], "18");
     let sarif: Value = serde_json::from_str(&read(&r.path().join("out/iam.sarif"))).unwrap();
     assert_eq!(sarif["runs"][0]["automationDetails"]["id"], "iam-policies/");
+    // iamtrim's notes reach the log once.
+    let (r, _) = two_commits();
+    r.write(
+        "iamtrim.toml",
+        &read(&r.path().join("iamtrim.toml")).replace("36500d", "1d"),
+    );
+    let run = check(r.path(), "schedule", &payload("schedule", &[]), &[]);
+    assert_eq!(
+        run.stderr.matches("older than max-snapshot-age").count(),
+        1,
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
