@@ -1,5 +1,6 @@
 //! iamtrim's integration tests: one binary, one module per area.
 
+mod action;
 mod catalog;
 mod catalog_extra;
 mod cfn;
