@@ -232,8 +232,8 @@ choose_base() {
 }
 
 # A SARIF 2.1.0 log that says the run failed, for when iamtrim could not write one.
-failed_sarif() { # EXIT MESSAGE
-  jq -n --argjson code "$1" --arg msg "$2" --arg uri "$(cargo_field repository)" '{
+failed_sarif() { # EXIT MESSAGE CATEGORY
+  jq -n --argjson code "$1" --arg msg "$2" --arg id "$3/" --arg uri "$(cargo_field repository)" '{
     "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
     runs: [{
@@ -243,6 +243,7 @@ failed_sarif() { # EXIT MESSAGE
         exitCode: $code,
         toolExecutionNotifications: [{level: "error", message: {text: $msg}}]
       }],
+      automationDetails: {id: $id},
       results: []
     }]
   }'
@@ -294,7 +295,9 @@ check() {
   local code=0 status
   mkdir -p "$(dirname "$sarif")"
   rm -f "$sarif"
-  "${run[@]}" --format sarif --output-file "$sarif" 2>"$work/sarif.err" || code=$?
+  # The category code scanning files the results under: upload-sarif keeps an id already there.
+  "${run[@]}" --format sarif --sarif-category "$category" --output-file "$sarif" \
+    2>"$work/sarif.err" || code=$?
   status=0
   "${run[@]}" --format github >"$work/github" 2>"$work/github.err" || status=$?
   [ "$status" -gt "$code" ] && code=$status
@@ -315,7 +318,7 @@ check() {
         | .runs[0].invocations[0].exitCode //= $code' "$sarif" >"$work/fixed.sarif"
       mv "$work/fixed.sarif" "$sarif"
     else
-      failed_sarif "$code" "$err" >"$sarif"
+      failed_sarif "$code" "$err" "$category" >"$sarif"
     fi
     output findings 0
     if [ "$summary" = true ] && [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
@@ -323,10 +326,6 @@ check() {
     fi
     exit "$code"
   fi
-
-  # The category code scanning files the results under (upload-sarif keeps an id already there).
-  jq --arg id "$category/" '.runs[].automationDetails.id //= $id' "$sarif" >"$work/cat.sarif"
-  mv "$work/cat.sarif" "$sarif"
 
   local findings
   findings=$(jq '.summary.findings' "$work/json")
