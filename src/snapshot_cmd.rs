@@ -48,14 +48,47 @@ impl ImportBooks {
     }
 }
 
-/// `snapshot import`; `names`: `--stack` and `--terraform`, the books' names.
+/// `snapshot import`; `names`: `--stack` and `--terraform`, the books' names. A file that cannot
+/// be read is reported and left out, the others are imported, and the exit code is 2; when none
+/// can be, nothing is written.
 pub(crate) fn import(
     files: &[std::path::PathBuf],
     output: Option<&std::path::Path>,
     names: (Option<&str>, Option<&str>),
     out: &mut Out,
 ) -> Result<ExitCode, AppError> {
-    let mut incoming = Snapshot::load_all(files)?;
+    let (incoming, read, bad) = Snapshot::load_each(files);
+    for e in &bad {
+        out.error(&e.to_string());
+    }
+    if bad.is_empty() {
+        return import_read(incoming, output, names, out);
+    }
+    let n = bad.len();
+    let files = if n == 1 { "file" } else { "files" };
+    if read == 0 {
+        out.error(&format!(
+            "{n} input {files} not imported (above), none left: nothing written"
+        ));
+        return Ok(ExitCode::from(exit::USAGE));
+    }
+    import_read(incoming, output, names, out)?;
+    let done = if output.is_some() {
+        "the others are written"
+    } else {
+        "the others are printed"
+    };
+    out.error(&format!("{n} input {files} not imported (above); {done}"));
+    Ok(ExitCode::from(exit::USAGE))
+}
+
+/// `import` of what was read.
+fn import_read(
+    mut incoming: Snapshot,
+    output: Option<&std::path::Path>,
+    names: (Option<&str>, Option<&str>),
+    out: &mut Out,
+) -> Result<ExitCode, AppError> {
     for n in &incoming.notes {
         out.note(n);
     }

@@ -219,6 +219,40 @@ fn snapshot_files(path: &Path) -> Result<Vec<PathBuf>, FindingsError> {
     Ok(files)
 }
 
+/// What one path named on the command line holds: an indexed folder as one result, else one
+/// result per file (a folder that cannot be listed: one error).
+fn read_path(p: &Path) -> Vec<Result<aws::FileContents, FindingsError>> {
+    if index::is_indexed(p) {
+        let snap = match Snapshot::load(p).and_then(Snapshot::materialize) {
+            Ok(s) => s,
+            Err(e) => return vec![Err(e)],
+        };
+        return vec![Ok(aws::FileContents {
+            findings: snap.principals.into_values().collect(),
+            summaries: Vec::new(),
+            recommendations: snap.recommendations,
+            stack_pages: Vec::new(),
+            tf_states: Vec::new(),
+        })];
+    }
+    let files = match snapshot_files(p) {
+        Ok(f) => f,
+        Err(e) => return vec![Err(e)],
+    };
+    let read = |file: &PathBuf| -> Result<aws::FileContents, FindingsError> {
+        let shown = file.display().to_string();
+        let value = parse_json(&shown, &read_file(file)?)?;
+        aws::read_any(&shown, &value)
+    };
+    // A folder of raw AWS output can hold a file per principal: read them on every core.
+    if files.len() >= 16 {
+        use rayon::prelude::*;
+        files.par_iter().map(read).collect()
+    } else {
+        files.iter().map(read).collect()
+    }
+}
+
 impl Snapshot {
     /// Reads a snapshot file or folder; every `.json` in a folder is read, except an indexed
     /// folder (`snapshot import -o DIR/`), whose principals are read when first looked up.
@@ -259,35 +293,30 @@ impl Snapshot {
     pub fn load_all(paths: &[PathBuf]) -> Result<Snapshot, FindingsError> {
         let mut contents = Vec::new();
         for p in paths {
-            if index::is_indexed(p) {
-                let snap = Snapshot::load(p)?.materialize()?;
-                contents.push(aws::FileContents {
-                    findings: snap.principals.into_values().collect(),
-                    summaries: Vec::new(),
-                    recommendations: snap.recommendations,
-                    stack_pages: Vec::new(),
-                    tf_states: Vec::new(),
-                });
-                continue;
-            }
-            let files = snapshot_files(p)?;
-            let read = |file: &PathBuf| -> Result<aws::FileContents, FindingsError> {
-                let shown = file.display().to_string();
-                let value = parse_json(&shown, &read_file(file)?)?;
-                aws::read_any(&shown, &value)
-            };
-            // A folder of raw AWS output can hold a file per principal: read them on every core.
-            let read: Vec<Result<aws::FileContents, FindingsError>> = if files.len() >= 16 {
-                use rayon::prelude::*;
-                files.par_iter().map(read).collect()
-            } else {
-                files.iter().map(read).collect()
-            };
-            for r in read {
+            for r in read_path(p) {
                 contents.push(r?);
             }
         }
         Ok(Snapshot::merge(contents))
+    }
+
+    /// Reads each file on its own (`snapshot import`): one that cannot be read (unreadable, not
+    /// JSON, not a known shape, a field of the wrong form) is left out and its error returned,
+    /// in the order given; the others are merged. An indexed folder is one input: whole or not
+    /// at all. Also says how many inputs were read.
+    pub fn load_each(paths: &[PathBuf]) -> (Snapshot, usize, Vec<FindingsError>) {
+        let mut contents = Vec::new();
+        let mut errors = Vec::new();
+        for p in paths {
+            for r in read_path(p) {
+                match r {
+                    Ok(c) => contents.push(c),
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
+        let read = contents.len();
+        (Snapshot::merge(contents), read, errors)
     }
 
     fn merge(contents: Vec<aws::FileContents>) -> Snapshot {

@@ -22,6 +22,7 @@ mod recommend;
 mod sarif;
 mod schema;
 mod snapshot;
+mod snapshot_import;
 mod suppress;
 mod templates;
 mod terraform;
