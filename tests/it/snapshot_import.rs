@@ -136,3 +136,74 @@ fn nothing_is_written_when_nothing_can_be() {
     );
     assert!(!d.join("blocked/index.json").exists());
 }
+
+#[cfg(unix)]
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[cfg(unix)]
+fn set_mode(p: &Path, m: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+}
+
+/// Every file of the snapshot folder and the single file: (path, mode).
+#[cfg(unix)]
+fn modes(dir: &Path) -> Vec<(String, u32)> {
+    tree(dir)
+        .into_keys()
+        .map(|rel| {
+            let m = mode(&dir.join(&rel));
+            (rel, m)
+        })
+        .collect()
+}
+
+/// New snapshot files get 0644 (not tempfile's 0600), or the mode their folder's files have;
+/// replaced files keep theirs.
+#[cfg(unix)]
+#[test]
+fn snapshot_files_have_their_folders_mode() {
+    let dir = inputs();
+    let d = dir.path();
+    // A new folder, a new file.
+    assert_eq!(import(d, &["a-good.json", "-o", "snap/"]).0, 0);
+    assert_eq!(import(d, &["a-good.json", "-o", "snap.json"]).0, 0);
+    let ci = "principals/arn_aws_iam__444455556666_role_ci-deployer.json";
+    let lb = "principals/arn_aws_iam__444455556666_role_legacy-batch.json";
+    assert_eq!(
+        modes(&d.join("snap")),
+        vec![("index.json".into(), 0o644), (ci.into(), 0o644)]
+    );
+    assert_eq!(mode(&d.join("snap.json")), 0o644);
+    // An existing folder of 0644 files: the new principal's file is 0644 too.
+    assert_eq!(import(d, &["e-good.json", "-o", "snap/"]).0, 0);
+    assert_eq!(
+        modes(&d.join("snap")),
+        vec![
+            ("index.json".into(), 0o644),
+            (ci.into(), 0o644),
+            (lb.into(), 0o644)
+        ]
+    );
+    // A folder whose files are 0640: a new file follows them; a replaced one keeps its own.
+    let snap = d.join("other");
+    assert_eq!(import(d, &["a-good.json", "-o", "other/"]).0, 0);
+    set_mode(&snap.join(ci), 0o640);
+    set_mode(&snap.join("index.json"), 0o664);
+    assert_eq!(import(d, &["e-good.json", "-o", "other/"]).0, 0);
+    assert_eq!(
+        modes(&snap),
+        vec![
+            ("index.json".into(), 0o664),
+            (ci.into(), 0o640),
+            (lb.into(), 0o640)
+        ]
+    );
+    // A replaced single file keeps its mode.
+    set_mode(&d.join("snap.json"), 0o664);
+    assert_eq!(import(d, &["e-good.json", "-o", "snap.json"]).0, 0);
+    assert_eq!(mode(&d.join("snap.json")), 0o664);
+}
