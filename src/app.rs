@@ -239,7 +239,17 @@ fn recommend_statements(
 fn recommend(args: &RecommendArgs, out: &mut Out) -> Result<ExitCode, AppError> {
     let catalog = load_catalog(&args.catalog)?;
     let (principal, unused) = match &args.findings {
-        Some(path) => findings::unused_for(path, args.principal.as_deref())?,
+        Some(path) => {
+            let (principal, unused, nothing) =
+                findings::unused_for(path, args.principal.as_deref())?;
+            if let (Some(arn), Some(at)) = (&principal, nothing) {
+                out.note(&format!(
+                    "{}: {arn}: analyzed: nothing unused (analyzed {at}): nothing is removed for it",
+                    args.policy.display()
+                ));
+            }
+            (principal, unused)
+        }
         None => {
             let ev = evidence_from_config(args, out)?;
             (ev.found.first().cloned(), ev.unused)
@@ -338,6 +348,11 @@ pub fn evidence_notes(shown: &str, ev: &Evidence) -> Vec<String> {
     for m in &ev.missing {
         notes.push(format!(
             "{shown}: {m} has no active finding with details in the snapshot: no evidence, nothing is removed"
+        ));
+    }
+    for (arn, at) in &ev.nothing_unused {
+        notes.push(format!(
+            "{shown}: {arn}: analyzed: nothing unused (analyzed {at}): nothing is removed for it"
         ));
     }
     if ev.stale {

@@ -196,6 +196,13 @@ pub(crate) fn show(
             .and_then(time::parse)
             .map(|t| format!(", {} days old", (now - t).max(0) / 86_400))
             .unwrap_or_default();
+        if f.nothing_unused {
+            lines.push(format!(
+                "{who}\n  analyzed: nothing unused (analyzed {}{age})",
+                f.analyzed_at.as_deref().unwrap_or("at an unknown time"),
+            ));
+            continue;
+        }
         lines.push(format!(
             "{who}\n  {} analyzed {}{age}",
             f.finding_type.as_deref().unwrap_or("unused access"),

@@ -34,6 +34,9 @@ pub struct PrincipalFindings {
     pub last_accessed: Option<String>,
     /// Only a `list-findings-v2` summary was seen: no actions are known.
     pub details_missing: bool,
+    /// The analyzer analyzed the principal (at `analyzed_at`) and had no active finding for it
+    /// (an analyzed-principals file): evidence that nothing is unused.
+    pub nothing_unused: bool,
     pub unused: UnusedSet,
 }
 
@@ -233,6 +236,7 @@ fn read_path(p: &Path) -> Vec<Result<aws::FileContents, FindingsError>> {
             recommendations: snap.recommendations,
             stack_pages: Vec::new(),
             tf_states: Vec::new(),
+            analyzed: Vec::new(),
         })];
     }
     let files = match snapshot_files(p) {
@@ -324,7 +328,17 @@ impl Snapshot {
         // Pages of one finding share its id: merge their details.
         let mut by_id: Vec<PrincipalFindings> = Vec::new();
         let mut summaries = Vec::new();
+        // (principal, analyzedAt) of analyzed-principals files; the newest analysis wins.
+        let mut analyzed: BTreeMap<String, String> = BTreeMap::new();
         for c in contents {
+            for (who, at) in c.analyzed {
+                match analyzed.get(&who) {
+                    Some(cur) if !newer(&Some(at.clone()), &Some(cur.clone())) => {}
+                    _ => {
+                        analyzed.insert(who, at);
+                    }
+                }
+            }
             for f in c.findings {
                 match by_id
                     .iter_mut()
@@ -380,6 +394,22 @@ impl Snapshot {
             ));
             snap.principals.insert(who, s);
         }
+        // Analyzed with no active finding: nothing unused (a finding, even a summary, says more).
+        for (who, at) in analyzed {
+            if snap.principals.contains_key(&who) {
+                continue;
+            }
+            snap.principals.insert(
+                who.clone(),
+                PrincipalFindings {
+                    principal: Some(who),
+                    status: Some("ACTIVE".into()),
+                    analyzed_at: Some(at),
+                    nothing_unused: true,
+                    ..PrincipalFindings::default()
+                },
+            );
+        }
         snap.recommendations
             .retain(|r| r.status.as_deref() != Some("FAILED"));
         snap
@@ -393,6 +423,17 @@ impl Snapshot {
                 self.principals.insert(who, f);
             }
             Some(cur) if cur.details_missing => *cur = f,
+            // "Analyzed, nothing unused" and a finding: the newer says; a tie goes to the finding.
+            Some(cur) if cur.nothing_unused || f.nothing_unused => {
+                let f_wins = if f.nothing_unused {
+                    newer(&f.analyzed_at, &cur.analyzed_at)
+                } else {
+                    !newer(&cur.analyzed_at, &f.analyzed_at)
+                };
+                if f_wins {
+                    *cur = f;
+                }
+            }
             Some(cur) if cur.finding_type == f.finding_type => {
                 if newer(&f.analyzed_at, &cur.analyzed_at) {
                     *cur = f;
@@ -508,12 +549,17 @@ fn newer(a: &Option<String>, b: &Option<String>) -> bool {
     }
 }
 
+/// What a findings file says of one principal: its ARN, its unused set, and the `analyzedAt` of
+/// "analyzed: nothing unused" when that is all it says.
+pub type OneUnused = (Option<String>, UnusedSet, Option<String>);
+
 /// The unused set of one principal from a findings file or folder: the only one it names, or the
 /// one chosen with `principal` (an ARN or a role name).
-pub fn unused_for(
-    path: &Path,
-    principal: Option<&str>,
-) -> Result<(Option<String>, UnusedSet), FindingsError> {
+pub fn unused_for(path: &Path, principal: Option<&str>) -> Result<OneUnused, FindingsError> {
+    let nothing = |f: &PrincipalFindings| {
+        f.nothing_unused
+            .then(|| f.analyzed_at.clone().unwrap_or_default())
+    };
     let shown = path.display().to_string();
     let snap = Snapshot::load(path)?.materialize()?;
     let named: Vec<String> = snap
@@ -524,7 +570,7 @@ pub fn unused_for(
         .collect();
     match principal {
         Some(p) => match snap.find(p)? {
-            Some((arn, f)) => Ok((Some(arn.to_string()), f.unused.clone())),
+            Some((arn, f)) => Ok((Some(arn.to_string()), f.unused.clone(), nothing(&f))),
             // A file that names no principal (the short form) is taken as the principal's.
             None if named.is_empty() => Ok((
                 Some(p.to_string()),
@@ -532,6 +578,7 @@ pub fn unused_for(
                     .get("")
                     .map(|f| f.unused.clone())
                     .unwrap_or_default(),
+                None,
             )),
             None => Err(FindingsError::NoSuchPrincipal {
                 path: shown,
@@ -547,7 +594,8 @@ pub fn unused_for(
             for f in snap.principals.values() {
                 unused.merge(&f.unused);
             }
-            Ok((named.into_iter().next(), unused))
+            let only = snap.principals.values().next().and_then(nothing);
+            Ok((named.into_iter().next(), unused, only))
         }
     }
 }

@@ -207,3 +207,187 @@ fn snapshot_files_have_their_folders_mode() {
     assert_eq!(import(d, &["e-good.json", "-o", "snap.json"]).0, 0);
     assert_eq!(mode(&d.join("snap.json")), 0o664);
 }
+
+const QUIET: &str = "arn:aws:iam::444455556666:role/quiet";
+
+/// An analyzed-principals file: ci-deployer (which has a finding) and quiet (which has none);
+/// policy files bound to quiet, to a role absent from the list, and to ci-deployer.
+fn analyzed_project() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    std::fs::copy(
+        data("aws-cli/get-finding-v2.ci-deployer.json"),
+        d.join("ci.json"),
+    )
+    .unwrap();
+    for f in ["quiet.json", "absent.json", "ci-deployer.json"] {
+        std::fs::copy(data("snapshot/ci-deployer-inline.json"), d.join(f)).unwrap();
+    }
+    std::fs::write(
+        d.join("analyzed.json"),
+        format!(
+            "{{\"analyzer\": \"arn:aws:access-analyzer:eu-west-1:444455556666:analyzer/org\", \
+             \"analyzedAt\": \"2026-11-30T10:00:00Z\", \"principals\": \
+             [\"arn:aws:iam::444455556666:role/ci-deployer\", \"{QUIET}\"]}}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("iamtrim.toml"),
+        format!(
+            "snapshot = \"snap\"\nmax-snapshot-age = \"36500d\"\n\
+             [[bind]]\nfiles = [\"quiet.json\"]\nprincipals = [\"{QUIET}\"]\n\
+             [[bind]]\nfiles = [\"absent.json\"]\nprincipals = [\"arn:aws:iam::444455556666:role/absent\"]\n\
+             [[bind]]\nfiles = [\"ci-deployer.json\"]\nprincipals = [\"ci-deployer\"]\n"
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = iamtrim().current_dir(dir).args(args).output().unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// A role analyzed with no finding is "analyzed: nothing unused": no no-evidence, nothing removed;
+/// a role absent from the list is still "no evidence".
+#[test]
+fn an_analyzed_role_with_no_finding_has_nothing_unused() {
+    let dir = analyzed_project();
+    let d = dir.path();
+    assert_eq!(
+        import(d, &["ci.json", "analyzed.json", "-o", "snap/"]),
+        (0, String::new())
+    );
+    assert_eq!(
+        crate::common::read(&d.join("snap/principals/arn_aws_iam__444455556666_role_quiet.json")),
+        format!(
+            "{{\n    \"version\": 1,\n    \"principals\": [\n        {{\n            \"principal\": \"{QUIET}\",\n            \"analyzedAt\": \"2026-11-30T10:00:00Z\",\n            \"nothingUnused\": true\n        }}\n    ]\n}}\n"
+        )
+    );
+    // ci-deployer has a finding: the finding is kept, not "nothing unused".
+    let (code, out, _) = run(d, &["snapshot", "show", "snap"]);
+    assert_eq!(code, 0);
+    let out: Vec<&str> = out.lines().filter(|l| !l.contains("days old")).collect();
+    assert_eq!(
+        out,
+        [
+            "arn:aws:iam::444455556666:role/ci-deployer",
+            "  dynamodb: 2 unused: DeleteTable, UpdateTable",
+            "  kms: every action unused",
+            "  s3: 3 unused: GetBucketAcl, GetBucketPolicy, PutBucketPolicy",
+            QUIET,
+        ]
+    );
+    let (_, show, _) = run(d, &["snapshot", "show", "snap"]);
+    assert!(
+        show.contains(&format!(
+            "{QUIET}\n  analyzed: nothing unused (analyzed 2026-11-30T10:00:00Z, "
+        )),
+        "{show}"
+    );
+    let (code, out, err) = run(
+        d,
+        &[
+            "check",
+            "quiet.json",
+            "absent.json",
+            "--format",
+            "concise",
+            "--config",
+            "iamtrim.toml",
+        ],
+    );
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (
+            0,
+            "absent.json:3:3: no-evidence no active finding with details for arn:aws:iam::444455556666:role/absent in the snapshot: nothing is removed\n\
+             Checked 2 policy files: 0 errors, 0 warnings, 1 info.\n",
+            ""
+        )
+    );
+    let policy = crate::common::read(&d.join("quiet.json"));
+    let policy: serde_json::Value = serde_json::from_str(&policy).unwrap();
+    for args in [
+        &["recommend", "quiet.json", "--config", "iamtrim.toml"][..],
+        &[
+            "recommend",
+            "quiet.json",
+            "--findings",
+            "snap",
+            "--principal",
+            "role/quiet",
+        ],
+    ] {
+        let (code, out, err) = run(d, args);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&out).unwrap(),
+            policy
+        );
+        assert_eq!(
+            err,
+            format!(
+                "note: quiet.json: {QUIET}: analyzed: nothing unused (analyzed 2026-11-30T10:00:00Z): nothing is removed for it\n\
+                 note: quiet.json: no unused action to remove\n"
+            )
+        );
+    }
+    let (code, _, err) = run(d, &["recommend", "absent.json", "--config", "iamtrim.toml"]);
+    assert_eq!(code, 0);
+    assert!(
+        err.contains("role/absent has no active finding with details in the snapshot: no evidence"),
+        "{err}"
+    );
+    // ci-deployer is in the list too, but its finding says more: it still removes what it says.
+    let (code, out, _) = run(
+        d,
+        &[
+            "check",
+            "ci-deployer.json",
+            "--format",
+            "concise",
+            "--config",
+            "iamtrim.toml",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        out.lines().filter(|l| l.contains("unused-action")).count(),
+        5,
+        "{out}"
+    );
+}
+
+/// The analyzed-principals file is checked like any evidence: a bad ARN or date is exit 2.
+#[test]
+fn a_bad_analyzed_principals_file_is_refused() {
+    let dir = analyzed_project();
+    let d = dir.path();
+    for (text, pointer) in [
+        (
+            r#"{"analyzer": "x", "analyzedAt": "2026-11-30T10:00:00Z", "principals": []}"#,
+            "/analyzer",
+        ),
+        (
+            r#"{"analyzer": "arn:aws:access-analyzer:eu-west-1:444455556666:analyzer/org", "analyzedAt": "yesterday", "principals": []}"#,
+            "/analyzedAt",
+        ),
+        (
+            r#"{"analyzer": "arn:aws:access-analyzer:eu-west-1:444455556666:analyzer/org", "analyzedAt": "2026-11-30T10:00:00Z", "principals": ["quiet"]}"#,
+            "/principals/0",
+        ),
+    ] {
+        std::fs::write(d.join("bad.json"), text).unwrap();
+        let (code, err) = import(d, &["bad.json", "-o", "snap/"]);
+        assert_eq!(code, 2);
+        assert!(err.contains("bad.json") && err.contains(pointer), "{err}");
+        assert!(!d.join("snap").exists());
+    }
+}
