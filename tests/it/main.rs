@@ -8,6 +8,7 @@ mod check;
 mod common;
 mod containment;
 mod evidence;
+mod fetch;
 mod filter;
 mod fix_properties;
 mod flags;
