@@ -2,8 +2,8 @@
 """Writes tests/data/fetch/responses/: the AWS CLI outputs the stand-in `aws`
 (tests/data/fetch/bin/aws) serves to scripts/fetch-snapshot.sh in tests/it/fetch.rs.
 
-Deterministic, stdlib only: `python3 scripts/gen-fetch-fixtures.py` rewrites the folder, and a
-second run changes nothing. Field names as IAM Access Analyzer, IAM and STS print them.
+Deterministic, stdlib only: `python3 scripts/gen-fetch-fixtures.py [DIR]` rewrites the folder
+(or writes DIR instead; the tests check that regenerating changes nothing). Field names as IAM Access Analyzer, IAM and STS print them.
 
 The organization: one organization unused-access analyzer in account 111111111111 (the
 credentials' account), 50 roles spread over three accounts (111111111111 listed with the
@@ -16,6 +16,7 @@ analysis. Throttling on some first calls, empty pages with a nextToken.
 
 import json
 import shutil
+import sys
 import uuid
 from pathlib import Path
 
@@ -260,15 +261,16 @@ def files():
 
 
 def main():
-    if OUT.exists():
-        shutil.rmtree(OUT)
-    OUT.mkdir(parents=True)
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else OUT
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
     for name, body in sorted(files().items()):
         if isinstance(body, str):
             text = body
         else:
             text = json.dumps(body, indent=4) + "\n"
-        (OUT / name).write_text(text)
+        (out / name).write_text(text)
 
 
 if __name__ == "__main__":

@@ -155,3 +155,28 @@ fn fetch_snapshot_for_an_organization() {
     // The staging folder (a temporary folder in TMPDIR) is gone.
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
 }
+
+/// The recorded outputs are what scripts/gen-fetch-fixtures.py writes (regenerate, commit both).
+#[test]
+fn recorded_outputs_are_the_generators() {
+    if Command::new("python3").arg("--version").output().is_err() {
+        eprintln!("python3 not found: skipped");
+        return;
+    }
+    let dir = tempfile::TempDir::new().unwrap();
+    let out = Command::new("python3")
+        .arg(root().join("scripts/gen-fetch-fixtures.py"))
+        .arg(dir.path().join("responses"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        tree(&dir.path().join("responses")),
+        tree(&data("fetch/responses")),
+        "run `python3 scripts/gen-fetch-fixtures.py` and commit tests/data/fetch/responses"
+    );
+}
