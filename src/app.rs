@@ -7,9 +7,7 @@ use crate::cli::{
 };
 use crate::config::{Config, ConfigError};
 use crate::findings::binding::{Evidence, evidence_for, is_stale};
-use crate::findings::{
-    self, FindingsError, Snapshot, UnusedSet, normalized, stacks, tf_state, time,
-};
+use crate::findings::{self, FindingsError, Snapshot, time};
 use crate::output::{self, Out};
 use crate::policy::document::{self, DocumentError};
 use crate::refine::{self, VerifyError};
@@ -126,7 +124,7 @@ pub fn run(cli: Cli, out: &mut Out) -> Result<ExitCode, AppError> {
             output,
             stack,
             terraform,
-        }) => snapshot_import(
+        }) => crate::snapshot_cmd::import(
             &files,
             output.as_deref(),
             (stack.as_deref(), terraform.as_deref()),
@@ -134,7 +132,7 @@ pub fn run(cli: Cli, out: &mut Out) -> Result<ExitCode, AppError> {
         ),
         Command::Init { dir } => crate::init::run(dir.as_deref(), out),
         Command::Snapshot(SnapshotCommand::Show { path, config }) => {
-            snapshot_show(path.as_deref(), config.as_deref(), out)
+            crate::snapshot_cmd::show(path.as_deref(), config.as_deref(), out)
         }
     }
 }
@@ -241,7 +239,17 @@ fn recommend_statements(
 fn recommend(args: &RecommendArgs, out: &mut Out) -> Result<ExitCode, AppError> {
     let catalog = load_catalog(&args.catalog)?;
     let (principal, unused) = match &args.findings {
-        Some(path) => findings::unused_for(path, args.principal.as_deref())?,
+        Some(path) => {
+            let (principal, unused, nothing) =
+                findings::unused_for(path, args.principal.as_deref())?;
+            if let (Some(arn), Some(at)) = (&principal, nothing) {
+                out.note(&format!(
+                    "{}: {arn}: analyzed: nothing unused (analyzed {at}): nothing is removed for it",
+                    args.policy.display()
+                ));
+            }
+            (principal, unused)
+        }
         None => {
             let ev = evidence_from_config(args, out)?;
             (ev.found.first().cloned(), ev.unused)
@@ -298,7 +306,7 @@ fn recommend(args: &RecommendArgs, out: &mut Out) -> Result<ExitCode, AppError> 
     Ok(ExitCode::from(exit::OK))
 }
 
-fn cwd() -> std::path::PathBuf {
+pub(crate) fn cwd() -> std::path::PathBuf {
     std::env::current_dir().unwrap_or_else(|_| ".".into())
 }
 
@@ -342,217 +350,17 @@ pub fn evidence_notes(shown: &str, ev: &Evidence) -> Vec<String> {
             "{shown}: {m} has no active finding with details in the snapshot: no evidence, nothing is removed"
         ));
     }
+    for (arn, at) in &ev.nothing_unused {
+        notes.push(format!(
+            "{shown}: {arn}: analyzed: nothing unused (analyzed {at}): nothing is removed for it"
+        ));
+    }
     if ev.stale {
         notes.push(format!(
             "{shown}: the snapshot is older than max-snapshot-age: its fixes are unsafe; refresh it"
         ));
     }
     notes
-}
-
-/// The address books an import writes, with their normalized texts.
-struct ImportBooks {
-    stack: Option<stacks::AddressBook>,
-    terraform: Option<tf_state::AddressBook>,
-}
-
-impl ImportBooks {
-    fn is_empty(&self) -> bool {
-        self.stack.is_none() && self.terraform.is_none()
-    }
-
-    fn texts(&self) -> Vec<String> {
-        let mut t: Vec<String> = self.stack.iter().map(stacks::write_text).collect();
-        t.extend(self.terraform.iter().map(tf_state::write_text));
-        t
-    }
-
-    /// Checked before anything is written: nothing is, when it cannot be.
-    fn check_writable(&self, dir: &std::path::Path) -> Result<(), FindingsError> {
-        if let Some(b) = &self.stack {
-            stacks::check_writable(dir, &b.stack)?;
-        }
-        if let Some(b) = &self.terraform {
-            tf_state::check_writable(dir, &b.name)?;
-        }
-        Ok(())
-    }
-
-    fn write(&self, dir: &std::path::Path) -> Result<(), FindingsError> {
-        if let Some(b) = &self.stack {
-            stacks::write(dir, b)?;
-        }
-        if let Some(b) = &self.terraform {
-            tf_state::write(dir, b)?;
-        }
-        Ok(())
-    }
-}
-
-/// `snapshot import`; `names`: `--stack` and `--terraform`, the books' names.
-fn snapshot_import(
-    files: &[std::path::PathBuf],
-    output: Option<&std::path::Path>,
-    names: (Option<&str>, Option<&str>),
-    out: &mut Out,
-) -> Result<ExitCode, AppError> {
-    let mut incoming = Snapshot::load_all(files)?;
-    for n in &incoming.notes {
-        out.note(n);
-    }
-    if incoming.principals.contains_key("") {
-        out.note(
-            "findings that name no principal (the short form without `resource`) are left out",
-        );
-    }
-    // A folder (existing, or named with a trailing `/`) gets the by-principal layout.
-    let as_folder =
-        output.is_some_and(|p| p.is_dir() || p.as_os_str().to_string_lossy().ends_with('/'));
-    let pages = std::mem::take(&mut incoming.stack_pages);
-    let states = std::mem::take(&mut incoming.tf_states);
-    let to_file = output.filter(|_| !as_folder);
-    let books = ImportBooks {
-        stack: stacks::for_import(&pages, names.0, to_file)?,
-        terraform: tf_state::for_import(&states, names.1, to_file)?,
-    };
-    if let Some(b) = &books.stack {
-        let skipped: usize = pages.iter().map(|p| p.skipped).sum();
-        out.note(&format!(
-            "stack {}: {} roles; {skipped} rows that are not AWS::IAM::Role (or are deleted) skipped",
-            b.stack,
-            b.roles.len()
-        ));
-    }
-    if let Some(b) = &books.terraform {
-        let skipped: usize = states.iter().map(|s| s.skipped).sum();
-        out.note(&format!(
-            "terraform {}: {} aws_iam_role addresses and ARNs kept; {skipped} other resources not read",
-            b.name,
-            b.roles.len()
-        ));
-    }
-    let no_findings = incoming.principals.is_empty() && incoming.recommendations.is_empty();
-    let only_books = !books.is_empty() && no_findings;
-    let Some(path) = output else {
-        let texts = books.texts();
-        if texts.len() > 1 {
-            return Err(AppError::Findings(FindingsError::Shape {
-                path: "-o".into(),
-                reason: "two address books go into a snapshot folder: name one with -o DIR/; nothing written".into(),
-            }));
-        }
-        if only_books {
-            out.text(&texts.concat());
-        } else if !books.is_empty() {
-            return Err(AppError::Findings(FindingsError::Shape {
-                path: "-o".into(),
-                reason: "findings and an address book together go into a snapshot folder: name one with -o DIR/; nothing written".into(),
-            }));
-        } else {
-            out.text(&normalized::write(&incoming));
-        }
-        return Ok(ExitCode::from(exit::OK));
-    };
-    books.check_writable(path)?;
-    if only_books {
-        books.write(path)?;
-        return Ok(ExitCode::from(exit::OK));
-    }
-    let mut snap = if path.exists() {
-        Snapshot::load(path)?.materialize()?
-    } else {
-        Snapshot::default()
-    };
-    snap.update(incoming);
-    if as_folder {
-        findings::index::write(path, &snap)?;
-    } else {
-        crate::fsio::write_atomic(path, normalized::write(&snap).as_bytes()).map_err(|source| {
-            AppError::Write {
-                path: path.display().to_string(),
-                source,
-            }
-        })?;
-    }
-    books.write(path)?;
-    Ok(ExitCode::from(exit::OK))
-}
-
-fn snapshot_show(
-    path: Option<&std::path::Path>,
-    config: Option<&std::path::Path>,
-    out: &mut Out,
-) -> Result<ExitCode, AppError> {
-    let path = match path {
-        Some(p) => p.to_path_buf(),
-        None => Config::discover(config, &cwd())?
-            .snapshot
-            .ok_or_else(|| AppError::NoSnapshot("the snapshot".into()))?,
-    };
-    let snap = Snapshot::load(&path)?.materialize()?;
-    let now = time::now();
-    let mut lines = Vec::new();
-    for (arn, f) in &snap.principals {
-        let who = if arn.is_empty() {
-            "(no principal named)"
-        } else {
-            arn
-        };
-        let age = f
-            .analyzed_at
-            .as_deref()
-            .and_then(time::parse)
-            .map(|t| format!(", {} days old", (now - t).max(0) / 86_400))
-            .unwrap_or_default();
-        lines.push(format!(
-            "{who}\n  {} analyzed {}{age}",
-            f.finding_type.as_deref().unwrap_or("unused access"),
-            f.analyzed_at.as_deref().unwrap_or("at an unknown time"),
-        ));
-        lines.extend(describe_unused(&f.unused, f.details_missing));
-        for r in snap
-            .recommendations
-            .iter()
-            .filter(|r| r.principal.as_deref() == Some(arn.as_str()))
-        {
-            for s in &r.steps {
-                let what = match (s.detach, s.recommended_policy.is_some()) {
-                    (true, true) => "replace with the recommended policy",
-                    (true, false) => "detach",
-                    (false, true) => "create the recommended policy",
-                    (false, false) => "no step",
-                };
-                lines.push(format!(
-                    "  recommendation for {}: {what}",
-                    s.existing_policy_id
-                ));
-            }
-        }
-    }
-    for n in &snap.notes {
-        lines.push(format!("note: {n}"));
-    }
-    out.lines(&lines);
-    Ok(ExitCode::from(exit::OK))
-}
-
-fn describe_unused(u: &UnusedSet, details_missing: bool) -> Vec<String> {
-    if details_missing {
-        return vec!["  details missing (list-findings-v2 summary only)".into()];
-    }
-    if u.everything {
-        return vec!["  the whole principal is unused".into()];
-    }
-    u.services
-        .iter()
-        .map(|(svc, s)| match s {
-            findings::UnusedService::All => format!("  {svc}: every action unused"),
-            findings::UnusedService::Actions(a) => {
-                let names: Vec<&str> = a.values().map(String::as_str).collect();
-                format!("  {svc}: {} unused: {}", names.len(), names.join(", "))
-            }
-        })
-        .collect()
 }
 
 fn expand(args: &ExpandArgs, out: &mut Out) -> Result<ExitCode, AppError> {

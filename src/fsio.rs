@@ -340,10 +340,46 @@ fn prepare(path: &Path, bytes: &[u8]) -> std::io::Result<Temp> {
     let file = tmp.file()?;
     file.write_all(bytes)?;
     file.as_file().sync_all()?;
-    if let Ok(meta) = std::fs::metadata(path) {
-        file.as_file().set_permissions(meta.permissions())?;
+    match std::fs::metadata(path) {
+        Ok(meta) => file.as_file().set_permissions(meta.permissions())?,
+        // A new file: not the temporary file's 0600, but what its neighbours have.
+        Err(_) => set_new_file_mode(file.as_file(), path)?,
     }
     Ok(tmp)
+}
+
+/// The mode a new file gets when nothing says otherwise (`rw-r--r--`).
+#[cfg(unix)]
+const NEW_FILE_MODE: u32 = 0o644;
+
+/// A new file takes the permission bits of a regular file of the same extension in its folder
+/// (the first found; temporary files aside), or `NEW_FILE_MODE` in a folder with none: a
+/// snapshot written into a folder of 0644 files reads like them, not 0600 like `tempfile`'s.
+#[cfg(unix)]
+fn set_new_file_mode(file: &std::fs::File, path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let ext = path.extension();
+    let name = path.file_name();
+    let sibling = std::fs::read_dir(folder_of(path)).ok().and_then(|entries| {
+        entries.flatten().find_map(|e| {
+            let n = e.file_name();
+            let p = e.path();
+            let candidate = Some(n.as_os_str()) != name
+                && !n.to_string_lossy().starts_with(TEMP_PREFIX)
+                && p.extension() == ext;
+            // `DirEntry::metadata` does not follow a symlink: only regular files count.
+            let meta = e.metadata().ok().filter(|m| candidate && m.is_file())?;
+            Some(meta.permissions().mode() & 0o777)
+        })
+    });
+    file.set_permissions(std::fs::Permissions::from_mode(
+        sibling.unwrap_or(NEW_FILE_MODE),
+    ))
+}
+
+#[cfg(not(unix))]
+fn set_new_file_mode(_: &std::fs::File, _: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

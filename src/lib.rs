@@ -18,4 +18,5 @@ pub mod output;
 pub mod policy;
 pub mod refine;
 pub mod rules;
+pub(crate) mod snapshot_cmd;
 pub mod source;

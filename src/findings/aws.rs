@@ -18,6 +18,8 @@ pub struct FileContents {
     pub stack_pages: Vec<super::stacks::Page>,
     /// `terraform show -json` output (a Terraform address book's roles).
     pub tf_states: Vec<super::tf_state::State>,
+    /// An analyzed-principals file: (principal ARN, the analyzer's `analyzedAt`).
+    pub analyzed: Vec<(String, String)>,
 }
 
 const FINDING_STATUS: &[&str] = &["ACTIVE", "ARCHIVED", "RESOLVED"];
@@ -56,6 +58,10 @@ pub fn read_any(path: &str, value: &Value) -> Result<FileContents, FindingsError
             }
             return Ok(out);
         }
+        if o.contains_key("analyzer") && o.contains_key("principals") {
+            out.analyzed = analyzed_principals(&root, o)?;
+            return Ok(out);
+        }
         if o.contains_key("version") && o.contains_key("principals") {
             let (findings, recs) = super::normalized::read_with_recommendations(path, value)?;
             out.findings = findings;
@@ -65,6 +71,38 @@ pub fn read_any(path: &str, value: &Value) -> Result<FileContents, FindingsError
     }
     out.findings = read_value(&root, value)?;
     Ok(out)
+}
+
+/// iamtrim's analyzed-principals file (written by scripts/fetch-snapshot.sh): `{"analyzer":
+/// ARN, "analyzedAt": the analyzer's lastResourceAnalyzedAt, "principals": [ARN, ...]}`, the
+/// roles and users the analyzer had analyzed by then.
+fn analyzed_principals(
+    at: &At<'_>,
+    o: &Map<String, Value>,
+) -> Result<Vec<(String, String)>, FindingsError> {
+    req(o, at, "analyzer", |a, v| {
+        let s = field::text(a, v)?;
+        if field::is_arn(s) {
+            Ok(s)
+        } else {
+            Err(a.bad_form(
+                "an analyzer ARN (arn:aws:access-analyzer:REGION:ACCOUNT:analyzer/NAME)",
+                s,
+            ))
+        }
+    })?;
+    let analyzed_at = req(o, at, "analyzedAt", field::date)?.to_string();
+    let list_at = at.key("principals");
+    let list = field::array(&list_at, &o["principals"], "an array of principal ARNs")?;
+    list.iter()
+        .enumerate()
+        .map(|(i, p)| {
+            Ok((
+                field::principal(&list_at.index(i), p)?.to_string(),
+                analyzed_at.clone(),
+            ))
+        })
+        .collect()
 }
 
 /// `get-finding-recommendation` output; steps are paired by `existingPolicyId`, in any order.

@@ -11,6 +11,9 @@ pub struct Evidence {
     pub found: Vec<String>,
     /// Bound principals with no (detailed, active) finding: no evidence, so nothing is removed.
     pub missing: Vec<String>,
+    /// Found principals the analyzer analyzed with no finding (ARN, analyzedAt): evidence that
+    /// nothing is unused.
+    pub nothing_unused: Vec<(String, String)>,
     /// What every bound principal leaves unused (the intersection); empty when any is missing.
     pub unused: UnusedSet,
     /// The oldest `analyzedAt` among the findings used (the evidence is as old as its oldest part).
@@ -115,6 +118,10 @@ pub fn evidence_for(
         match snapshot.find(b)? {
             Some((arn, f)) if !f.details_missing => {
                 ev.found.push(arn.to_string());
+                if f.nothing_unused {
+                    let at = f.analyzed_at.clone().unwrap_or_default();
+                    ev.nothing_unused.push((arn.to_string(), at));
+                }
                 let older = match (&ev.analyzed_at, &f.analyzed_at) {
                     (None, _) => true,
                     (Some(cur), Some(new)) => time::parse(new) < time::parse(cur),

@@ -8,6 +8,7 @@
 mod aws;
 pub mod binding;
 mod field;
+mod files;
 pub mod index;
 pub mod normalized;
 pub mod stacks;
@@ -17,6 +18,7 @@ mod unused;
 
 pub use unused::{UnusedService, UnusedSet};
 
+use files::read_path;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -34,6 +36,9 @@ pub struct PrincipalFindings {
     pub last_accessed: Option<String>,
     /// Only a `list-findings-v2` summary was seen: no actions are known.
     pub details_missing: bool,
+    /// The analyzer analyzed the principal (at `analyzed_at`) and had no active finding for it
+    /// (an analyzed-principals file): evidence that nothing is unused.
+    pub nothing_unused: bool,
     pub unused: UnusedSet,
 }
 
@@ -154,16 +159,6 @@ pub fn principal_matches(arn: &str, wanted: &str) -> bool {
     }
 }
 
-/// Reads a regular file with a bounded reader (a FIFO or `/dev/zero` is refused, not read).
-fn read_file(path: &Path) -> Result<Vec<u8>, FindingsError> {
-    crate::fsio::read_bounded(path, crate::fsio::MAX_INPUT_BYTES).map_err(|source| {
-        FindingsError::Read {
-            path: path.display().to_string(),
-            source,
-        }
-    })
-}
-
 /// A document as iamtrim writes its snapshot files: four-space indentation, a final newline.
 fn pretty_text(doc: &serde_json::Value) -> String {
     let mut buf = Vec::new();
@@ -181,42 +176,6 @@ fn parse_json(shown: &str, bytes: &[u8]) -> Result<serde_json::Value, FindingsEr
         path: shown.to_string(),
         reason: e.to_string(),
     })
-}
-
-/// The `.json` files a snapshot path names: the file itself, or a folder's, sorted. Inside a
-/// folder only regular files are taken: a symlink (which could lead anywhere) or a FIFO named
-/// `.json` is an error, not skipped, so evidence never silently goes missing; subfolders are
-/// not read.
-fn snapshot_files(path: &Path) -> Result<Vec<PathBuf>, FindingsError> {
-    if !path.is_dir() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let io = |source| FindingsError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(path).map_err(io)? {
-        let entry = entry.map_err(io)?;
-        let p = entry.path();
-        if p.extension().is_none_or(|e| e != "json") {
-            continue;
-        }
-        let ft = entry.file_type().map_err(io)?;
-        if ft.is_dir() {
-            continue;
-        }
-        if ft.is_symlink() {
-            return Err(FindingsError::Read {
-                path: p.display().to_string(),
-                source: crate::fsio::ReadError::Symlink,
-            });
-        }
-        // A FIFO or a device goes on to `read_file`, which refuses it by name without opening.
-        files.push(p);
-    }
-    files.sort();
-    Ok(files)
 }
 
 impl Snapshot {
@@ -259,35 +218,30 @@ impl Snapshot {
     pub fn load_all(paths: &[PathBuf]) -> Result<Snapshot, FindingsError> {
         let mut contents = Vec::new();
         for p in paths {
-            if index::is_indexed(p) {
-                let snap = Snapshot::load(p)?.materialize()?;
-                contents.push(aws::FileContents {
-                    findings: snap.principals.into_values().collect(),
-                    summaries: Vec::new(),
-                    recommendations: snap.recommendations,
-                    stack_pages: Vec::new(),
-                    tf_states: Vec::new(),
-                });
-                continue;
-            }
-            let files = snapshot_files(p)?;
-            let read = |file: &PathBuf| -> Result<aws::FileContents, FindingsError> {
-                let shown = file.display().to_string();
-                let value = parse_json(&shown, &read_file(file)?)?;
-                aws::read_any(&shown, &value)
-            };
-            // A folder of raw AWS output can hold a file per principal: read them on every core.
-            let read: Vec<Result<aws::FileContents, FindingsError>> = if files.len() >= 16 {
-                use rayon::prelude::*;
-                files.par_iter().map(read).collect()
-            } else {
-                files.iter().map(read).collect()
-            };
-            for r in read {
+            for r in read_path(p) {
                 contents.push(r?);
             }
         }
         Ok(Snapshot::merge(contents))
+    }
+
+    /// Reads each file on its own (`snapshot import`): one that cannot be read (unreadable, not
+    /// JSON, not a known shape, a field of the wrong form) is left out and its error returned,
+    /// in the order given; the others are merged. An indexed folder is one input: whole or not
+    /// at all. Also says how many inputs were read.
+    pub fn load_each(paths: &[PathBuf]) -> (Snapshot, usize, Vec<FindingsError>) {
+        let mut contents = Vec::new();
+        let mut errors = Vec::new();
+        for p in paths {
+            for r in read_path(p) {
+                match r {
+                    Ok(c) => contents.push(c),
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
+        let read = contents.len();
+        (Snapshot::merge(contents), read, errors)
     }
 
     fn merge(contents: Vec<aws::FileContents>) -> Snapshot {
@@ -295,7 +249,17 @@ impl Snapshot {
         // Pages of one finding share its id: merge their details.
         let mut by_id: Vec<PrincipalFindings> = Vec::new();
         let mut summaries = Vec::new();
+        // (principal, analyzedAt) of analyzed-principals files; the newest analysis wins.
+        let mut analyzed: BTreeMap<String, String> = BTreeMap::new();
         for c in contents {
+            for (who, at) in c.analyzed {
+                match analyzed.get(&who) {
+                    Some(cur) if !newer(&Some(at.clone()), &Some(cur.clone())) => {}
+                    _ => {
+                        analyzed.insert(who, at);
+                    }
+                }
+            }
             for f in c.findings {
                 match by_id
                     .iter_mut()
@@ -351,6 +315,22 @@ impl Snapshot {
             ));
             snap.principals.insert(who, s);
         }
+        // Analyzed with no active finding: nothing unused (a finding, even a summary, says more).
+        for (who, at) in analyzed {
+            if snap.principals.contains_key(&who) {
+                continue;
+            }
+            snap.principals.insert(
+                who.clone(),
+                PrincipalFindings {
+                    principal: Some(who),
+                    status: Some("ACTIVE".into()),
+                    analyzed_at: Some(at),
+                    nothing_unused: true,
+                    ..PrincipalFindings::default()
+                },
+            );
+        }
         snap.recommendations
             .retain(|r| r.status.as_deref() != Some("FAILED"));
         snap
@@ -364,6 +344,17 @@ impl Snapshot {
                 self.principals.insert(who, f);
             }
             Some(cur) if cur.details_missing => *cur = f,
+            // "Analyzed, nothing unused" and a finding: the newer says; a tie goes to the finding.
+            Some(cur) if cur.nothing_unused || f.nothing_unused => {
+                let f_wins = if f.nothing_unused {
+                    newer(&f.analyzed_at, &cur.analyzed_at)
+                } else {
+                    !newer(&cur.analyzed_at, &f.analyzed_at)
+                };
+                if f_wins {
+                    *cur = f;
+                }
+            }
             Some(cur) if cur.finding_type == f.finding_type => {
                 if newer(&f.analyzed_at, &cur.analyzed_at) {
                     *cur = f;
@@ -479,12 +470,17 @@ fn newer(a: &Option<String>, b: &Option<String>) -> bool {
     }
 }
 
+/// What a findings file says of one principal: its ARN, its unused set, and the `analyzedAt` of
+/// "analyzed: nothing unused" when that is all it says.
+pub type OneUnused = (Option<String>, UnusedSet, Option<String>);
+
 /// The unused set of one principal from a findings file or folder: the only one it names, or the
 /// one chosen with `principal` (an ARN or a role name).
-pub fn unused_for(
-    path: &Path,
-    principal: Option<&str>,
-) -> Result<(Option<String>, UnusedSet), FindingsError> {
+pub fn unused_for(path: &Path, principal: Option<&str>) -> Result<OneUnused, FindingsError> {
+    let nothing = |f: &PrincipalFindings| {
+        f.nothing_unused
+            .then(|| f.analyzed_at.clone().unwrap_or_default())
+    };
     let shown = path.display().to_string();
     let snap = Snapshot::load(path)?.materialize()?;
     let named: Vec<String> = snap
@@ -495,7 +491,7 @@ pub fn unused_for(
         .collect();
     match principal {
         Some(p) => match snap.find(p)? {
-            Some((arn, f)) => Ok((Some(arn.to_string()), f.unused.clone())),
+            Some((arn, f)) => Ok((Some(arn.to_string()), f.unused.clone(), nothing(&f))),
             // A file that names no principal (the short form) is taken as the principal's.
             None if named.is_empty() => Ok((
                 Some(p.to_string()),
@@ -503,6 +499,7 @@ pub fn unused_for(
                     .get("")
                     .map(|f| f.unused.clone())
                     .unwrap_or_default(),
+                None,
             )),
             None => Err(FindingsError::NoSuchPrincipal {
                 path: shown,
@@ -518,7 +515,8 @@ pub fn unused_for(
             for f in snap.principals.values() {
                 unused.merge(&f.unused);
             }
-            Ok((named.into_iter().next(), unused))
+            let only = snap.principals.values().next().and_then(nothing);
+            Ok((named.into_iter().next(), unused, only))
         }
     }
 }

@@ -13,10 +13,14 @@
 //!       "unusedServices": ["kms"],
 //!       "unusedActions": {"s3": ["GetBucketAcl", "GetBucketPolicy"]},
 //!       "recommendations": [{"existingPolicyId": "…", "detach": true, "recommendedPolicy": "…"}]
-//!     }
+//!     },
+//!     {"principal": "arn:aws:iam::123456789012:role/Quiet", "analyzedAt": "…", "nothingUnused": true}
 //!   ]
 //! }
 //! ```
+//!
+//! `nothingUnused` (optional, so older snapshots read as before): the analyzer analyzed the
+//! principal at `analyzedAt` and had no active finding for it.
 
 use super::field::{self, At, opt, req};
 use super::{FindingsError, PrincipalFindings, Recommendation, RecommendedStep, Snapshot};
@@ -105,7 +109,10 @@ pub fn read_with_recommendations(
                 analyzed_at: owned(opt(e, &at, "analyzedAt", field::date)?),
                 last_accessed: owned(opt(e, &at, "lastAccessed", field::date)?),
             },
-            opt(e, &at, "detailsMissing", field::boolean)?.unwrap_or(false),
+            (
+                opt(e, &at, "detailsMissing", field::boolean)?.unwrap_or(false),
+                opt(e, &at, "nothingUnused", field::boolean)?.unwrap_or(false),
+            ),
             unused,
             steps,
         );
@@ -127,7 +134,7 @@ struct Texts {
 fn finish(
     principal: String,
     t: Texts,
-    details_missing: bool,
+    (details_missing, nothing_unused): (bool, bool),
     unused: UnusedSet,
     steps: Vec<RecommendedStep>,
 ) -> (PrincipalFindings, Option<Recommendation>) {
@@ -146,6 +153,7 @@ fn finish(
             analyzed_at: t.analyzed_at,
             last_accessed: t.last_accessed,
             details_missing,
+            nothing_unused,
             unused,
         },
         rec,
@@ -191,6 +199,8 @@ pub fn read_fast(bytes: &[u8]) -> Option<(Vec<PrincipalFindings>, Vec<Recommenda
         unused_role: bool,
         #[serde(default, deserialize_with = "flag")]
         details_missing: bool,
+        #[serde(default, deserialize_with = "flag")]
+        nothing_unused: bool,
         // Borrowed: a name with a JSON escape (none has one) sends the file to the checking
         // reader.
         #[serde(default, borrow)]
@@ -267,7 +277,7 @@ pub fn read_fast(bytes: &[u8]) -> Option<(Vec<PrincipalFindings>, Vec<Recommenda
                 analyzed_at: e.analyzed_at,
                 last_accessed: e.last_accessed,
             },
-            e.details_missing,
+            (e.details_missing, e.nothing_unused),
             unused,
             steps,
         );
@@ -301,6 +311,9 @@ pub fn write(snapshot: &Snapshot) -> String {
         }
         if f.details_missing {
             e.insert("detailsMissing".into(), json!(true));
+        }
+        if f.nothing_unused {
+            e.insert("nothingUnused".into(), json!(true));
         }
         let whole: Vec<&String> = f
             .unused
