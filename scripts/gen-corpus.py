@@ -3,11 +3,15 @@
 role, and an iamtrim.toml. Deterministic (seeded), offline; reads action names from
 data/catalog.txt.
 
-    python3 scripts/gen-corpus.py 10000 /tmp/corpus [--bind-per-file]
+    python3 scripts/gen-corpus.py 10000 /tmp/corpus [--bind-per-file] [--findings-per-file=500]
 
 The policies are named after their roles (policies/app-00042.json for role app-00042), so one
 templated [[bind]] covers them all; --bind-per-file writes one [[bind]] table per file instead
 (the shape of a repository whose file names do not follow its role names).
+
+The snapshot is a folder of raw AWS CLI outputs: one `get-finding-v2` output a file, or with
+--findings-per-file=N arrays of N of them (snapshot/findings-0000.json, ...), the shape of a
+folder the CLI's outputs were saved into as they came.
 """
 import json
 import os
@@ -35,6 +39,9 @@ def catalog(path):
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     per_file = "--bind-per-file" in sys.argv[1:]
+    group = next((int(a.split("=", 1)[1]) for a in sys.argv[1:]
+                  if a.startswith("--findings-per-file=")), 0)
+    groups = []
     n = int(args[0])
     out = args[1]
     rng = random.Random(42)
@@ -63,8 +70,16 @@ def main():
         finding = {"analyzedAt": "2026-11-18T07:00:01+00:00", "id": f"id-{i}", "resource": role,
                    "resourceType": "AWS::IAM::Role", "status": "ACTIVE",
                    "findingType": "UnusedPermission", "findingDetails": details}
-        with open(os.path.join(out, "snapshot", f"app-{i:05d}.json"), "w") as f:
-            json.dump(finding, f)
+        if group:
+            groups.append(finding)
+            if len(groups) == group or i == n - 1:
+                name = f"findings-{i // group:04d}.json"
+                with open(os.path.join(out, "snapshot", name), "w") as f:
+                    json.dump(groups, f, indent=2)
+                groups = []
+        else:
+            with open(os.path.join(out, "snapshot", f"app-{i:05d}.json"), "w") as f:
+                json.dump(finding, f)
         binds.append(f'[[bind]]\nfiles = ["policies/app-{i:05d}.json"]\nprincipals = ["{role}"]\n')
     if not per_file:
         binds = ['[[bind]]\nfiles = ["policies/*.json"]\n'

@@ -199,8 +199,13 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
     let config = Config::discover(args.config.as_deref(), &cwd)?;
     let catalog = load_catalog_with(&args.catalog, Some(&config))?;
     let snapshot_path = args.snapshot.clone().or_else(|| config.snapshot.clone());
+    let cache = if args.no_cache {
+        None
+    } else {
+        crate::cache::Cache::locate(repo.as_ref().map(Repo::git_dir))
+    };
     let snapshot = match &snapshot_path {
-        Some(p) => Some(Snapshot::load(p)?),
+        Some(p) => Some(crate::cache::snapshot(cache.as_ref(), p)?),
         None => None,
     };
     let now = time::now();

@@ -108,6 +108,10 @@ pub struct CheckArgs {
     /// Show every finding: no `[[ignore]]` suppression, no `ignore-sid-prefix`, no baseline.
     #[arg(long)]
     pub no_ignores: bool,
+    /// Read and write no cache of derived data (the snapshot's look-up index, the config's
+    /// bindings), kept in `.git/iamtrim/` (outside a repository, `$XDG_CACHE_HOME/iamtrim/`).
+    #[arg(long)]
+    pub no_cache: bool,
     /// Hide the findings recorded in this baseline (overrides `baseline` in iamtrim.toml).
     #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
     pub baseline: Option<PathBuf>,

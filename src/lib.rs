@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod baseline;
+pub mod cache;
 pub mod catalog;
 pub mod check;
 pub mod cli;

@@ -31,6 +31,9 @@ pub struct Indexed {
     entries: Vec<(Str, Str)>,
     policies: BTreeMap<String, Vec<String>>,
     newest: Option<i64>,
+    /// For a folder iamtrim wrote into its cache: each file's digest (`crate::cache::digest`),
+    /// checked when the file is read, so that a corrupt cache is never trusted.
+    verify: bool,
 }
 
 /// A string of the index: a byte range of its text, or one of the `owned` strings.
@@ -99,6 +102,16 @@ struct IndexFile<'a> {
 }
 
 pub fn open(dir: &Path) -> Result<Indexed, FindingsError> {
+    open_with(dir, None)
+}
+
+/// `open` for the cache's copy of a snapshot (`render(_, true)`): `index.json` must have the
+/// digest `index_digest`, and each principal's range of the pack the digest its entry names.
+pub fn open_verified(dir: &Path, index_digest: u64) -> Result<Indexed, FindingsError> {
+    open_with(dir, Some(index_digest))
+}
+
+fn open_with(dir: &Path, index_digest: Option<u64>) -> Result<Indexed, FindingsError> {
     let path = dir.join(INDEX);
     let shown = path.display().to_string();
     let bytes =
@@ -114,6 +127,9 @@ pub fn open(dir: &Path) -> Result<Indexed, FindingsError> {
             reason: format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
         })?
         .into();
+    if index_digest.is_some_and(|d| d != crate::cache::digest(text.as_bytes())) {
+        return Err(err(&path, "does not match its digest"));
+    }
     if u32::try_from(text.len()).is_err() {
         return Err(err(&path, "index.json is larger than 4 GiB"));
     }
@@ -173,6 +189,7 @@ pub fn open(dir: &Path) -> Result<Indexed, FindingsError> {
         entries: Vec::new(),
         policies,
         newest,
+        verify: index_digest.is_some(),
     };
     // Written sorted; sorted here too, and the last of a repeated ARN wins (as in a map).
     entries.sort_by(|a, b| ix.str(a.0).cmp(ix.str(b.0)));
@@ -282,6 +299,15 @@ impl Indexed {
     /// an error names the index entry.
     fn read(&self, key: Str, file: Str) -> Result<(String, Vec<u8>), FindingsError> {
         let rel = self.str(file);
+        if self.verify
+            && field::is_principal_arn(self.str(key))
+            && let Some(at) = packed(rel)
+        {
+            let shown = format!("{}({rel})", self.dir.join(PACK).display());
+            return read_packed(&self.dir, at)
+                .map(|bytes| (shown.clone(), bytes))
+                .map_err(|e| err(Path::new(&shown), e.to_string()));
+        }
         if !field::is_principal_arn(self.str(key)) || !is_entry(rel) {
             let index = self.dir.join(INDEX).display().to_string();
             return Err(explain(
@@ -364,7 +390,26 @@ fn file_name(arn: &str, n: usize) -> String {
 /// is checked before anything is written: `principals` must be a real folder inside `dir` and
 /// no file to replace a symlink or anything but a regular file, so nothing lands outside `dir`.
 pub fn write(dir: &Path, snapshot: &Snapshot) -> Result<(), FindingsError> {
+    let files = render(snapshot, false);
+    write_files(dir, &files)
+}
+
+/// The files of `snapshot` as an indexed folder: (name relative to the folder, text), the index
+/// last.
+///
+/// With `packed` (the cache's copy), the principals' texts are one file, `principals.pack`
+/// (first), and the index names each by its range and digest, `@OFFSET+LEN#DIGEST`, checked
+/// when it is read: one file to write instead of 10,000.
+pub fn render(snapshot: &Snapshot, packed: bool) -> Vec<(String, String)> {
+    let mut pack = String::new();
     let mut files: Vec<(String, String)> = Vec::new();
+    let mut recs_of: std::collections::HashMap<&str, Vec<&super::Recommendation>> =
+        std::collections::HashMap::new();
+    for r in &snapshot.recommendations {
+        if let Some(p) = r.principal.as_deref() {
+            recs_of.entry(p).or_default().push(r);
+        }
+    }
     let mut principals = serde_json::Map::new();
     let mut policies: BTreeMap<String, Vec<String>> = BTreeMap::new();
     // File names already given out, lower-cased: `role/a_b` and `role/a/b` (a path) would
@@ -374,12 +419,10 @@ pub fn write(dir: &Path, snapshot: &Snapshot) -> Result<(), FindingsError> {
         if arn.is_empty() {
             continue;
         }
-        let recs: Vec<_> = snapshot
-            .recommendations
-            .iter()
-            .filter(|r| r.principal.as_deref() == Some(arn.as_str()))
-            .cloned()
-            .collect();
+        let recs: Vec<super::Recommendation> = recs_of
+            .get(arn.as_str())
+            .map(|v| v.iter().map(|r| (*r).clone()).collect())
+            .unwrap_or_default();
         for r in &recs {
             for s in &r.steps {
                 policies
@@ -399,8 +442,16 @@ pub fn write(dir: &Path, snapshot: &Snapshot) -> Result<(), FindingsError> {
             n += 1;
             file = file_name(arn, n);
         }
+        let text = normalized::write(&one);
+        if packed {
+            let d = crate::cache::digest(text.as_bytes());
+            file = format!("@{}+{}#{d:016x}", pack.len(), text.len());
+            pack.push_str(&text);
+            principals.insert(arn.clone(), json!(file));
+            continue;
+        }
         principals.insert(arn.clone(), json!(file));
-        files.push((file, normalized::write(&one)));
+        files.push((file, text));
     }
     for list in policies.values_mut() {
         list.sort();
@@ -420,8 +471,45 @@ pub fn write(dir: &Path, snapshot: &Snapshot) -> Result<(), FindingsError> {
     });
     let mut text = serde_json::to_string_pretty(&index).unwrap_or_default();
     text.push('\n');
+    if packed {
+        files.push((PACK.to_string(), pack));
+    }
     files.push((INDEX.to_string(), text));
+    files
+}
 
+/// The cache's one file of principals' texts (`render(_, true)`).
+pub const PACK: &str = "principals.pack";
+
+/// A packed entry's range and digest: `@OFFSET+LEN#DIGEST`.
+fn packed(rel: &str) -> Option<(u64, usize, u64)> {
+    let (range, d) = rel.strip_prefix('@')?.split_once('#')?;
+    let (off, len) = range.split_once('+')?;
+    Some((
+        off.parse().ok()?,
+        len.parse().ok()?,
+        u64::from_str_radix(d, 16).ok()?,
+    ))
+}
+
+/// The bytes of a packed entry, read from the pack and checked against their digest.
+fn read_packed(dir: &Path, (off, len, d): (u64, usize, u64)) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Seek};
+    if len as u64 > crate::fsio::MAX_INPUT_BYTES {
+        return Err(std::io::Error::other("entry too large"));
+    }
+    let mut f = std::fs::File::open(dir.join(PACK))?;
+    f.seek(std::io::SeekFrom::Start(off))?;
+    let mut bytes = vec![0; len];
+    f.read_exact(&mut bytes)?;
+    if crate::cache::digest(&bytes) != d {
+        return Err(std::io::Error::other("does not match its digest"));
+    }
+    Ok(bytes)
+}
+
+/// Writes `render`'s files into `dir` (see `write`).
+pub fn write_files(dir: &Path, files: &[(String, String)]) -> Result<(), FindingsError> {
     let write_err = |path: &Path, source| FindingsError::Write {
         path: path.display().to_string(),
         source,
@@ -436,7 +524,7 @@ pub fn write(dir: &Path, snapshot: &Snapshot) -> Result<(), FindingsError> {
         }
         Err(e) => return Err(write_err(&sub, e)),
     }
-    for (rel, _) in &files {
+    for (rel, _) in files {
         let path = dir.join(rel);
         match std::fs::symlink_metadata(&path) {
             Ok(m) if m.is_file() => {}
@@ -445,7 +533,7 @@ pub fn write(dir: &Path, snapshot: &Snapshot) -> Result<(), FindingsError> {
             Err(e) => return Err(write_err(&path, e)),
         }
     }
-    for (rel, text) in &files {
+    for (rel, text) in files {
         let path = dir.join(rel);
         crate::fsio::write_atomic(&path, text.as_bytes()).map_err(|e| write_err(&path, e))?;
     }

@@ -137,6 +137,18 @@ pub struct Snapshot {
     pub tf_states: Vec<tf_state::State>,
     /// An indexed folder, read a principal at a time.
     indexed: Option<index::Indexed>,
+    /// When `indexed` is the cache's copy of a snapshot: the snapshot itself, read instead if a
+    /// file of the copy turns out corrupt (`crate::cache`).
+    cached: Option<std::sync::Arc<Fallback>>,
+}
+
+/// The snapshot a cached copy was made from, read only if the copy fails.
+#[derive(Debug, Default)]
+pub struct Fallback {
+    pub source: PathBuf,
+    /// The cache's pointer to the copy: removed when the copy fails, so the next run rebuilds.
+    pub pointer: PathBuf,
+    raw: std::sync::OnceLock<Option<Snapshot>>,
 }
 
 /// Whether an ARN names the principal given as an ARN, a bare role/user name, or `role/NAME`
@@ -189,6 +201,49 @@ impl Snapshot {
             });
         }
         Self::load_all(&[path.to_path_buf()])
+    }
+
+    /// The cache's copy of the snapshot at `source`: an indexed folder whose `index.json` has
+    /// the digest `index_digest` and whose files carry theirs in their names.
+    pub fn cached_copy(
+        dir: &Path,
+        index_digest: u64,
+        source: PathBuf,
+        pointer: PathBuf,
+    ) -> Result<Snapshot, FindingsError> {
+        Ok(Snapshot {
+            indexed: Some(index::open_verified(dir, index_digest)?),
+            cached: Some(std::sync::Arc::new(Fallback {
+                source,
+                pointer,
+                raw: std::sync::OnceLock::new(),
+            })),
+            ..Snapshot::default()
+        })
+    }
+
+    /// Whether `index::write` keeps everything `check` asks of this snapshot (so that the cache
+    /// may hold it as an indexed folder): no findings without a principal, and no
+    /// recommendation for a principal without findings.
+    pub fn indexable(&self) -> bool {
+        self.indexed.is_none()
+            && !self.principals.contains_key("")
+            && self.recommendations.iter().all(|r| {
+                r.principal
+                    .as_deref()
+                    .is_some_and(|p| self.principals.contains_key(p))
+            })
+    }
+
+    /// The snapshot the cached copy was made from, read now (once), when the copy failed.
+    fn fallback(&self) -> Option<&Snapshot> {
+        let c = self.cached.as_ref()?;
+        c.raw
+            .get_or_init(|| {
+                let _ = std::fs::remove_file(&c.pointer);
+                Snapshot::load(&c.source).ok()
+            })
+            .as_ref()
     }
 
     /// Every principal read now (for import and show).
@@ -248,6 +303,10 @@ impl Snapshot {
         let mut snap = Snapshot::default();
         // Pages of one finding share its id: merge their details.
         let mut by_id: Vec<PrincipalFindings> = Vec::new();
+        // Where each (id, principal) is in `by_id`: a folder of 10,000 findings is merged in
+        // linear time (a search of `by_id` per finding took a second).
+        let mut pages: std::collections::HashMap<(String, Option<String>), usize> =
+            std::collections::HashMap::new();
         let mut summaries = Vec::new();
         // (principal, analyzedAt) of analyzed-principals files; the newest analysis wins.
         let mut analyzed: BTreeMap<String, String> = BTreeMap::new();
@@ -261,17 +320,21 @@ impl Snapshot {
                 }
             }
             for f in c.findings {
-                match by_id
-                    .iter_mut()
-                    .find(|g| g.id.is_some() && g.id == f.id && g.principal == f.principal)
-                {
+                let key = f.id.clone().map(|id| (id, f.principal.clone()));
+                let seen = key.as_ref().and_then(|k| pages.get(k)).copied();
+                match seen.map(|i| &mut by_id[i]) {
                     Some(g) => {
                         g.unused.merge(&f.unused);
                         if let Some(la) = &f.last_accessed {
                             g.last_accessed = aws::max_str(g.last_accessed.take(), la);
                         }
                     }
-                    None => by_id.push(f),
+                    None => {
+                        if let Some(k) = key {
+                            pages.insert(k, by_id.len());
+                        }
+                        by_id.push(f);
+                    }
                 }
             }
             summaries.extend(c.summaries);
@@ -400,13 +463,25 @@ impl Snapshot {
             return Ok(Some((arn.as_str(), Cow::Borrowed(f))));
         }
         if let Some(ix) = &self.indexed {
-            if let Some((arn, f)) = ix.get(wanted)? {
-                return Ok(Some((arn, Cow::Owned(f))));
-            }
-            if !wanted.contains(':')
-                && let Some(arn) = ix.arns().find(|a| principal_matches(a, wanted))
-            {
-                return Ok(ix.get(arn)?.map(|(a, f)| (a, Cow::Owned(f))));
+            let found = match ix.get(wanted) {
+                Ok(Some(hit)) => Ok(Some(hit)),
+                Ok(None) if !wanted.contains(':') => {
+                    match ix.arns().find(|a| principal_matches(a, wanted)) {
+                        Some(arn) => ix.get(arn),
+                        None => Ok(None),
+                    }
+                }
+                other => other,
+            };
+            match found {
+                Ok(Some((arn, f))) => return Ok(Some((arn, Cow::Owned(f)))),
+                Ok(None) => {}
+                Err(e) => {
+                    return match self.fallback() {
+                        Some(raw) => raw.find(wanted),
+                        None => Err(e),
+                    };
+                }
             }
         }
         if wanted.contains(':') {

@@ -144,6 +144,11 @@ impl Repo {
         &self.root
     }
 
+    /// The repository's git folder (`.git`, or a worktree's folder in it).
+    pub fn git_dir(&self) -> &Path {
+        self.repo.path()
+    }
+
     /// `path` (relative to `cwd` or absolute) as a repository path, or an error outside it.
     pub fn repo_path(&self, cwd: &Path, path: &Path) -> Result<String, GitError> {
         let abs = if path.is_absolute() {
