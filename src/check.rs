@@ -196,14 +196,14 @@ pub fn run(args: &CheckArgs, out: &mut Out) -> Result<ExitCode, AppError> {
     }
     let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
     let repo = discover_repo(args, &cwd)?;
-    let config = Config::discover(args.config.as_deref(), &cwd)?;
-    let catalog = load_catalog_with(&args.catalog, Some(&config))?;
-    let snapshot_path = args.snapshot.clone().or_else(|| config.snapshot.clone());
     let cache = if args.no_cache {
         None
     } else {
         crate::cache::Cache::locate(repo.as_ref().map(Repo::git_dir))
     };
+    let config = Config::discover_cached(args.config.as_deref(), &cwd, cache.as_ref())?;
+    let catalog = load_catalog_with(&args.catalog, Some(&config))?;
+    let snapshot_path = args.snapshot.clone().or_else(|| config.snapshot.clone());
     let snapshot = match &snapshot_path {
         Some(p) => Some(crate::cache::snapshot(cache.as_ref(), p)?),
         None => None,

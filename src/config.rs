@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+mod cached;
 mod ignore;
 mod stack;
 mod terraform;
@@ -173,6 +174,12 @@ pub struct Config {
     /// Binds of one resource of a template (`files = ["cfn/app.json#AppRole"]`): the file glob,
     /// the logical id, the bind.
     bind_fragments: Vec<(globset::GlobMatcher, String, usize)>,
+    /// Each bind's place among the file's `[[bind]]` tables (the order their principals come
+    /// in): its index, unless the cache holds some of the tables (`bind_table`).
+    bind_order: Vec<usize>,
+    /// From the cache: the binds whose files are all literal paths, as a table sorted by path
+    /// (`binds` then holds only the others).
+    bind_table: Option<cached::Table>,
     /// `[[stack]]`: the stacks templates are deployed as.
     stacks: stack::Stacks,
     /// `[[terraform]]`: the address books of Terraform folders.
@@ -222,6 +229,8 @@ impl Config {
             bind_of_glob: Vec::new(),
             bind_literals: std::collections::HashMap::new(),
             bind_fragments: Vec::new(),
+            bind_order: Vec::new(),
+            bind_table: None,
             stacks: stack::Stacks::default(),
             terraform: terraform::Terraform::default(),
             rules: BTreeMap::new(),
@@ -235,8 +244,21 @@ impl Config {
     /// `--config FILE`, else `iamtrim.toml` at the root of the git work tree holding `cwd`, else
     /// defaults.
     pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<Config, ConfigError> {
+        Config::discover_cached(explicit, cwd, None)
+    }
+
+    /// `discover`, through the cache when there is one (see `load_cached`).
+    pub fn discover_cached(
+        explicit: Option<&Path>,
+        cwd: &Path,
+        cache: Option<&crate::cache::Cache>,
+    ) -> Result<Config, ConfigError> {
+        let load = |p: &Path| match cache {
+            Some(c) => cached::load(p, c),
+            None => Config::load(p),
+        };
         if let Some(path) = explicit {
-            return Config::load(path);
+            return load(path);
         }
         let root = cwd
             .ancestors()
@@ -246,26 +268,55 @@ impl Config {
         let candidate = root.join(FILE_NAME);
         // Anything by that name is the config (and an error if it is not a readable file).
         if std::fs::metadata(&candidate).is_ok() {
-            Config::load(&candidate)
+            load(&candidate)
         } else {
             Ok(Config::empty(root))
         }
     }
 
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let shown = path.display().to_string();
-        // Bounded, and never a FIFO (which would block) or a device.
-        let text = crate::fsio::read_text(path).map_err(|source| ConfigError::Io {
-            path: shown.clone(),
+        Config::from_text(path, Config::read(path)?, None)
+    }
+
+    /// The config file's text: bounded, and never a FIFO (which would block) or a device.
+    fn read(path: &Path) -> Result<String, ConfigError> {
+        crate::fsio::read_text(path).map_err(|source| ConfigError::Io {
+            path: path.display().to_string(),
             source,
-        })?;
+        })
+    }
+
+    /// The config of `text`; with `cached`, its `[[bind]]` tables of literal paths are blanked
+    /// out of the text that is parsed and come from the cache's table instead.
+    fn from_text(
+        path: &Path,
+        text: String,
+        cached: Option<cached::Entry>,
+    ) -> Result<Config, ConfigError> {
+        let shown = path.display().to_string();
         let at = |span: Option<Range<usize>>, message: String| ConfigError::At {
             path: shown.clone(),
             text: text.clone(),
             span,
             message,
         };
-        let raw: Raw = toml::from_str(&text).map_err(|e| at(e.span(), e.message().to_string()))?;
+        let (raw, bind_order, bind_table) = match cached {
+            None => {
+                let raw: Raw =
+                    toml::from_str(&text).map_err(|e| at(e.span(), e.message().to_string()))?;
+                let order = (0..raw.bind.len()).collect();
+                (raw, order, None)
+            }
+            Some(entry) => {
+                let blanked = entry.blank(&text);
+                let raw: Raw =
+                    toml::from_str(&blanked).map_err(|e| at(e.span(), e.message().to_string()))?;
+                if raw.bind.len() != entry.kept.len() {
+                    return Err(at(None, "the cache does not fit the config".into()));
+                }
+                (raw, entry.kept, Some(entry.table))
+            }
+        };
         let root = path
             .parent()
             .map(Path::to_path_buf)
@@ -378,6 +429,8 @@ impl Config {
             bind_of_glob,
             bind_literals,
             bind_fragments,
+            bind_order,
+            bind_table,
             stacks,
             terraform,
             rules,
@@ -388,7 +441,7 @@ impl Config {
 
     /// The principals `[[bind]]` ties to a file (path relative to the config's folder).
     pub fn principals_for(&self, rel_path: &Path) -> Vec<String> {
-        let mut binds: Vec<usize> = self
+        let binds: Vec<usize> = self
             .bind_globs
             .matches(rel_path)
             .into_iter()
@@ -402,11 +455,23 @@ impl Config {
                     .copied(),
             )
             .collect();
-        binds.sort_unstable();
-        binds.dedup();
+        // (the bind's place in the file, its principals), in the file's order.
+        let mut hits: Vec<(usize, std::borrow::Cow<'_, [String]>)> = binds
+            .into_iter()
+            .map(|b| (self.bind_order[b], (&self.binds[b].principals[..]).into()))
+            .collect();
+        if let (Some(t), Some(p)) = (&self.bind_table, rel_path.to_str()) {
+            hits.extend(
+                t.get(p.strip_prefix("./").unwrap_or(p))
+                    .into_iter()
+                    .map(|(i, ps)| (i, ps.into())),
+            );
+        }
+        hits.sort_by_key(|(i, _)| *i);
+        hits.dedup_by_key(|(i, _)| *i);
         let mut out: Vec<String> = Vec::new();
-        for b in binds {
-            for p in &self.binds[b].principals {
+        for (_, principals) in &hits {
+            for p in principals.iter() {
                 let p = expand(p, rel_path);
                 if !out.contains(&p) {
                     out.push(p);
