@@ -156,7 +156,13 @@ impl Cache {
             outputs,
         };
         let text = manifest.render();
-        let name = format!("{key}-{:016x}", digest(text.as_bytes()));
+        // Named by what it holds (not when it was written): runs racing to write the same entry
+        // agree on its name, and the first to rename it into place wins.
+        let what = Manifest {
+            written: 0,
+            ..manifest
+        };
+        let name = format!("{key}-{:016x}", digest(what.render().as_bytes()));
         let tmp = tempfile::Builder::new()
             .prefix(&format!(".tmp-{key}-"))
             .tempdir_in(&self.dir)
@@ -181,11 +187,13 @@ impl Cache {
             }
         }
         crate::fsio::write_atomic(&self.dir.join(key), name.as_bytes()).ok()?;
-        // The entries this one replaces (a run still reading one falls back to the inputs).
+        // The entries this one replaces, unless a racing run has just pointed at one (a run
+        // still reading one falls back to the inputs).
         for e in std::fs::read_dir(&self.dir).ok()?.flatten() {
             let n = e.file_name();
             let n = n.to_string_lossy();
-            if n.starts_with(&format!("{key}-")) && n != name {
+            let current = std::fs::read_to_string(self.dir.join(key)).unwrap_or_default();
+            if n.starts_with(&format!("{key}-")) && n != name && n != current.trim() {
                 let _ = std::fs::remove_dir_all(e.path());
             }
         }

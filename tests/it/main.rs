@@ -1,6 +1,7 @@
 //! iamtrim's integration tests: one binary, one module per area.
 
 mod action;
+mod cache;
 mod catalog;
 mod catalog_extra;
 mod cfn;
