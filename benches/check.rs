@@ -7,14 +7,121 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 fn main() {
-    // Build the git repositories before any timing (each takes seconds to generate).
-    template_project();
-    terraform_repo();
-    staged_repo();
-    staged_repo_bind_per_file();
-    repo_10000();
-    repo_10000_history();
+    // Build the git repositories before any timing (each takes seconds to generate), those of
+    // the benchmarks the command line's filters ask for.
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wanted = |names: &[&str]| {
+        filters.is_empty() || names.iter().any(|n| filters.iter().any(|f| n.contains(f)))
+    };
+    if wanted(&["precommit_template_2000_lines"]) {
+        template_project();
+    }
+    if wanted(&["terraform_all_2000_files"]) {
+        terraform_repo();
+    }
+    if wanted(&["staged_one_of_1000", "git_diff_cached_name_only"]) {
+        staged_repo();
+        staged_repo_bind_per_file();
+    }
+    if wanted(&["all_10000"]) {
+        repo_10000();
+        repo_10000_history();
+    }
+    for layout in Layout::ALL {
+        if wanted(&[layout.name()]) {
+            layout.repo();
+        }
+    }
     divan::main();
+}
+
+/// The layouts a repository of 10,000 policies may have (issue 14): how it binds files to
+/// roles, and the snapshot's form. Each is built once and warmed by one run (the cache).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Layout {
+    /// One templated `[[bind]]`, the snapshot by principal (`snapshot import -o DIR/`).
+    A,
+    /// A `[[bind]]` table per file (a 1 MB iamtrim.toml), the snapshot by principal.
+    B,
+    /// One templated `[[bind]]`, the snapshot as raw AWS CLI output: 20 files of 500 findings.
+    C,
+    /// A table per file and the raw snapshot: the layout a team starts with.
+    D,
+}
+
+impl Layout {
+    const ALL: [Layout; 4] = [Layout::A, Layout::B, Layout::C, Layout::D];
+
+    fn name(self) -> &'static str {
+        match self {
+            Layout::A => "layout_a",
+            Layout::B => "layout_b",
+            Layout::C => "layout_c",
+            Layout::D => "layout_d",
+        }
+    }
+
+    fn repo(self) -> PathBuf {
+        static DIRS: [OnceLock<tempfile::TempDir>; 4] = [
+            OnceLock::new(),
+            OnceLock::new(),
+            OnceLock::new(),
+            OnceLock::new(),
+        ];
+        let i = Layout::ALL.iter().position(|l| *l == self).unwrap();
+        DIRS[i]
+            .get_or_init(|| {
+                let (per_file, raw) = match self {
+                    Layout::A => (false, None),
+                    Layout::B => (true, None),
+                    Layout::C => (false, Some(500)),
+                    Layout::D => (true, Some(500)),
+                };
+                let dir = make_repo_layout(10_000, per_file, None, raw);
+                check(dir.path(), &["--staged"]);
+                dir
+            })
+            .path()
+            .to_path_buf()
+    }
+}
+
+fn git_diff_cached(dir: &std::path::Path) {
+    let ok = Command::new("git")
+        .current_dir(dir)
+        .args(["diff", "--cached", "--name-only"])
+        .stdout(Stdio::null())
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+}
+
+/// `check --staged`, one staged policy among 10,000, per layout, warm; and what it is
+/// compared with, `git diff --cached --name-only` in the same repository.
+#[divan::bench(args = Layout::ALL, sample_count = 50)]
+fn layout_staged(layout: Layout) {
+    check(&layout.repo(), &["--staged"]);
+}
+
+#[divan::bench(args = Layout::ALL, sample_count = 50)]
+fn layout_git_diff_cached(layout: Layout) {
+    git_diff_cached(&layout.repo());
+}
+
+/// The same with `--no-cache`: what the cache saves.
+#[divan::bench(args = Layout::ALL, sample_count = 10)]
+fn layout_staged_no_cache(layout: Layout) {
+    check(&layout.repo(), &["--staged", "--no-cache"]);
+}
+
+/// `check --all` on the 10,000 policies per layout, warm.
+#[divan::bench(args = Layout::ALL, sample_count = 5)]
+fn layout_all(layout: Layout) {
+    check(&layout.repo(), &["--all"]);
 }
 
 fn example() -> PathBuf {
@@ -36,10 +143,17 @@ fn corpus(n: usize) -> PathBuf {
 
 /// `scripts/gen-corpus.py` into a new temporary folder.
 fn gen_corpus(n: usize, bind_per_file: bool) -> tempfile::TempDir {
+    gen_corpus_raw(n, bind_per_file, None)
+}
+
+/// `gen_corpus`, with `raw` findings to a file of the snapshot.
+fn gen_corpus_raw(n: usize, bind_per_file: bool, raw: Option<usize>) -> tempfile::TempDir {
     let dir = tempfile::TempDir::new().unwrap();
     let n = n.to_string();
+    let grouped = raw.map(|k| format!("--findings-per-file={k}"));
     let mut args = vec![n.as_str(), dir.path().to_str().unwrap()];
     args.extend(bind_per_file.then_some("--bind-per-file"));
+    args.extend(grouped.as_deref());
     assert!(script("gen-corpus.py", &args));
     dir
 }
@@ -163,7 +277,18 @@ fn make_repo(n: usize, bind_per_file: bool) -> tempfile::TempDir {
 /// `make_repo`, committed at `date` (git's date format) when given: before the corpus's
 /// `analyzedAt`, so every file's history is read ("added after analysis").
 fn make_repo_at(n: usize, bind_per_file: bool, date: Option<&str>) -> tempfile::TempDir {
-    let dir = gen_corpus(n, bind_per_file);
+    make_repo_layout(n, bind_per_file, date, None)
+}
+
+/// `make_repo_at`; with `raw`, the snapshot stays as generated, raw AWS CLI output with `raw`
+/// findings to a file, instead of being imported by principal.
+fn make_repo_layout(
+    n: usize,
+    bind_per_file: bool,
+    date: Option<&str>,
+    raw: Option<usize>,
+) -> tempfile::TempDir {
+    let dir = gen_corpus_raw(n, bind_per_file, raw);
     let git = |args: &[&str]| {
         let mut cmd = Command::new("git");
         if let Some(d) = date {
@@ -180,29 +305,9 @@ fn make_repo_at(n: usize, bind_per_file: bool, date: Option<&str>) -> tempfile::
         assert!(ok, "git {args:?}");
     };
     // The snapshot as `iamtrim snapshot import -o DIR/` lays it out: by principal.
-    let ok = Command::new(env!("CARGO_BIN_EXE_iamtrim"))
-        .current_dir(dir.path())
-        .args([
-            "snapshot",
-            "import",
-            "snapshot",
-            "-o",
-            "snapshot-by-principal/",
-        ])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
-    std::fs::remove_dir_all(dir.path().join("snapshot")).unwrap();
-    let toml = std::fs::read_to_string(dir.path().join("iamtrim.toml")).unwrap();
-    std::fs::write(
-        dir.path().join("iamtrim.toml"),
-        toml.replace(
-            "snapshot = \"snapshot\"",
-            "snapshot = \"snapshot-by-principal\"",
-        ),
-    )
-    .unwrap();
+    if raw.is_none() {
+        index_snapshot(dir.path());
+    }
     git(&["init", "-q", "-b", "main"]);
     git(&["add", "-A"]);
     git(&[
@@ -328,4 +433,31 @@ fn terraform_all_2000_files() {
 #[divan::bench(sample_count = 100)]
 fn baseline_true() {
     Command::new("true").status().unwrap();
+}
+
+/// Replaces the generated snapshot by its import by principal.
+fn index_snapshot(dir: &std::path::Path) {
+    let ok = Command::new(env!("CARGO_BIN_EXE_iamtrim"))
+        .current_dir(dir)
+        .args([
+            "snapshot",
+            "import",
+            "snapshot",
+            "-o",
+            "snapshot-by-principal/",
+        ])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    std::fs::remove_dir_all(dir.join("snapshot")).unwrap();
+    let toml = std::fs::read_to_string(dir.join("iamtrim.toml")).unwrap();
+    std::fs::write(
+        dir.join("iamtrim.toml"),
+        toml.replace(
+            "snapshot = \"snapshot\"",
+            "snapshot = \"snapshot-by-principal\"",
+        ),
+    )
+    .unwrap();
 }

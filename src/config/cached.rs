@@ -259,6 +259,128 @@ mod tests {
         assert!(e.table.get("d").is_empty());
     }
 
+    use proptest::prelude::*;
+
+    const PATHS: [&str; 6] = [
+        "p/a1.json",
+        "p/a2.json",
+        "p/b.json",
+        "q/a1.json",
+        "q/c d.json",
+        "r.json",
+    ];
+
+    /// A file of a bind: a literal path (maybe with `./`), or a glob.
+    fn file() -> impl Strategy<Value = String> {
+        prop_oneof![
+            (0..PATHS.len(), any::<bool>())
+                .prop_map(|(i, dot)| { format!("{}{}", if dot { "./" } else { "" }, PATHS[i]) }),
+            Just("p/*.json".to_string()),
+            Just("*/a?.json".to_string()),
+        ]
+    }
+
+    fn principal() -> impl Strategy<Value = String> {
+        prop_oneof![
+            (0..4u8).prop_map(|i| format!("arn:aws:iam::123456789012:role/r{i}")),
+            Just("role-{stem}".to_string()),
+            Just("{dir}".to_string()),
+        ]
+    }
+
+    /// A config of binds (each written in one of a few styles), a rules table and a
+    /// suppression somewhere among them.
+    fn config() -> impl Strategy<Value = String> {
+        let bind = (
+            prop::collection::vec(file(), 0..3),
+            prop::collection::vec(principal(), 0..3),
+            0..3u8,
+        );
+        (prop::collection::vec(bind, 0..10), 0..10usize, 0..10usize).prop_map(
+            |(binds, rules_at, ignore_at)| {
+                let list = |v: &[String]| {
+                    v.iter()
+                        .map(|x| format!("{x:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let mut text = String::from("max-snapshot-age = \"30d\"\n\n");
+                for (i, (files, principals, style)) in binds.iter().enumerate() {
+                    if i == rules_at {
+                        text.push_str("[rules.wildcard-action]\nlevel = \"off\"\n\n");
+                    }
+                    if i == ignore_at {
+                        text.push_str("[[ignore]]\nfiles = [\"x/*.json\"]\nreason = \"r\"\n");
+                    }
+                    match style {
+                        0 => text.push_str(&format!(
+                            "[[bind]]\nfiles = [{}]\nprincipals = [{}]\n\n",
+                            list(files),
+                            list(principals)
+                        )),
+                        1 => text.push_str(&format!(
+                            "  [[ bind ]] # table {i}\n# a comment\nprincipals = [\n{}]\nfiles = [{}]\n",
+                            principals
+                                .iter()
+                                .map(|p| format!("  {p:?},\n"))
+                                .collect::<String>(),
+                            list(files)
+                        )),
+                        _ => text.push_str(&format!(
+                            "[[bind]]\r\nfiles = [{}]\r\nprincipals = [{}]\r\n",
+                            list(files),
+                            list(principals)
+                        )),
+                    }
+                }
+                text
+            },
+        )
+    }
+
+    proptest! {
+        /// Whatever the config, its cache entry binds every file as the config does, and the
+        /// config's other parts keep their places in the text.
+        #[test]
+        fn cached_binds_are_the_configs(text in config()) {
+            let path = Path::new("iamtrim.toml");
+            let full = Config::from_text(path, text.clone(), None).unwrap();
+            let cached = build(path, &text, &full);
+            // Every config of two tables or more written so is cached (its self-check passes).
+            prop_assert_eq!(cached.is_some(), bind_tables(&text).len() >= 2);
+            if let Some(cached) = cached {
+                let back =
+                    Config::from_text(path, text.clone(), Some(Entry::parse(cached).unwrap()))
+                        .unwrap();
+                for p in PATHS.iter().chain(&["p/other.json", "./p/a1.json"]) {
+                    let p = Path::new(p);
+                    prop_assert_eq!(back.principals_for(p), full.principals_for(p), "{:?}", p);
+                }
+                prop_assert_eq!(format!("{:?}", back.ignores), format!("{:?}", full.ignores));
+                prop_assert_eq!(back.rules, full.rules);
+                prop_assert_eq!(back.max_snapshot_age, full.max_snapshot_age);
+            }
+        }
+    }
+
+    #[test]
+    fn a_config_of_literal_tables_is_cached() {
+        let mut text = String::new();
+        for i in 0..3 {
+            text.push_str(&format!(
+                "[[bind]]\nfiles = [\"p/{i}.json\"]\nprincipals = [\"r{i}\"]\n"
+            ));
+        }
+        let path = Path::new("iamtrim.toml");
+        let full = Config::from_text(path, text.clone(), None).unwrap();
+        let cached = build(path, &text, &full).expect("cached");
+        assert!(cached.starts_with("{\"blanks\":[[0,"), "{cached}");
+        // A `bind` written as an inline array cannot be told apart: not cached.
+        let inline = "bind = [{files = [\"a\"], principals = [\"x\"]}, {files = [\"b\"], principals = [\"y\"]}]\n";
+        let full = Config::from_text(path, inline.to_string(), None).unwrap();
+        assert!(build(path, inline, &full).is_none());
+    }
+
     #[test]
     fn blanking_keeps_every_offset() {
         let e = Entry {
