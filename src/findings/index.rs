@@ -34,6 +34,30 @@ pub struct Indexed {
     /// For a folder iamtrim wrote into its cache: each file's digest (`crate::cache::digest`),
     /// checked when the file is read, so that a corrupt cache is never trusted.
     verify: bool,
+    /// The cache's pack, opened once: each principal is one positioned read of its range (a
+    /// run over 10,000 files opened it 10,000 times; reading it whole would hold it all).
+    pack: std::sync::Arc<std::sync::OnceLock<Option<std::fs::File>>>,
+}
+
+/// Reads `buf.len()` bytes of `f` at `off`, whatever other threads read of it meanwhile.
+fn read_exact_at(f: &std::fs::File, buf: &mut [u8], off: u64) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_exact_at(f, buf, off)
+    }
+    #[cfg(not(unix))]
+    {
+        let mut done = 0;
+        while done < buf.len() {
+            let n =
+                std::os::windows::fs::FileExt::seek_read(f, &mut buf[done..], off + done as u64)?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            done += n;
+        }
+        Ok(())
+    }
 }
 
 /// A string of the index: a byte range of its text, or one of the `owned` strings.
@@ -190,6 +214,7 @@ fn open_with(dir: &Path, index_digest: Option<u64>) -> Result<Indexed, FindingsE
         policies,
         newest,
         verify: index_digest.is_some(),
+        pack: Default::default(),
     };
     // Written sorted; sorted here too, and the last of a repeated ARN wins (as in a map).
     entries.sort_by(|a, b| ix.str(a.0).cmp(ix.str(b.0)));
@@ -304,7 +329,8 @@ impl Indexed {
             && let Some(at) = packed(rel)
         {
             let shown = format!("{}({rel})", self.dir.join(PACK).display());
-            return read_packed(&self.dir, at)
+            return self
+                .read_packed(at)
                 .map(|bytes| (shown.clone(), bytes))
                 .map_err(|e| err(Path::new(&shown), e.to_string()));
         }
@@ -328,6 +354,24 @@ impl Indexed {
                     .error(format!("cannot read {shown}: {source}")))
             }
         }
+    }
+
+    /// The bytes of a packed entry, read from the pack and checked against their digest.
+    fn read_packed(&self, (off, len, d): (u64, usize, u64)) -> std::io::Result<Vec<u8>> {
+        if len as u64 > crate::fsio::MAX_INPUT_BYTES {
+            return Err(std::io::Error::other("entry too large"));
+        }
+        let file = self
+            .pack
+            .get_or_init(|| std::fs::File::open(self.dir.join(PACK)).ok())
+            .as_ref()
+            .ok_or_else(|| std::io::Error::other("cannot open the pack"))?;
+        let mut bytes = vec![0; len];
+        read_exact_at(file, &mut bytes, off)?;
+        if crate::cache::digest(&bytes) != d {
+            return Err(std::io::Error::other("does not match its digest"));
+        }
+        Ok(bytes)
     }
 
     /// Everything in the principal's file (for import and show, which read it all).
@@ -490,22 +534,6 @@ fn packed(rel: &str) -> Option<(u64, usize, u64)> {
         len.parse().ok()?,
         u64::from_str_radix(d, 16).ok()?,
     ))
-}
-
-/// The bytes of a packed entry, read from the pack and checked against their digest.
-fn read_packed(dir: &Path, (off, len, d): (u64, usize, u64)) -> std::io::Result<Vec<u8>> {
-    use std::io::{Read, Seek};
-    if len as u64 > crate::fsio::MAX_INPUT_BYTES {
-        return Err(std::io::Error::other("entry too large"));
-    }
-    let mut f = std::fs::File::open(dir.join(PACK))?;
-    f.seek(std::io::SeekFrom::Start(off))?;
-    let mut bytes = vec![0; len];
-    f.read_exact(&mut bytes)?;
-    if crate::cache::digest(&bytes) != d {
-        return Err(std::io::Error::other("does not match its digest"));
-    }
-    Ok(bytes)
 }
 
 /// Writes `render`'s files into `dir` (see `write`).
