@@ -9,9 +9,9 @@ mod json;
 mod json_edits;
 mod serverless;
 mod terraform;
-mod yaml;
+pub(crate) mod yaml;
 mod yaml_edits;
-mod yaml_fast;
+pub(crate) mod yaml_fast;
 
 use crate::diagnostic::{Edit, Span};
 use crate::policy::model::{Issue, Policy};

@@ -108,6 +108,13 @@ pub fn open(dir: &Path) -> Result<Indexed, FindingsError> {
                 source,
             }
         })?;
+    from_bytes(dir, bytes)
+}
+
+/// [`open`] once `index.json` is read (the fuzz target drives it from any bytes).
+pub(crate) fn from_bytes(dir: &Path, bytes: Vec<u8>) -> Result<Indexed, FindingsError> {
+    let path = dir.join(INDEX);
+    let shown = path.display().to_string();
     let text: Box<str> = String::from_utf8(bytes)
         .map_err(|e| FindingsError::Json {
             path: shown.clone(),
