@@ -13,6 +13,8 @@ pub mod filter;
 pub mod findings;
 pub mod fix;
 pub mod fsio;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod init;
 pub mod lint;
 pub mod output;

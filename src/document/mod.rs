@@ -9,9 +9,9 @@ mod json;
 mod json_edits;
 mod serverless;
 mod terraform;
-mod yaml;
+pub(crate) mod yaml;
 mod yaml_edits;
-mod yaml_fast;
+pub(crate) mod yaml_fast;
 
 use crate::diagnostic::{Edit, Span};
 use crate::policy::model::{Issue, Policy};
@@ -430,8 +430,10 @@ fn read_yaml(text: &str, expect: Expect) -> Read<'_> {
                 - text
                     .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
                     .len();
+            // The first character, whole: the text may start with a multi-byte one.
+            let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
             return Read::Invalid(Invalid {
-                span: at..(at + 1).min(text.len()),
+                span: at..end,
                 message: "not an IAM policy or template: a YAML file without `Resources` of `Type: AWS::...` (CloudFormation, SAM) or `service` and `provider` (Serverless Framework)".to_string(),
                 cause: Cause::NoPolicy,
             });

@@ -67,6 +67,24 @@ fn what_is_not_a_policy() {
     );
 }
 
+/// Fuzz input `tests/data/fuzz/yaml_document/crash-invalid-span-multibyte`: an included YAML
+/// file that is no template and starts with a multi-byte character was shown with a span that
+/// cut the character in two.
+#[test]
+fn a_yaml_file_that_is_no_template_is_shown_at_its_whole_first_character() {
+    for (text, span) in [
+        ("\u{fffd}002--\0", 0..3),
+        ("  é: 1\n", 2..4),
+        ("a: 1\n", 0..1),
+    ] {
+        let Read::Invalid(none) = read(text, Expect::Policy) else {
+            panic!("{text:?}: an included file must be a policy");
+        };
+        assert_eq!(none.cause, Cause::NoPolicy, "{text:?}");
+        assert_eq!(none.span, span, "{text:?}");
+    }
+}
+
 #[test]
 fn opaque_statements_never_reach_the_engine() {
     let mut policy = doc(POLICY).policies.remove(0).policy;

@@ -354,7 +354,7 @@ pub(crate) fn parse(text: &str) -> Result<Yaml, ParseError> {
 }
 
 /// [`parse`] through `yaml-edit`, for every text the fast reader leaves to it.
-pub(super) fn parse_full(text: &str) -> Result<Yaml, ParseError> {
+pub(crate) fn parse_full(text: &str) -> Result<Yaml, ParseError> {
     // The parser is not ours: a panic in it is a parse error of this file, not a crash.
     let parsed = std::panic::catch_unwind(|| {
         let p = YamlFile::parse(text);

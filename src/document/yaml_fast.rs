@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 /// The text's first document, or `None` where the full reader must read it.
-pub(super) fn parse(text: &str) -> Option<Yaml> {
+pub(crate) fn parse(text: &str) -> Option<Yaml> {
     let b = text.as_bytes();
     // Tabs, CR, other control characters and a BOM: the full reader's.
     if b.iter().any(|&c| (c < 0x20 && c != b'\n') || c == 0x7f) || text.contains('\u{feff}') {

@@ -145,6 +145,22 @@ fn open_with(dir: &Path, index_digest: Option<u64>) -> Result<Indexed, FindingsE
                 source,
             }
         })?;
+    checked(dir, bytes, index_digest)
+}
+
+/// [`open`] once `index.json` is read (the fuzz target drives it from any bytes).
+pub(crate) fn from_bytes(dir: &Path, bytes: Vec<u8>) -> Result<Indexed, FindingsError> {
+    checked(dir, bytes, None)
+}
+
+/// `from_bytes`, the text checked against `index_digest` when there is one.
+fn checked(
+    dir: &Path,
+    bytes: Vec<u8>,
+    index_digest: Option<u64>,
+) -> Result<Indexed, FindingsError> {
+    let path = dir.join(INDEX);
+    let shown = path.display().to_string();
     let text: Box<str> = String::from_utf8(bytes)
         .map_err(|e| FindingsError::Json {
             path: shown.clone(),

@@ -264,7 +264,7 @@ impl Snapshot {
     }
 
     /// One file's findings, from its bytes (`shown` names it in messages).
-    fn from_bytes(shown: &str, bytes: &[u8]) -> Result<Snapshot, FindingsError> {
+    pub(crate) fn from_bytes(shown: &str, bytes: &[u8]) -> Result<Snapshot, FindingsError> {
         let value = parse_json(shown, bytes)?;
         Ok(Snapshot::merge(vec![aws::read_any(shown, &value)?]))
     }

@@ -222,7 +222,9 @@ pub fn read_fast(bytes: &[u8]) -> Option<(Vec<PrincipalFindings>, Vec<Recommenda
         policy_updated_at: Option<String>,
     }
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    let file: File = serde_json::from_slice(bytes).ok()?;
+    // From a `str`: serde_json does not check the UTF-8 of the values it skips (an unknown
+    // field), and the checking reader refuses a file that is not UTF-8.
+    let file: File = serde_json::from_str(std::str::from_utf8(bytes).ok()?).ok()?;
     if file.version != VERSION {
         return None;
     }
@@ -403,5 +405,11 @@ mod tests {
             "an escaped name goes to the tolerant reader"
         );
         assert!(read_fast(b"{\"version\": 1, \"principals\": []}").is_some());
+        // Fuzz input `tests/data/fuzz/snapshot/crash-fast-reader-invalid-utf8`: invalid UTF-8 in
+        // a field the fast reader skips; the checking reader refuses the file, so must it.
+        assert_eq!(
+            read_fast(b"{\"version\": 1, \"principals\": [], \"x\": \"\xff\"}"),
+            None
+        );
     }
 }

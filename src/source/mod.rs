@@ -2,7 +2,7 @@
 //! `git`) the staged blobs, the files changed since a base, or every tracked file.
 
 pub mod git;
-mod index_file;
+pub(crate) mod index_file;
 
 use std::path::PathBuf;
 

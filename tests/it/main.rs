@@ -14,6 +14,7 @@ mod fetch;
 mod filter;
 mod fix_properties;
 mod flags;
+mod fuzz_regressions;
 mod git;
 mod hardening;
 mod hygiene;

@@ -171,7 +171,12 @@ fn parse(text: &str) -> Result<(Body, usize), SyntaxError> {
         });
     }
     let body = hcl_edit::parser::parse_body(src).map_err(|e| {
-        let at = (e.location().offset() + off).min(text.len());
+        let mut at = (e.location().offset() + off).min(text.len());
+        // The parser's offset may fall inside a multi-byte character (at the end of the text):
+        // the span starts at that character.
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
         let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
         SyntaxError {
             span: at..end,

@@ -419,3 +419,25 @@ resource "aws_iam_role_policy" "caller" {{
     assert_eq!(caller.caller_roles, ["var.role_name"]);
     assert!(caller.name_patterns.is_empty() && caller.role_names.is_empty());
 }
+
+/// Fuzz input `tests/data/fuzz/terraform_document/crash-error-offset-multibyte`: a text ending
+/// inside an unclosed expression with a multi-byte character got a parse error offset inside
+/// that character, and slicing there panicked.
+#[test]
+fn a_syntax_error_inside_a_multibyte_character_is_spanned_on_it() {
+    for text in [
+        "resource \"aws_iam_role\" \"a\" {\n  name = (é",
+        "resource \"aws_iam_role\" \"a\" {\n  x = (\u{fffd}",
+        "locals {\n  x = [\"a\", 🦀",
+        "resource \"aws_iam_policy\" \"p\" {\n  policy = <<EOF\n{}\nEOF\n  # hered\u{fffd}oc (\u{fffd}",
+    ] {
+        if let Err(e) = read(text) {
+            assert!(
+                text.is_char_boundary(e.span.start) && text.is_char_boundary(e.span.end),
+                "{text:?}: {:?}",
+                e.span
+            );
+        }
+        let _ = crate::document::read(text, Expect::Detect);
+    }
+}
